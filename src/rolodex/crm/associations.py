@@ -1,0 +1,545 @@
+"""Associations: the two-way, labelled links between records, with the primary-company rules.
+
+This module is the only writer of associations; every change writes its history
+row in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from peewee import fn
+
+from rolodex.crm import history, limits, objects, records
+from rolodex.crm import labels as labels_mod
+from rolodex.crm.context import Context
+from rolodex.crm.errors import InvalidValue, NeedsNewPrimary, NotFound, SelfAssociation
+from rolodex.crm.records import RecordView
+from rolodex.crm.state import AssociationState
+from rolodex.i18n import _
+from rolodex.store.models import Association, AssociationLabel, Record
+from rolodex.store.transactions import writes
+
+PAGE = 25
+
+
+@dataclass(frozen=True)
+class Associated:
+    """Another record as seen from one record's sidebar."""
+
+    association_id: int
+    other_id: int
+    other_type: str
+    other_name: str
+    labels: tuple[str, ...]  # as seen from the viewing record
+    primary: bool  # the other record is the viewer's primary of its object
+    primary_of_other: bool  # the viewer is the other record's primary
+    created_at: dt.datetime
+
+    @property
+    def other_ref(self) -> str:
+        return records.ref_of(self.other_type, self.other_id)
+
+
+@dataclass(frozen=True)
+class Change:
+    created: bool
+    changed: bool
+    state: AssociationState | None
+
+
+# ---------------------------------------------------------------- reading state
+
+
+def _find(x: int, y: int) -> Association | None:
+    a, b = sorted((x, y))
+    return Association.get_or_none((Association.a == a) & (Association.b == b))
+
+
+def _labels_of(assoc_id: int) -> frozenset[tuple[int, bool]]:
+    return frozenset(
+        (lid, bool(fwd))
+        for lid, fwd in AssociationLabel.select(AssociationLabel.label, AssociationLabel.forward)
+        .where(AssociationLabel.association == assoc_id)
+        .tuples()
+    )
+
+
+def _state(assoc: Association) -> AssociationState:
+    return AssociationState(
+        a=assoc.a_id,
+        b=assoc.b_id,
+        a_type=assoc.a_type_id,
+        b_type=assoc.b_type_id,
+        labels=_labels_of(assoc.id),
+        a_primary_b=bool(assoc.a_primary_b),
+        b_primary_a=bool(assoc.b_primary_a),
+    )
+
+
+def _company_type_id() -> int:
+    return objects.by_key(objects.COMPANY).id
+
+
+def _primary_assoc(record_id: int, type_id: int) -> Association | None:
+    """The association holding the record's primary of ``type_id``, if any."""
+    found = Association.get_or_none(
+        (Association.a == record_id) & (Association.b_type == type_id) & (Association.a_primary_b == True)  # noqa: E712
+    )
+    if found is None:
+        found = Association.get_or_none(
+            (Association.b == record_id) & (Association.a_type == type_id) & (Association.b_primary_a == True)  # noqa: E712
+        )
+    return found
+
+
+def primary_company(record_id: int) -> int | None:
+    found = _primary_assoc(record_id, _company_type_id())
+    if found is None:
+        return None
+    return found.b_id if found.a_id == record_id else found.a_id
+
+
+def _other(assoc: Association, record_id: int) -> int:
+    return assoc.b_id if assoc.a_id == record_id else assoc.a_id
+
+
+def _companies_of(record_id: int) -> list[Association]:
+    """The record's company associations, oldest first."""
+    company = _company_type_id()
+    rows = list(
+        Association.select().where(
+            ((Association.a == record_id) & (Association.b_type == company))
+            | ((Association.b == record_id) & (Association.a_type == company))
+        )
+    )
+    rows.sort(key=lambda r: r.id)
+    return rows
+
+
+def _set_flag(assoc: Association, record_id: int, value: bool) -> None:
+    if assoc.a_id == record_id:
+        assoc.a_primary_b = value
+        Association.update(a_primary_b=value).where(Association.id == assoc.id).execute()
+    else:
+        assoc.b_primary_a = value
+        Association.update(b_primary_a=value).where(Association.id == assoc.id).execute()
+
+
+def _is_flagged(assoc: Association, record_id: int) -> bool:
+    return bool(assoc.a_primary_b if assoc.a_id == record_id else assoc.b_primary_a)
+
+
+def _make_primary(record_id: int, assoc: Association, ctx: Context, *, log_new: bool = True) -> None:
+    """Make ``assoc``'s company the record's primary, demoting the old one (which stays associated)."""
+    old = _primary_assoc(record_id, _company_type_id())
+    if old is not None and old.id == assoc.id:
+        return
+    if old is not None:
+        _set_flag(old, record_id, False)
+        history.write(_state(old), history.UPDATED, ctx)
+    _set_flag(assoc, record_id, True)
+    if log_new:
+        history.write(_state(assoc), history.UPDATED, ctx)
+
+
+def _ensure_primary(record_id: int, ctx: Context) -> None:
+    """Invariant: a record that has companies has exactly one primary; the oldest is promoted."""
+    try:
+        view = records.get(record_id)
+    except Exception:
+        return
+    if not objects.by_key(view.type).has_primary_company:
+        return
+    companies = _companies_of(record_id)
+    if companies and not any(_is_flagged(c, record_id) for c in companies):
+        _make_primary(record_id, companies[0], ctx)
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _live(record_id: int) -> RecordView:
+    return records.get(record_id)
+
+
+def _check_primary_pair(record: RecordView, company: RecordView) -> None:
+    if company.type != objects.COMPANY:
+        raise InvalidValue(
+            _("only a company can be a primary: {ref} is a {type}").format(ref=company.ref, type=company.type)
+        )
+    if not objects.by_key(record.type).has_primary_company:
+        raise InvalidValue(_("a {type} has no primary company").format(type=record.type))
+
+
+def _resolve_labels(src: RecordView, dst: RecordView, words: Iterable[str]) -> set[tuple[int, bool]]:
+    """Label words for "src is dst's WORD" as (label id, src is the label's from record)."""
+    resolved = set()
+    for word in words:
+        if not word or not word.strip():
+            continue
+        info, src_is_from = labels_mod.resolve(src.type, dst.type, word)
+        resolved.add((info.id, src_is_from))
+    return resolved
+
+
+def _to_stored(src_id: int, a_id: int, pairs: set[tuple[int, bool]]) -> set[tuple[int, bool]]:
+    """(label, src is from) -> (label, a is from)."""
+    return {(lid, src_is_from if src_id == a_id else not src_is_from) for lid, src_is_from in pairs}
+
+
+def _add(
+    src: RecordView,
+    dst: RecordView,
+    label_pairs: set[tuple[int, bool]],
+    primary: bool,
+    ctx: Context,
+    *,
+    check_limits: bool = True,
+) -> Change:
+    if src.id == dst.id:
+        raise SelfAssociation(_("a record cannot be associated with itself ({ref})").format(ref=src.ref))
+    if primary:
+        _check_primary_pair(src, dst)
+    src_type, dst_type = objects.by_key(src.type), objects.by_key(dst.type)
+    a_id, b_id = sorted((src.id, dst.id))
+    a_type, b_type = (src_type.id, dst_type.id) if a_id == src.id else (dst_type.id, src_type.id)
+    assoc = _find(src.id, dst.id)
+    created = assoc is None
+    stored = _to_stored(src.id, a_id, label_pairs)
+    existing = _labels_of(assoc.id) if assoc is not None else frozenset()
+    new_labels = stored - existing
+    if check_limits:
+        # (label, the record on this side is its from record)
+        for record, rtype, otype in ((src, src_type, dst_type), (dst, dst_type, src_type)):
+            side = [(lid, (record.id == a_id) == fwd) for lid, fwd in new_labels]
+            limits.check_new(record.id, rtype.id, otype.id, side, adds_association=created)
+    if assoc is None:
+        assoc = Association.create(a=a_id, b=b_id, a_type=a_type, b_type=b_type)
+    for lid, fwd in sorted(new_labels):
+        AssociationLabel.create(association=assoc.id, label=lid, forward=fwd)
+    changed = bool(new_labels)
+    if primary and not _is_flagged(assoc, src.id):
+        old = _primary_assoc(src.id, dst_type.id)
+        if old is not None:
+            _set_flag(old, src.id, False)
+            history.write(_state(old), history.UPDATED, ctx)
+        _set_flag(assoc, src.id, True)
+        changed = True
+    if created:
+        # The first company associated with a record becomes its primary.
+        for record, other in ((src, dst), (dst, src)):
+            if (
+                other.type == objects.COMPANY
+                and objects.by_key(record.type).has_primary_company
+                and not _is_flagged(assoc, record.id)
+                and _primary_assoc(record.id, _company_type_id()) is None
+            ):
+                _set_flag(assoc, record.id, True)
+    if created or changed:
+        state = _state(assoc)
+        history.write(state, history.CREATED if created else history.UPDATED, ctx)
+        return Change(created, True, state)
+    return Change(False, False, _state(assoc))
+
+
+@writes
+def associate(
+    src_id: int, dst_id: int, ctx: Context, labels: Sequence[str] = (), *, primary: bool = False
+) -> Change:
+    """Link two records; "src is dst's LABEL"; with ``primary`` dst becomes src's primary company.
+
+    Associating an existing pair again adds only what is new (no duplicate, no history row).
+    """
+    src, dst = _live(src_id), _live(dst_id)
+    return _add(src, dst, _resolve_labels(src, dst, labels), primary, ctx)
+
+
+@writes
+def associate_many(
+    src_id: int,
+    dst_ids: Sequence[int],
+    ctx: Context,
+    labels: Sequence[str] = (),
+    *,
+    primary_id: int | None = None,
+) -> list[Change]:
+    """Link one record to several at once: all or nothing."""
+    src = _live(src_id)
+    changes = []
+    for dst_id in dict.fromkeys(dst_ids):
+        dst = _live(dst_id)
+        changes.append(_add(src, dst, _resolve_labels(src, dst, labels), dst_id == primary_id, ctx))
+    return changes
+
+
+def _needs_new_primary(record_id: int, losing: Association, new_primary: int | None) -> Association | None:
+    """When ``losing`` holds the record's primary company, the association of its successor."""
+    if not _is_flagged(losing, record_id):
+        return None
+    remaining = [c for c in _companies_of(record_id) if c.id != losing.id]
+    if not remaining:
+        return None
+    record = records.get(record_id, include_deleted=True)
+    company = records.get(_other(losing, record_id), include_deleted=True)
+    if new_primary is None:
+        choices = ", ".join(records.ref_of("company", _other(c, record_id)) for c in remaining[:5])
+        raise NeedsNewPrimary(
+            _("{company} is the primary company of {record}; choose the new primary among: {choices}").format(
+                company=f"{company.label} ({company.ref})", record=f"{record.label} ({record.ref})", choices=choices
+            ),
+            record_id,
+            [_other(c, record_id) for c in remaining],
+        )
+    for candidate in remaining:
+        if _other(candidate, record_id) == new_primary:
+            return candidate
+    raise InvalidValue(
+        _("the new primary must be another company associated with {record}").format(record=record.ref)
+    )
+
+
+def _remove(assoc: Association, ctx: Context) -> AssociationState:
+    state = _state(assoc)
+    AssociationLabel.delete().where(AssociationLabel.association == assoc.id).execute()
+    Association.delete().where(Association.id == assoc.id).execute()
+    history.write(state, history.REMOVED, ctx)
+    return state
+
+
+@writes
+def dissociate(
+    src_id: int,
+    dst_id: int,
+    ctx: Context,
+    *,
+    label: str | None = None,
+    new_primary: int | None = None,
+) -> Change:
+    """Remove the association (or with ``label`` only that label: "src is dst's LABEL").
+
+    When the association held a primary company and other companies remain,
+    ``new_primary`` names the successor (for whichever record loses its primary).
+    """
+    src, dst = _live(src_id), _live(dst_id)
+    assoc = _find(src.id, dst.id)
+    if assoc is None:
+        raise NotFound(_("{a} and {b} are not associated").format(a=src.ref, b=dst.ref))
+    if label:
+        (pair,) = _to_stored(src.id, assoc.a_id, _resolve_labels(src, dst, [label]))
+        current = _labels_of(assoc.id)
+        if pair not in current:
+            raise NotFound(
+                _("{a} is not {b}'s '{label}'").format(a=src.ref, b=dst.ref, label=label)
+            )
+        AssociationLabel.delete().where(
+            (AssociationLabel.association == assoc.id)
+            & (AssociationLabel.label == pair[0])
+            & (AssociationLabel.forward == pair[1])
+        ).execute()
+        state = _state(assoc)
+        history.write(state, history.UPDATED, ctx)
+        return Change(False, True, state)
+    successors = []
+    for record_id in (src.id, dst.id):
+        successor = _needs_new_primary(record_id, assoc, new_primary)
+        if successor is not None:
+            successors.append((record_id, successor))
+    if new_primary is not None and not successors:
+        raise InvalidValue(
+            _("--new-primary applies only when the removed company is a primary and others remain")
+        )
+    state = _remove(assoc, ctx)
+    for record_id, successor in successors:
+        _make_primary(record_id, successor, ctx)
+    return Change(False, True, state)
+
+
+@writes
+def set_labels(src_id: int, dst_id: int, ctx: Context, labels: Sequence[str]) -> Change:
+    """Replace the labels of an association: "src is dst's LABEL" for each label."""
+    src, dst = _live(src_id), _live(dst_id)
+    assoc = _find(src.id, dst.id)
+    if assoc is None:
+        raise NotFound(_("{a} and {b} are not associated").format(a=src.ref, b=dst.ref))
+    wanted = _to_stored(src.id, assoc.a_id, _resolve_labels(src, dst, labels))
+    current = _labels_of(assoc.id)
+    if wanted == current:
+        return Change(False, False, _state(assoc))
+    added = wanted - current
+    for record, other in ((src, dst), (dst, src)):
+        side = [(lid, (record.id == assoc.a_id) == fwd) for lid, fwd in added]
+        limits.check_new(
+            record.id, objects.by_key(record.type).id, objects.by_key(other.type).id, side, adds_association=False
+        )
+    for lid, fwd in current - wanted:
+        AssociationLabel.delete().where(
+            (AssociationLabel.association == assoc.id) & (AssociationLabel.label == lid) & (AssociationLabel.forward == fwd)
+        ).execute()
+    for lid, fwd in sorted(added):
+        AssociationLabel.create(association=assoc.id, label=lid, forward=fwd)
+    state = _state(assoc)
+    history.write(state, history.UPDATED, ctx)
+    return Change(False, True, state)
+
+
+@writes
+def set_primary(record_id: int, company_id: int, ctx: Context) -> Change:
+    """Make an associated company the record's primary; the old primary stays associated."""
+    record, company = _live(record_id), _live(company_id)
+    _check_primary_pair(record, company)
+    assoc = _find(record.id, company.id)
+    if assoc is None:
+        raise NotFound(
+            _("{a} and {b} are not associated (use associate --primary)").format(a=record.ref, b=company.ref)
+        )
+    if _is_flagged(assoc, record.id):
+        return Change(False, False, _state(assoc))
+    _make_primary(record.id, assoc, ctx)
+    return Change(False, True, _state(assoc))
+
+
+@writes
+def remove_primary(record_id: int, company_id: int, ctx: Context, *, new_primary: int) -> Change:
+    """"Remove as primary": the company stays associated and ``new_primary`` takes its place."""
+    record, company = _live(record_id), _live(company_id)
+    assoc = _find(record.id, company.id)
+    if assoc is None or not _is_flagged(assoc, record.id):
+        raise InvalidValue(_("{company} is not the primary company of {record}").format(company=company.ref, record=record.ref))
+    if new_primary == company.id:
+        raise InvalidValue(_("the new primary must be another company"))
+    successor = _find(record.id, new_primary)
+    if successor is None or _other(successor, record.id) != new_primary or records.get(new_primary).type != objects.COMPANY:
+        raise InvalidValue(
+            _("the new primary must be another company associated with {record}").format(record=record.ref)
+        )
+    _make_primary(record.id, successor, ctx)
+    return Change(False, True, _state(assoc))
+
+
+# ---------------------------------------------------------------- reading for views
+
+
+def counts(record_id: int) -> dict[str, int]:
+    """How many records of each object the record is associated with."""
+    totals: dict[int, int] = {}
+    for type_id, n in (
+        Association.select(Association.b_type, fn.COUNT(Association.id))
+        .where(Association.a == record_id)
+        .group_by(Association.b_type)
+        .tuples()
+    ):
+        totals[type_id] = totals.get(type_id, 0) + n
+    for type_id, n in (
+        Association.select(Association.a_type, fn.COUNT(Association.id))
+        .where(Association.b == record_id)
+        .group_by(Association.a_type)
+        .tuples()
+    ):
+        totals[type_id] = totals.get(type_id, 0) + n
+    return {objects.by_id(tid).key: n for tid, n in totals.items()}
+
+
+def _page_rows(record_id: int, type_id: int, limit: int, before: int | None) -> list[tuple]:
+    """(assoc id, other id, other name, viewer is a, a_primary_b, b_primary_a, created) newest first."""
+    left = (
+        Association.select(
+            Association.id, Association.b, Record.name, Association.a_primary_b, Association.b_primary_a, Association.created_at
+        )
+        .join(Record, on=(Association.b == Record.id))
+        .where((Association.a == record_id) & (Association.b_type == type_id))
+    )
+    right = (
+        Association.select(
+            Association.id, Association.a, Record.name, Association.a_primary_b, Association.b_primary_a, Association.created_at
+        )
+        .join(Record, on=(Association.a == Record.id))
+        .where((Association.b == record_id) & (Association.a_type == type_id))
+    )
+    if before is not None:
+        left = left.where(Association.id < before)
+        right = right.where(Association.id < before)
+    rows = [(r[0], r[1], r[2], True, r[3], r[4], r[5]) for r in left.order_by(Association.id.desc()).limit(limit).tuples()]
+    rows += [(r[0], r[1], r[2], False, r[3], r[4], r[5]) for r in right.order_by(Association.id.desc()).limit(limit).tuples()]
+    rows.sort(key=lambda r: r[0], reverse=True)
+    return rows[:limit]
+
+
+def _views(record_id: int, type_key: str, rows: list[tuple]) -> list[Associated]:
+    names = labels_mod.all_by_id()
+    ids = [r[0] for r in rows]
+    label_rows: dict[int, list[tuple[int, bool]]] = {}
+    if ids:
+        for assoc_id, lid, fwd in (
+            AssociationLabel.select(AssociationLabel.association, AssociationLabel.label, AssociationLabel.forward)
+            .where(AssociationLabel.association.in_(ids))
+            .tuples()
+        ):
+            label_rows.setdefault(assoc_id, []).append((lid, bool(fwd)))
+    out = []
+    for assoc_id, other, name, viewer_is_a, a_primary_b, b_primary_a, created in rows:
+        words = sorted(
+            (names[lid].seen_from(viewer_is_a == fwd) for lid, fwd in label_rows.get(assoc_id, []) if lid in names),
+            key=str.casefold,
+        )
+        out.append(
+            Associated(
+                association_id=assoc_id,
+                other_id=other,
+                other_type=type_key,
+                other_name=name,
+                labels=tuple(words),
+                primary=bool(a_primary_b if viewer_is_a else b_primary_a),
+                primary_of_other=bool(b_primary_a if viewer_is_a else a_primary_b),
+                created_at=created,
+            )
+        )
+    return out
+
+
+def page(record_id: int, type_key: str, *, limit: int = PAGE, before: int | None = None) -> list[Associated]:
+    """One page of a sidebar card: the primary first (on the first page), then newest first.
+
+    ``before`` is the last association id of the previous page (keyset paging).
+    """
+    type_id = objects.by_key(type_key).id
+    rows = _page_rows(record_id, type_id, limit, before)
+    if before is None:
+        primary = _primary_assoc(record_id, type_id)
+        if primary is not None and all(r[0] != primary.id for r in rows):
+            viewer_is_a = primary.a_id == record_id
+            other = primary.b_id if viewer_is_a else primary.a_id
+            name = Record.select(Record.name).where(Record.id == other).scalar() or ""
+            rows = [
+                (primary.id, other, name, viewer_is_a, primary.a_primary_b, primary.b_primary_a, primary.created_at)
+            ] + rows[: limit - 1]
+        else:
+            rows.sort(key=lambda r: (not (r[4] if r[3] else r[5]), -r[0]))
+    return _views(record_id, type_key, rows)
+
+
+def all_of(record_id: int) -> list[Associated]:
+    """Every association of the record, grouped by object, primary first, then by name."""
+    out: list[Associated] = []
+    for type_key in counts(record_id):
+        type_id = objects.by_key(type_key).id
+        rows = _page_rows(record_id, type_id, 10**9, None)
+        views = _views(record_id, type_key, rows)
+        views.sort(key=lambda v: (not v.primary, v.other_name.casefold(), v.other_id))
+        out.extend(views)
+    order = {info.key: i for i, info in enumerate(objects.all_types())}
+    out.sort(key=lambda v: order.get(v.other_type, 99))
+    return out
+
+
+def between(x: int, y: int) -> Associated | None:
+    """The association of x and y seen from x, or None."""
+    assoc = _find(x, y)
+    if assoc is None:
+        return None
+    other = _other(assoc, x)
+    view = records.get(other, include_deleted=True)
+    row = (assoc.id, other, view.name, assoc.a_id == x, assoc.a_primary_b, assoc.b_primary_a, assoc.created_at)
+    return _views(x, view.type, [row])[0]

@@ -1,0 +1,140 @@
+"""Association labels: single or paired, defined per object pair."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from peewee import fn
+
+from rolodex.crm import objects
+from rolodex.crm.errors import InvalidValue, LabelInUse, LabelNotFound
+from rolodex.i18n import _
+from rolodex.store.models import AssociationLabel, Label, database
+
+
+@dataclass(frozen=True)
+class LabelInfo:
+    id: int
+    from_type: str
+    to_type: str
+    name: str
+    inverse: str | None
+    in_use: int = 0
+
+    @property
+    def paired(self) -> bool:
+        return self.inverse is not None
+
+    def seen_from(self, viewer_is_from: bool) -> str:
+        """The word shown on the other record, seen from the viewer.
+
+        "The from record is the to record's NAME": seen from the to record the
+        other carries NAME; seen from the from record it carries the inverse.
+        """
+        if viewer_is_from and self.inverse:
+            return self.inverse
+        return self.name
+
+
+def _info(label: Label, in_use: int = 0) -> LabelInfo:
+    return LabelInfo(
+        id=label.id,
+        from_type=objects.by_id(label.from_type_id).key,
+        to_type=objects.by_id(label.to_type_id).key,
+        name=label.name,
+        inverse=label.inverse,
+        in_use=in_use,
+    )
+
+
+def get(label_id: int) -> LabelInfo:
+    return _info(Label.get_by_id(label_id))
+
+
+def all_by_id() -> dict[int, LabelInfo]:
+    return {label.id: _info(label) for label in Label.select()}
+
+
+def list_labels(type_a: str | None = None, type_b: str | None = None) -> list[LabelInfo]:
+    """Labels for a pair in either direction (all labels without a pair), with use counts."""
+    usage = dict(
+        AssociationLabel.select(AssociationLabel.label, fn.COUNT(AssociationLabel.id))
+        .group_by(AssociationLabel.label)
+        .tuples()
+    )
+    query = Label.select().order_by(Label.from_type, Label.to_type, Label.name)
+    if type_a and type_b:
+        a, b = objects.by_key(type_a).id, objects.by_key(type_b).id
+        query = query.where(
+            ((Label.from_type == a) & (Label.to_type == b)) | ((Label.from_type == b) & (Label.to_type == a))
+        )
+    return [_info(label, usage.get(label.id, 0)) for label in query]
+
+
+def create(from_type: str, to_type: str, name: str, inverse: str | None = None) -> LabelInfo:
+    source, target = objects.by_key(from_type), objects.by_key(to_type)
+    name = name.strip()
+    inverse = inverse.strip() if inverse else None
+    if not name:
+        raise InvalidValue(_("a label needs a name"))
+    if inverse == name:
+        inverse = None
+    if name.casefold() == "primary" or (inverse or "").casefold() == "primary":
+        raise InvalidValue(_("'Primary' is built in: use --primary or set-primary"))
+    with database.atomic():
+        for word in filter(None, (name, inverse)):
+            try:
+                resolve(from_type, to_type, word)
+            except LabelNotFound:
+                continue
+            raise InvalidValue(
+                _("a label '{name}' already exists for {a} and {b}").format(name=word, a=from_type, b=to_type)
+            )
+        label = Label.create(from_type=source.id, to_type=target.id, name=name, inverse=inverse)
+    return _info(label)
+
+
+def resolve(type_a: str, type_b: str, word: str) -> tuple[LabelInfo, bool]:
+    """The label ``word`` for "A is B's WORD": returns the label and whether A is its from record."""
+    a, b = objects.by_key(type_a), objects.by_key(type_b)
+    wanted = word.strip().casefold()
+    candidates = Label.select().where(
+        ((Label.from_type == a.id) & (Label.to_type == b.id)) | ((Label.from_type == b.id) & (Label.to_type == a.id))
+    )
+    for label in candidates:
+        info = _info(label)
+        # "A is B's NAME" with A the label's from record.
+        if label.from_type_id == a.id and label.to_type_id == b.id and label.name.casefold() == wanted:
+            return info, True
+        # "A is B's INVERSE" means B is A's NAME: B is the from record.
+        if label.from_type_id == b.id and label.to_type_id == a.id:
+            if (label.inverse or label.name).casefold() == wanted:
+                return info, False
+    available = sorted({name for lab in candidates for name in filter(None, (lab.name, lab.inverse))})
+    hint = ", ".join(available) if available else _("none defined")
+    raise LabelNotFound(
+        _("no label '{word}' for {a} and {b} (labels: {hint})").format(word=word, a=type_a, b=type_b, hint=hint)
+    )
+
+
+def delete(from_type: str, to_type: str, name: str) -> None:
+    with database.atomic():
+        label, _forward = resolve(from_type, to_type, name)
+        in_use = AssociationLabel.select().where(AssociationLabel.label == label.id).count()
+        if in_use:
+            raise LabelInUse(
+                _("label '{name}' is used by {n} associations; remove it from them first").format(
+                    name=name, n=in_use
+                )
+            )
+        Label.delete().where(Label.id == label.id).execute()
+
+
+def rename(label_id: int, name: str, inverse: str | None) -> LabelInfo:
+    name = name.strip()
+    if not name:
+        raise InvalidValue(_("a label needs a name"))
+    Label.update(name=name, inverse=(inverse or None) if inverse != name else None).where(
+        Label.id == label_id
+    ).execute()
+    return get(label_id)

@@ -1,0 +1,90 @@
+"""Schema versions. Each migration upgrades an older database in place, in order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from peewee import Database, PostgresqlDatabase, SqliteDatabase
+
+from rolodex.store.models import MODELS, Meta
+
+SCHEMA_KEY = "schema_version"
+
+
+def _create_tables(db: Database) -> None:
+    db.create_tables(MODELS)
+
+
+def _search_index(db: Database) -> None:
+    """Substring search: FTS5 trigram on SQLite, pg_trgm on PostgreSQL (ILIKE without it)."""
+    if isinstance(db, SqliteDatabase):
+        db.execute_sql(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS record_search USING fts5("
+            "name, email, domain, content='record', content_rowid='id', tokenize='trigram')"
+        )
+        db.execute_sql(
+            "CREATE TRIGGER IF NOT EXISTS record_search_ai AFTER INSERT ON record BEGIN "
+            "INSERT INTO record_search(rowid, name, email, domain) "
+            "VALUES (new.id, new.name, new.email, new.domain); END"
+        )
+        db.execute_sql(
+            "CREATE TRIGGER IF NOT EXISTS record_search_ad AFTER DELETE ON record BEGIN "
+            "INSERT INTO record_search(record_search, rowid, name, email, domain) "
+            "VALUES ('delete', old.id, old.name, old.email, old.domain); END"
+        )
+        db.execute_sql(
+            "CREATE TRIGGER IF NOT EXISTS record_search_au AFTER UPDATE OF name, email, domain "
+            "ON record BEGIN "
+            "INSERT INTO record_search(record_search, rowid, name, email, domain) "
+            "VALUES ('delete', old.id, old.name, old.email, old.domain); "
+            "INSERT INTO record_search(rowid, name, email, domain) "
+            "VALUES (new.id, new.name, new.email, new.domain); END"
+        )
+        db.execute_sql("INSERT INTO record_search(record_search) VALUES ('rebuild')")
+    elif isinstance(db, PostgresqlDatabase):
+        try:
+            with db.atomic():
+                db.execute_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        except Exception:
+            return  # no pg_trgm: search falls back to a plain ILIKE scan
+        for column in ("name", "email", "domain"):
+            db.execute_sql(
+                f"CREATE INDEX IF NOT EXISTS record_{column}_trgm "
+                f"ON record USING gin ({column} gin_trgm_ops)"
+            )
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_create_tables, _search_index]
+LATEST = len(MIGRATIONS)
+
+
+def current_version(db: Database) -> int:
+    if not db.table_exists("meta"):
+        return 0
+    row = Meta.get_or_none(Meta.key == SCHEMA_KEY)
+    return int(row.value) if row else 0
+
+
+def upgrade(db: Database, target: int = LATEST) -> int:
+    """Apply the missing migrations up to ``target``; returns the new version."""
+    version = current_version(db)
+    if version > LATEST:
+        from rolodex.i18n import _
+
+        raise RuntimeError(
+            _("this database has schema version {v}; this Rolodex knows up to {latest}").format(
+                v=version, latest=LATEST
+            )
+        )
+    while version < target:
+        with db.atomic():
+            MIGRATIONS[version](db)
+            version += 1
+            Meta.insert(key=SCHEMA_KEY, value=str(version)).on_conflict(
+                conflict_target=[Meta.key], update={Meta.value: str(version)}
+            ).execute()
+            if version == 1:
+                from rolodex.store.seed_types import install_standard_types
+
+                install_standard_types()
+    return version

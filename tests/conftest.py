@@ -1,0 +1,88 @@
+"""Shared fixtures. Every database test runs on SQLite, and on PostgreSQL when
+ROLODEX_TEST_PG_URL names a server (CI sets it; see .ci/run)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from peewee import Database
+
+# Keep the test environment deterministic (notes/textual-8.md).
+for _var in ("NO_COLOR", "TEXTUAL_THEME", "ROLODEX_DB", "LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+    os.environ.pop(_var, None)
+os.environ["LANG"] = "C.UTF-8"
+os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+
+PG_URL = os.environ.get("ROLODEX_TEST_PG_URL")
+
+
+def _pg_worker_url() -> str:
+    """One PostgreSQL database per xdist worker, created on first use."""
+    import psycopg2
+
+    assert PG_URL
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    base, _slash, _name = PG_URL.rpartition("/")
+    name = f"rolodex_test_{worker}"
+    conn = psycopg2.connect(PG_URL)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        if cur.fetchone() is None:
+            cur.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+    return f"{base}/{name}"
+
+
+def _reset_postgres(url: str) -> Database:
+    from rolodex.store.database import open_database
+    from rolodex.store.models import MODELS
+
+    db = open_database(url, migrate=False)
+    db.drop_tables(MODELS, cascade=True, safe=True)
+    db.close()
+    return open_database(url)
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    """A fresh, empty, migrated database's path or URL."""
+    if PG_URL:
+        return _pg_worker_url()
+    return str(tmp_path / "test.db")
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    from rolodex.crm import objects
+    from rolodex.store.database import open_database
+
+    objects.invalidate()
+    database = _reset_postgres(db_url) if PG_URL else open_database(db_url)
+    objects.invalidate()
+    yield database
+    database.close()
+    objects.invalidate()
+
+
+@pytest.fixture
+def ctx():
+    from rolodex.crm.context import api
+
+    return api()
+
+
+HOSTILE_NAMES = [
+    "[/x]",
+    "ACME [UK] Ltd",
+    "[@click=app.quit]x[/]",
+    "trailing backslash \\",
+    "[b]bold[/b] [red]red",
+    "שלום עולם",
+    "emoji 🦆🚀 name",
+    "control\x07chars\x1b[31m",
+    "x" * 300,
+]
