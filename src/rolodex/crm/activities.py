@@ -30,7 +30,9 @@ class TimelineItem:
 
     @property
     def when(self) -> str:
-        return self.activity.properties.get("timestamp", self.activity.created_at.isoformat(timespec="seconds"))
+        return self.activity.properties.get(
+            "timestamp", self.activity.created_at.isoformat(timespec="seconds")
+        )
 
 
 def rules() -> dict[str, dict[str, dict[str, int]]]:
@@ -42,11 +44,17 @@ def set_rule(object_key: str, activity_type: str, targets: dict[str, int]) -> No
     """Configure auto-association for activities of ``activity_type`` logged on ``object_key`` records."""
     for kind in targets:
         if kind not in RULE_KINDS:
-            raise InvalidValue(_("unknown rule '{kind}' (rules: {kinds})").format(kind=kind, kinds=", ".join(RULE_KINDS)))
+            raise InvalidValue(
+                _("unknown rule '{kind}' (rules: {kinds})").format(
+                    kind=kind, kinds=", ".join(RULE_KINDS)
+                )
+            )
     current = rules()
     current.setdefault(object_key, {})[activity_type] = targets
     value = json.dumps(current)
-    Meta.insert(key=RULES_KEY, value=value).on_conflict(conflict_target=[Meta.key], update={Meta.value: value}).execute()
+    Meta.insert(key=RULES_KEY, value=value).on_conflict(
+        conflict_target=[Meta.key], update={Meta.value: value}
+    ).execute()
 
 
 def _rule_for(object_key: str, activity_type: str) -> dict[str, int]:
@@ -86,7 +94,9 @@ def auto_targets(record_id: int, activity_type: str) -> list[int]:
                 open_deals.sort(reverse=True)  # most recent first
                 targets.extend(open_deals[:limit])
         else:
-            targets.extend(_neighbours(record_id, kind.rstrip("s").replace("companie", "company"), limit))
+            targets.extend(
+                _neighbours(record_id, kind.rstrip("s").replace("companie", "company"), limit)
+            )
     return [t for t in dict.fromkeys(targets) if t != record_id]
 
 

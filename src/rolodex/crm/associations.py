@@ -86,11 +86,15 @@ def _company_type_id() -> int:
 def _primary_assoc(record_id: int, type_id: int) -> Association | None:
     """The association holding the record's primary of ``type_id``, if any."""
     found = Association.get_or_none(
-        (Association.a == record_id) & (Association.b_type == type_id) & (Association.a_primary_b == True)  # noqa: E712
+        (Association.a == record_id)
+        & (Association.b_type == type_id)
+        & (Association.a_primary_b == True)  # noqa: E712
     )
     if found is None:
         found = Association.get_or_none(
-            (Association.b == record_id) & (Association.a_type == type_id) & (Association.b_primary_a == True)  # noqa: E712
+            (Association.b == record_id)
+            & (Association.a_type == type_id)
+            & (Association.b_primary_a == True)  # noqa: E712
         )
     return found
 
@@ -132,7 +136,9 @@ def _is_flagged(assoc: Association, record_id: int) -> bool:
     return bool(assoc.a_primary_b if assoc.a_id == record_id else assoc.b_primary_a)
 
 
-def _make_primary(record_id: int, assoc: Association, ctx: Context, *, log_new: bool = True) -> None:
+def _make_primary(
+    record_id: int, assoc: Association, ctx: Context, *, log_new: bool = True
+) -> None:
     """Make ``assoc``'s company the record's primary, demoting the old one (which stays associated)."""
     old = _primary_assoc(record_id, _company_type_id())
     if old is not None and old.id == assoc.id:
@@ -168,13 +174,17 @@ def _live(record_id: int) -> RecordView:
 def _check_primary_pair(record: RecordView, company: RecordView) -> None:
     if company.type != objects.COMPANY:
         raise InvalidValue(
-            _("only a company can be a primary: {ref} is a {type}").format(ref=company.ref, type=company.type)
+            _("only a company can be a primary: {ref} is a {type}").format(
+                ref=company.ref, type=company.type
+            )
         )
     if not objects.by_key(record.type).has_primary_company:
         raise InvalidValue(_("a {type} has no primary company").format(type=record.type))
 
 
-def _resolve_labels(src: RecordView, dst: RecordView, words: Iterable[str]) -> set[tuple[int, bool]]:
+def _resolve_labels(
+    src: RecordView, dst: RecordView, words: Iterable[str]
+) -> set[tuple[int, bool]]:
     """Label words for "src is dst's WORD" as (label id, src is the label's from record)."""
     resolved = set()
     for word in words:
@@ -200,7 +210,9 @@ def _add(
     check_limits: bool = True,
 ) -> Change:
     if src.id == dst.id:
-        raise SelfAssociation(_("a record cannot be associated with itself ({ref})").format(ref=src.ref))
+        raise SelfAssociation(
+            _("a record cannot be associated with itself ({ref})").format(ref=src.ref)
+        )
     if primary:
         _check_primary_pair(src, dst)
     src_type, dst_type = objects.by_key(src.type), objects.by_key(dst.type)
@@ -275,7 +287,9 @@ def associate_many(
     return changes
 
 
-def _needs_new_primary(record_id: int, losing: Association, new_primary: int | None) -> Association | None:
+def _needs_new_primary(
+    record_id: int, losing: Association, new_primary: int | None
+) -> Association | None:
     """When ``losing`` holds the record's primary company, the association of its successor."""
     if not _is_flagged(losing, record_id):
         return None
@@ -287,8 +301,12 @@ def _needs_new_primary(record_id: int, losing: Association, new_primary: int | N
     if new_primary is None:
         choices = ", ".join(records.ref_of("company", _other(c, record_id)) for c in remaining[:5])
         raise NeedsNewPrimary(
-            _("{company} is the primary company of {record}; choose the new primary among: {choices}").format(
-                company=f"{company.label} ({company.ref})", record=f"{record.label} ({record.ref})", choices=choices
+            _(
+                "{company} is the primary company of {record}; choose the new primary among: {choices}"
+            ).format(
+                company=f"{company.label} ({company.ref})",
+                record=f"{record.label} ({record.ref})",
+                choices=choices,
             ),
             record_id,
             [_other(c, record_id) for c in remaining],
@@ -297,7 +315,9 @@ def _needs_new_primary(record_id: int, losing: Association, new_primary: int | N
         if _other(candidate, record_id) == new_primary:
             return candidate
     raise InvalidValue(
-        _("the new primary must be another company associated with {record}").format(record=record.ref)
+        _("the new primary must be another company associated with {record}").format(
+            record=record.ref
+        )
     )
 
 
@@ -372,11 +392,17 @@ def set_labels(src_id: int, dst_id: int, ctx: Context, labels: Sequence[str]) ->
     for record, other in ((src, dst), (dst, src)):
         side = [(lid, (record.id == assoc.a_id) == fwd) for lid, fwd in added]
         limits.check_new(
-            record.id, objects.by_key(record.type).id, objects.by_key(other.type).id, side, adds_association=False
+            record.id,
+            objects.by_key(record.type).id,
+            objects.by_key(other.type).id,
+            side,
+            adds_association=False,
         )
     for lid, fwd in current - wanted:
         AssociationLabel.delete().where(
-            (AssociationLabel.association == assoc.id) & (AssociationLabel.label == lid) & (AssociationLabel.forward == fwd)
+            (AssociationLabel.association == assoc.id)
+            & (AssociationLabel.label == lid)
+            & (AssociationLabel.forward == fwd)
         ).execute()
     for lid, fwd in sorted(added):
         AssociationLabel.create(association=assoc.id, label=lid, forward=fwd)
@@ -393,7 +419,9 @@ def set_primary(record_id: int, company_id: int, ctx: Context) -> Change:
     assoc = _find(record.id, company.id)
     if assoc is None:
         raise NotFound(
-            _("{a} and {b} are not associated (use associate --primary)").format(a=record.ref, b=company.ref)
+            _("{a} and {b} are not associated (use associate --primary)").format(
+                a=record.ref, b=company.ref
+            )
         )
     if _is_flagged(assoc, record.id):
         return Change(False, False, _state(assoc))
@@ -403,17 +431,27 @@ def set_primary(record_id: int, company_id: int, ctx: Context) -> Change:
 
 @writes
 def remove_primary(record_id: int, company_id: int, ctx: Context, *, new_primary: int) -> Change:
-    """"Remove as primary": the company stays associated and ``new_primary`` takes its place."""
+    """ "Remove as primary": the company stays associated and ``new_primary`` takes its place."""
     record, company = _live(record_id), _live(company_id)
     assoc = _find(record.id, company.id)
     if assoc is None or not _is_flagged(assoc, record.id):
-        raise InvalidValue(_("{company} is not the primary company of {record}").format(company=company.ref, record=record.ref))
+        raise InvalidValue(
+            _("{company} is not the primary company of {record}").format(
+                company=company.ref, record=record.ref
+            )
+        )
     if new_primary == company.id:
         raise InvalidValue(_("the new primary must be another company"))
     successor = _find(record.id, new_primary)
-    if successor is None or _other(successor, record.id) != new_primary or records.get(new_primary).type != objects.COMPANY:
+    if (
+        successor is None
+        or _other(successor, record.id) != new_primary
+        or records.get(new_primary).type != objects.COMPANY
+    ):
         raise InvalidValue(
-            _("the new primary must be another company associated with {record}").format(record=record.ref)
+            _("the new primary must be another company associated with {record}").format(
+                record=record.ref
+            )
         )
     _make_primary(record.id, successor, ctx)
     return Change(False, True, _state(assoc))
@@ -446,14 +484,24 @@ def _page_rows(record_id: int, type_id: int, limit: int, before: int | None) -> 
     """(assoc id, other id, other name, viewer is a, a_primary_b, b_primary_a, created) newest first."""
     left = (
         Association.select(
-            Association.id, Association.b, Record.name, Association.a_primary_b, Association.b_primary_a, Association.created_at
+            Association.id,
+            Association.b,
+            Record.name,
+            Association.a_primary_b,
+            Association.b_primary_a,
+            Association.created_at,
         )
         .join(Record, on=(Association.b == Record.id))
         .where((Association.a == record_id) & (Association.b_type == type_id))
     )
     right = (
         Association.select(
-            Association.id, Association.a, Record.name, Association.a_primary_b, Association.b_primary_a, Association.created_at
+            Association.id,
+            Association.a,
+            Record.name,
+            Association.a_primary_b,
+            Association.b_primary_a,
+            Association.created_at,
         )
         .join(Record, on=(Association.a == Record.id))
         .where((Association.b == record_id) & (Association.a_type == type_id))
@@ -461,8 +509,14 @@ def _page_rows(record_id: int, type_id: int, limit: int, before: int | None) -> 
     if before is not None:
         left = left.where(Association.id < before)
         right = right.where(Association.id < before)
-    rows = [(r[0], r[1], r[2], True, r[3], r[4], r[5]) for r in left.order_by(Association.id.desc()).limit(limit).tuples()]
-    rows += [(r[0], r[1], r[2], False, r[3], r[4], r[5]) for r in right.order_by(Association.id.desc()).limit(limit).tuples()]
+    rows = [
+        (r[0], r[1], r[2], True, r[3], r[4], r[5])
+        for r in left.order_by(Association.id.desc()).limit(limit).tuples()
+    ]
+    rows += [
+        (r[0], r[1], r[2], False, r[3], r[4], r[5])
+        for r in right.order_by(Association.id.desc()).limit(limit).tuples()
+    ]
     rows.sort(key=lambda r: r[0], reverse=True)
     return rows[:limit]
 
@@ -473,7 +527,9 @@ def _views(record_id: int, type_key: str, rows: list[tuple]) -> list[Associated]
     label_rows: dict[int, list[tuple[int, bool]]] = {}
     if ids:
         for assoc_id, lid, fwd in (
-            AssociationLabel.select(AssociationLabel.association, AssociationLabel.label, AssociationLabel.forward)
+            AssociationLabel.select(
+                AssociationLabel.association, AssociationLabel.label, AssociationLabel.forward
+            )
             .where(AssociationLabel.association.in_(ids))
             .tuples()
         ):
@@ -481,7 +537,11 @@ def _views(record_id: int, type_key: str, rows: list[tuple]) -> list[Associated]
     out = []
     for assoc_id, other, name, viewer_is_a, a_primary_b, b_primary_a, created in rows:
         words = sorted(
-            (names[lid].seen_from(viewer_is_a == fwd) for lid, fwd in label_rows.get(assoc_id, []) if lid in names),
+            (
+                names[lid].seen_from(viewer_is_a == fwd)
+                for lid, fwd in label_rows.get(assoc_id, [])
+                if lid in names
+            ),
             key=str.casefold,
         )
         out.append(
@@ -499,7 +559,9 @@ def _views(record_id: int, type_key: str, rows: list[tuple]) -> list[Associated]
     return out
 
 
-def page(record_id: int, type_key: str, *, limit: int = PAGE, before: int | None = None) -> list[Associated]:
+def page(
+    record_id: int, type_key: str, *, limit: int = PAGE, before: int | None = None
+) -> list[Associated]:
     """One page of a sidebar card: the primary first (on the first page), then newest first.
 
     ``before`` is the last association id of the previous page (keyset paging).
@@ -513,7 +575,15 @@ def page(record_id: int, type_key: str, *, limit: int = PAGE, before: int | None
             other = primary.b_id if viewer_is_a else primary.a_id
             name = Record.select(Record.name).where(Record.id == other).scalar() or ""
             rows = [
-                (primary.id, other, name, viewer_is_a, primary.a_primary_b, primary.b_primary_a, primary.created_at)
+                (
+                    primary.id,
+                    other,
+                    name,
+                    viewer_is_a,
+                    primary.a_primary_b,
+                    primary.b_primary_a,
+                    primary.created_at,
+                )
             ] + rows[: limit - 1]
         else:
             rows.sort(key=lambda r: (not (r[4] if r[3] else r[5]), -r[0]))
@@ -541,5 +611,13 @@ def between(x: int, y: int) -> Associated | None:
         return None
     other = _other(assoc, x)
     view = records.get(other, include_deleted=True)
-    row = (assoc.id, other, view.name, assoc.a_id == x, assoc.a_primary_b, assoc.b_primary_a, assoc.created_at)
+    row = (
+        assoc.id,
+        other,
+        view.name,
+        assoc.a_id == x,
+        assoc.a_primary_b,
+        assoc.b_primary_a,
+        assoc.created_at,
+    )
     return _views(x, view.type, [row])[0]

@@ -10,10 +10,43 @@ from rolodex.store.models import Association, Meta, Record
 from rolodex.store.transactions import writes
 
 FREE_MAIL = frozenset(
-    """gmail.com googlemail.com yahoo.com yahoo.co.uk yahoo.se hotmail.com hotmail.se hotmail.co.uk
-    outlook.com live.com live.se msn.com aol.com icloud.com me.com mac.com proton.me protonmail.com
-    gmx.com gmx.de gmx.net web.de mail.com yandex.ru yandex.com zoho.com fastmail.com hey.com
-    telia.com spray.se bredband.net comhem.se qq.com 163.com 126.com""".split()
+    [
+        "gmail.com",
+        "googlemail.com",
+        "yahoo.com",
+        "yahoo.co.uk",
+        "yahoo.se",
+        "hotmail.com",
+        "hotmail.se",
+        "hotmail.co.uk",
+        "outlook.com",
+        "live.com",
+        "live.se",
+        "msn.com",
+        "aol.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "proton.me",
+        "protonmail.com",
+        "gmx.com",
+        "gmx.de",
+        "gmx.net",
+        "web.de",
+        "mail.com",
+        "yandex.ru",
+        "yandex.com",
+        "zoho.com",
+        "fastmail.com",
+        "hey.com",
+        "telia.com",
+        "spray.se",
+        "bredband.net",
+        "comhem.se",
+        "qq.com",
+        "163.com",
+        "126.com",
+    ]
 )
 EXCLUSIONS_KEY = "domain_exclusions"
 
@@ -56,7 +89,9 @@ def match_company(contact_id: int) -> int | None:
         return None
     rows = list(
         Record.select(Record.id)
-        .where((Record.domain == domain) & Record.deleted_at.is_null() & Record.merged_into.is_null())
+        .where(
+            (Record.domain == domain) & Record.deleted_at.is_null() & Record.merged_into.is_null()
+        )
         .limit(2)
         .tuples()
     )

@@ -14,7 +14,9 @@ from rolodex.store.models import History, Record, utcnow
 CREATED, UPDATED, REMOVED = "created", "updated", "removed"
 
 
-def write(state: AssociationState, action: str, ctx: Context, at: dt.datetime | None = None) -> None:
+def write(
+    state: AssociationState, action: str, ctx: Context, at: dt.datetime | None = None
+) -> None:
     """One row per change, in the caller's transaction. Never updated or deleted afterwards."""
     History.insert(
         at=at or utcnow(),
@@ -89,7 +91,9 @@ def _state_of(row: tuple) -> AssociationState:
     )
 
 
-def label_words(state: AssociationState, viewer: int, names: dict[int, labels_mod.LabelInfo]) -> tuple[str, ...]:
+def label_words(
+    state: AssociationState, viewer: int, names: dict[int, labels_mod.LabelInfo]
+) -> tuple[str, ...]:
     words = []
     for label_id, forward in state.labels:
         info = names.get(label_id)
@@ -103,7 +107,11 @@ def label_words(state: AssociationState, viewer: int, names: dict[int, labels_mo
 def _entries(rows: list[tuple], viewer: int) -> list[HistoryEntry]:
     names = labels_mod.all_by_id()
     other_ids = {row[3] if row[2] == viewer else row[2] for row in rows}
-    other_names = dict(Record.select(Record.id, Record.name).where(Record.id.in_(list(other_ids))).tuples()) if other_ids else {}
+    other_names = (
+        dict(Record.select(Record.id, Record.name).where(Record.id.in_(list(other_ids))).tuples())
+        if other_ids
+        else {}
+    )
     out = []
     for row in rows:
         state = _state_of(row)
@@ -172,7 +180,9 @@ def replay(
 ) -> dict[tuple[int, int], AssociationState]:
     """Fold history into the set of associations it describes (at ``until``, or now)."""
     if record_id is not None:
-        query = History.select(*HISTORY_COLUMNS).where((History.a_id == record_id) | (History.b_id == record_id))
+        query = History.select(*HISTORY_COLUMNS).where(
+            (History.a_id == record_id) | (History.b_id == record_id)
+        )
     else:
         query = History.select(*HISTORY_COLUMNS)
     if until is not None:
@@ -205,7 +215,11 @@ def as_of(record_id: int, moment: dt.datetime) -> list[PastAssociation]:
     states = replay(until=moment, record_id=record_id)
     names = labels_mod.all_by_id()
     others = [s.b if s.a == record_id else s.a for s in states.values()]
-    other_names = dict(Record.select(Record.id, Record.name).where(Record.id.in_(others)).tuples()) if others else {}
+    other_names = (
+        dict(Record.select(Record.id, Record.name).where(Record.id.in_(others)).tuples())
+        if others
+        else {}
+    )
     out = []
     for state in states.values():
         viewer_is_a = state.a == record_id

@@ -66,7 +66,8 @@ def list_labels(type_a: str | None = None, type_b: str | None = None) -> list[La
     if type_a and type_b:
         a, b = objects.by_key(type_a).id, objects.by_key(type_b).id
         query = query.where(
-            ((Label.from_type == a) & (Label.to_type == b)) | ((Label.from_type == b) & (Label.to_type == a))
+            ((Label.from_type == a) & (Label.to_type == b))
+            | ((Label.from_type == b) & (Label.to_type == a))
         )
     return [_info(label, usage.get(label.id, 0)) for label in query]
 
@@ -88,7 +89,9 @@ def create(from_type: str, to_type: str, name: str, inverse: str | None = None) 
             except LabelNotFound:
                 continue
             raise InvalidValue(
-                _("a label '{name}' already exists for {a} and {b}").format(name=word, a=from_type, b=to_type)
+                _("a label '{name}' already exists for {a} and {b}").format(
+                    name=word, a=from_type, b=to_type
+                )
             )
         label = Label.create(from_type=source.id, to_type=target.id, name=name, inverse=inverse)
     return _info(label)
@@ -99,21 +102,33 @@ def resolve(type_a: str, type_b: str, word: str) -> tuple[LabelInfo, bool]:
     a, b = objects.by_key(type_a), objects.by_key(type_b)
     wanted = word.strip().casefold()
     candidates = Label.select().where(
-        ((Label.from_type == a.id) & (Label.to_type == b.id)) | ((Label.from_type == b.id) & (Label.to_type == a.id))
+        ((Label.from_type == a.id) & (Label.to_type == b.id))
+        | ((Label.from_type == b.id) & (Label.to_type == a.id))
     )
     for label in candidates:
         info = _info(label)
         # "A is B's NAME" with A the label's from record.
-        if label.from_type_id == a.id and label.to_type_id == b.id and label.name.casefold() == wanted:
+        if (
+            label.from_type_id == a.id
+            and label.to_type_id == b.id
+            and label.name.casefold() == wanted
+        ):
             return info, True
         # "A is B's INVERSE" means B is A's NAME: B is the from record.
-        if label.from_type_id == b.id and label.to_type_id == a.id:
-            if (label.inverse or label.name).casefold() == wanted:
-                return info, False
-    available = sorted({name for lab in candidates for name in filter(None, (lab.name, lab.inverse))})
+        if (
+            label.from_type_id == b.id
+            and label.to_type_id == a.id
+            and (label.inverse or label.name).casefold() == wanted
+        ):
+            return info, False
+    available = sorted(
+        {name for lab in candidates for name in filter(None, (lab.name, lab.inverse))}
+    )
     hint = ", ".join(available) if available else _("none defined")
     raise LabelNotFound(
-        _("no label '{word}' for {a} and {b} (labels: {hint})").format(word=word, a=type_a, b=type_b, hint=hint)
+        _("no label '{word}' for {a} and {b} (labels: {hint})").format(
+            word=word, a=type_a, b=type_b, hint=hint
+        )
     )
 
 

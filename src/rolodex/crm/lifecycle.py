@@ -22,7 +22,9 @@ RETENTION_DAYS = 90
 
 def _associations_of(record_id: int) -> list[Association]:
     return list(
-        Association.select().where((Association.a == record_id) | (Association.b == record_id)).order_by(Association.id)
+        Association.select()
+        .where((Association.a == record_id) | (Association.b == record_id))
+        .order_by(Association.id)
     )
 
 
@@ -35,7 +37,9 @@ def delete(record_id: int, ctx: Context) -> RecordView:
     for assoc in _associations_of(record.id):
         others.append(assoc.b_id if assoc.a_id == record.id else assoc.a_id)
         _remove(assoc, side)
-    Record.update(deleted_at=utcnow(), version=Record.version + 1).where(Record.id == record.id).execute()
+    Record.update(deleted_at=utcnow(), version=Record.version + 1).where(
+        Record.id == record.id
+    ).execute()
     for other in others:  # a record that lost its primary company gets its oldest remaining one
         _ensure_primary(other, side)
     return records.get(record.id, include_deleted=True)
@@ -50,7 +54,11 @@ def restore(record_id: int, ctx: Context) -> RecordView:
     if record.merged_into is not None:
         raise InvalidValue(_("{ref} was merged and cannot be restored").format(ref=record.ref))
     if record.deleted_at <= utcnow() - dt.timedelta(days=RETENTION_DAYS):
-        raise InvalidValue(_("{ref} was deleted more than {days} days ago").format(ref=record.ref, days=RETENTION_DAYS))
+        raise InvalidValue(
+            _("{ref} was deleted more than {days} days ago").format(
+                ref=record.ref, days=RETENTION_DAYS
+            )
+        )
     if record.type == objects.CONTACT and record.properties.get("email"):
         clash = (
             Record.select(Record.id)
@@ -64,10 +72,14 @@ def restore(record_id: int, ctx: Context) -> RecordView:
         if clash:
             raise DuplicateRecord(
                 _("cannot restore {ref}: {other} now has the email {email}").format(
-                    ref=record.ref, other=records.ref_of("contact", clash), email=record.properties["email"]
+                    ref=record.ref,
+                    other=records.ref_of("contact", clash),
+                    email=record.properties["email"],
                 )
             )
-    Record.update(deleted_at=None, version=Record.version + 1).where(Record.id == record.id).execute()
+    Record.update(deleted_at=None, version=Record.version + 1).where(
+        Record.id == record.id
+    ).execute()
     side = ctx.derived(OBJECT_RESTORE, new_batch("restore"))
     # Every pair whose last event was its removal by a deletion comes back, when both ends live.
     last: dict[tuple[int, int], tuple] = {}
@@ -83,7 +95,9 @@ def restore(record_id: int, ctx: Context) -> RecordView:
         if row[6] != history.REMOVED or row[10] != OBJECT_DELETED:
             continue
         other = b if a == record.id else a
-        if Record.select(Record.deleted_at, Record.merged_into).where(Record.id == other).tuples().first() != (
+        if Record.select(Record.deleted_at, Record.merged_into).where(
+            Record.id == other
+        ).tuples().first() != (
             None,
             None,
         ):
@@ -114,7 +128,9 @@ def merge(keep_id: int, other_id: int, ctx: Context) -> RecordView:
         raise InvalidValue(_("cannot merge a record with itself"))
     if keep.type != other.type:
         raise InvalidValue(
-            _("cannot merge a {a} with a {b}: merge records of one object").format(a=keep.type, b=other.type)
+            _("cannot merge a {a} with a {b}: merge records of one object").format(
+                a=keep.type, b=other.type
+            )
         )
     side = ctx.derived(OBJECT_MERGE, new_batch("merge"))
     company_type = objects.by_key(objects.COMPANY).id
@@ -137,9 +153,15 @@ def merge(keep_id: int, other_id: int, ctx: Context) -> RecordView:
         stored = {(lid, from_other if keep_is_a else not from_other) for lid, from_other in pairs}
         if existing is None:
             a, b = sorted((keep.id, third))
-            keep_type, third_type = objects.by_key(keep.type).id, (state.b_type if other_is_a else state.a_type)
+            keep_type, third_type = (
+                objects.by_key(keep.type).id,
+                (state.b_type if other_is_a else state.a_type),
+            )
             existing = Association.create(
-                a=a, b=b, a_type=keep_type if keep_is_a else third_type, b_type=third_type if keep_is_a else keep_type
+                a=a,
+                b=b,
+                a_type=keep_type if keep_is_a else third_type,
+                b_type=third_type if keep_is_a else keep_type,
             )
             action = history.CREATED
         else:
@@ -147,9 +169,17 @@ def merge(keep_id: int, other_id: int, ctx: Context) -> RecordView:
         before = _state(existing)
         for lid, fwd in sorted(stored - _labels_of(existing.id)):
             AssociationLabel.create(association=existing.id, label=lid, forward=fwd)
-        if other_primary_third and not keep_had_primary and associations._primary_assoc(keep.id, state.b_type if other_is_a else state.a_type) is None:
+        if (
+            other_primary_third
+            and not keep_had_primary
+            and associations._primary_assoc(keep.id, state.b_type if other_is_a else state.a_type)
+            is None
+        ):
             _set_flag(existing, keep.id, True)
-        if third_primary_other and associations._primary_assoc(third, objects.by_key(keep.type).id) is None:
+        if (
+            third_primary_other
+            and associations._primary_assoc(third, objects.by_key(keep.type).id) is None
+        ):
             _set_flag(existing, third, True)
         after = _state(existing)
         if action == history.CREATED or after.comparable() != before.comparable():
@@ -174,7 +204,11 @@ def recycle_bin(limit: int = 200) -> list[RecordView]:
     cutoff = utcnow() - dt.timedelta(days=RETENTION_DAYS)
     rows = (
         Record.select(*records.RECORD_COLUMNS)
-        .where(Record.deleted_at.is_null(False) & Record.merged_into.is_null() & (Record.deleted_at > cutoff))
+        .where(
+            Record.deleted_at.is_null(False)
+            & Record.merged_into.is_null()
+            & (Record.deleted_at > cutoff)
+        )
         .order_by(Record.deleted_at.desc())
         .limit(limit)
         .tuples()
@@ -189,7 +223,11 @@ def purge_expired(now: dt.datetime | None = None) -> int:
     expired = [
         rid
         for (rid,) in Record.select(Record.id)
-        .where(Record.deleted_at.is_null(False) & Record.merged_into.is_null() & (Record.deleted_at <= cutoff))
+        .where(
+            Record.deleted_at.is_null(False)
+            & Record.merged_into.is_null()
+            & (Record.deleted_at <= cutoff)
+        )
         .tuples()
     ]
     if not expired:

@@ -46,7 +46,9 @@ def parse_max(text: str) -> int | None:
     try:
         value = int(word)
     except ValueError as exc:
-        raise InvalidValue(_("a limit is a whole number, 'one' or 'many', not '{text}'").format(text=text)) from exc
+        raise InvalidValue(
+            _("a limit is a whole number, 'one' or 'many', not '{text}'").format(text=text)
+        ) from exc
     if value < 1:
         raise InvalidValue(_("a limit must be at least 1 (or 'many')"))
     return value
@@ -62,7 +64,9 @@ def _info(row: AssociationLimit) -> LimitInfo:
     )
 
 
-def set_limit(from_type: str, to_type: str, max_count: int | None, label: str | None = None) -> LimitInfo:
+def set_limit(
+    from_type: str, to_type: str, max_count: int | None, label: str | None = None
+) -> LimitInfo:
     """Set (or with None, lift) a limit. Not retroactive: records already over keep theirs."""
     source, target = objects.by_key(from_type), objects.by_key(to_type)
     label_id = None
@@ -80,7 +84,11 @@ def set_limit(from_type: str, to_type: str, max_count: int | None, label: str | 
             query = query.where(AssociationLimit.label == label_id)
         query.execute()
         row = AssociationLimit.create(
-            from_type=source.id, to_type=target.id, label=label_id, label_side=label, max_count=max_count
+            from_type=source.id,
+            to_type=target.id,
+            label=label_id,
+            label_side=label,
+            max_count=max_count,
         )
     return _info(row)
 
@@ -113,7 +121,9 @@ def count_to_type(record_id: int, to_type_id: int) -> int:
     return (left or 0) + (right or 0)
 
 
-def count_with_label(record_id: int, to_type_id: int, label_id: int, same_object: bool, word: str) -> int:
+def count_with_label(
+    record_id: int, to_type_id: int, label_id: int, same_object: bool, word: str
+) -> int:
     """Associations of the record to TO records that carry the label (as seen from the record)."""
     rows = (
         AssociationLabel.select(Association.a, AssociationLabel.forward)
@@ -164,17 +174,22 @@ def check_new(
                 if lid == row.label_id
                 and (
                     not same
-                    or labels_mod.get(lid).seen_from(viewer_is_from).casefold() == (row.label_side or "").casefold()
+                    or labels_mod.get(lid).seen_from(viewer_is_from).casefold()
+                    == (row.label_side or "").casefold()
                 )
             ]
             if not matching:
                 continue
-            used = count_with_label(record_id, other_type_id, row.label_id, same, row.label_side or "")
+            used = count_with_label(
+                record_id, other_type_id, row.label_id, same, row.label_side or ""
+            )
             what = _("'{label}' associations").format(label=row.label_side)
         if limit.max_count is not None and used + 1 > limit.max_count:
             name = Record.select(Record.name).where(Record.id == record_id).scalar() or ""
             raise LimitExceeded(
-                _("limit reached: {ref} ({name}) may have at most {n} {what} and has {used}").format(
+                _(
+                    "limit reached: {ref} ({name}) may have at most {n} {what} and has {used}"
+                ).format(
                     ref=f"{objects.by_id(record_type_id).key}:{record_id}",
                     name=name,
                     n=limit.max_count,
@@ -194,14 +209,20 @@ def usage_report(ratio: float = NEAR_RATIO) -> list[LimitUsage]:
         if row.label_id is None:
             for rid, n in (
                 Association.select(Association.a, fn.COUNT(Association.id))
-                .where((Association.a_type == row.from_type_id) & (Association.b_type == row.to_type_id))
+                .where(
+                    (Association.a_type == row.from_type_id)
+                    & (Association.b_type == row.to_type_id)
+                )
                 .group_by(Association.a)
                 .tuples()
             ):
                 counts[rid] = counts.get(rid, 0) + n
             for rid, n in (
                 Association.select(Association.b, fn.COUNT(Association.id))
-                .where((Association.b_type == row.from_type_id) & (Association.a_type == row.to_type_id))
+                .where(
+                    (Association.b_type == row.from_type_id)
+                    & (Association.a_type == row.to_type_id)
+                )
                 .group_by(Association.b)
                 .tuples()
             ):
@@ -211,21 +232,36 @@ def usage_report(ratio: float = NEAR_RATIO) -> list[LimitUsage]:
             label = labels_mod.get(row.label_id)
             for a_id, b_id, a_type, b_type, forward in (
                 AssociationLabel.select(
-                    Association.a, Association.b, Association.a_type, Association.b_type, AssociationLabel.forward
+                    Association.a,
+                    Association.b,
+                    Association.a_type,
+                    Association.b_type,
+                    AssociationLabel.forward,
                 )
                 .join(Association)
                 .where(AssociationLabel.label == row.label_id)
                 .tuples()
             ):
-                for rid, own_type, other_type, is_a in ((a_id, a_type, b_type, True), (b_id, b_type, a_type, False)):
+                for rid, own_type, other_type, is_a in (
+                    (a_id, a_type, b_type, True),
+                    (b_id, b_type, a_type, False),
+                ):
                     if own_type != row.from_type_id or other_type != row.to_type_id:
                         continue
                     viewer_is_from = is_a == bool(forward)
-                    if same and label.seen_from(viewer_is_from).casefold() != (row.label_side or "").casefold():
+                    if (
+                        same
+                        and label.seen_from(viewer_is_from).casefold()
+                        != (row.label_side or "").casefold()
+                    ):
                         continue
                     counts[rid] = counts.get(rid, 0) + 1
         near = [rid for rid, n in counts.items() if n >= threshold]
-        names = dict(Record.select(Record.id, Record.name).where(Record.id.in_(near)).tuples()) if near else {}
+        names = (
+            dict(Record.select(Record.id, Record.name).where(Record.id.in_(near)).tuples())
+            if near
+            else {}
+        )
         for rid in near:
             report.append(LimitUsage(rid, limit.from_type, names.get(rid, ""), limit, counts[rid]))
     report.sort(key=lambda u: (-(u.used / (u.limit.max_count or 1)), u.record_id))

@@ -16,7 +16,9 @@ CONTACT = "contact"
 PROPERTY_KINDS = ("text", "email", "domain", "number", "date", "datetime", "phone")
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-DOMAIN_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
+DOMAIN_PATTERN = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$"
+)
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,9 @@ def by_key(key: str) -> ObjectInfo:
         info = _cache.by_key.get(key)
     if info is None:
         known = ", ".join(sorted(_cache.by_key))
-        raise NotFound(_("unknown object type '{key}' (known: {known})").format(key=key, known=known))
+        raise NotFound(
+            _("unknown object type '{key}' (known: {known})").format(key=key, known=known)
+        )
     return info
 
 
@@ -126,9 +130,9 @@ def create_custom_object(
     """A user-defined object: properties are (key, kind) pairs; ``display`` names the record."""
     if not KEY_PATTERN.match(key):
         raise InvalidValue(
-            _("object key '{key}' must be lower-case letters, digits and _ (starting with a letter)").format(
-                key=key
-            )
+            _(
+                "object key '{key}' must be lower-case letters, digits and _ (starting with a letter)"
+            ).format(key=key)
         )
     if not singular.strip() or not plural.strip():
         raise InvalidValue(_("singular and plural labels cannot be empty"))
@@ -151,7 +155,9 @@ def create_custom_object(
         seen.add(pkey)
     display = display or properties[0][0]
     if display not in seen:
-        raise InvalidValue(_("display property '{key}' is not one of the properties").format(key=display))
+        raise InvalidValue(
+            _("display property '{key}' is not one of the properties").format(key=display)
+        )
     with database.atomic():
         position = (ObjectType.select().count() or 0) + 1
         object_type = ObjectType.create(
@@ -201,16 +207,22 @@ def clean_value(info: ObjectInfo, key: str, value: str) -> str:
     if prop.kind == "email":
         value = value.lower()
         if not EMAIL_PATTERN.match(value):
-            raise InvalidValue(_("{key}: '{value}' is not an email address").format(key=key, value=value))
+            raise InvalidValue(
+                _("{key}: '{value}' is not an email address").format(key=key, value=value)
+            )
     elif prop.kind == "domain":
         value = normalise_domain(value)
         if not DOMAIN_PATTERN.match(value):
-            raise InvalidValue(_("{key}: '{value}' is not a domain name").format(key=key, value=value))
+            raise InvalidValue(
+                _("{key}: '{value}' is not a domain name").format(key=key, value=value)
+            )
     elif prop.kind == "number":
         try:
             number = Decimal(value.replace(",", "").replace(" ", ""))
         except InvalidOperation as exc:
-            raise InvalidValue(_("{key}: '{value}' is not a number").format(key=key, value=value)) from exc
+            raise InvalidValue(
+                _("{key}: '{value}' is not a number").format(key=key, value=value)
+            ) from exc
         if not number.is_finite():
             raise InvalidValue(_("{key}: '{value}' is not a number").format(key=key, value=value))
         value = format(number.normalize(), "f")
@@ -234,7 +246,9 @@ def clean_value(info: ObjectInfo, key: str, value: str) -> str:
 def display_name(info: ObjectInfo, properties: dict[str, str]) -> str:
     """The name a record is shown by."""
     if info.key == CONTACT:
-        full = " ".join(p for p in (properties.get("first_name", ""), properties.get("last_name", "")) if p)
+        full = " ".join(
+            p for p in (properties.get("first_name", ""), properties.get("last_name", "")) if p
+        )
         return full or properties.get("email", "")
     if info.key == COMPANY:
         return properties.get("name") or properties.get("domain", "")

@@ -34,7 +34,9 @@ def recommend(record_id: int, target_type: str, limit: int = 8) -> list[Recommen
     """Records of ``target_type`` worth associating with the record, best first."""
     record = records.get(record_id)
     target = objects.by_key(target_type)
-    already = {a.other_id for a in associations.page(record_id, target_type, limit=10**6)} | {record_id}
+    already = {a.other_id for a in associations.page(record_id, target_type, limit=10**6)} | {
+        record_id
+    }
     scores: dict[int, float] = {}
     reasons: dict[int, list[str]] = {}
 
@@ -47,9 +49,17 @@ def recommend(record_id: int, target_type: str, limit: int = 8) -> list[Recommen
 
     # Shared associations: records of the target type linked to this record's neighbours.
     neighbours = [
-        r[0] for r in Association.select(Association.b).where(Association.a == record_id).limit(NEIGHBOUR_SCAN).tuples()
+        r[0]
+        for r in Association.select(Association.b)
+        .where(Association.a == record_id)
+        .limit(NEIGHBOUR_SCAN)
+        .tuples()
     ] + [
-        r[0] for r in Association.select(Association.a).where(Association.b == record_id).limit(NEIGHBOUR_SCAN).tuples()
+        r[0]
+        for r in Association.select(Association.a)
+        .where(Association.b == record_id)
+        .limit(NEIGHBOUR_SCAN)
+        .tuples()
     ]
     for neighbour in neighbours[:NEIGHBOUR_SCAN]:
         for rid in [
@@ -70,7 +80,9 @@ def recommend(record_id: int, target_type: str, limit: int = 8) -> list[Recommen
     domain = domains.email_domain(record.properties.get("email")) or record.properties.get("domain")
     if domain and domain not in domains.FREE_MAIL:
         if target.key == objects.COMPANY:
-            for (rid,) in Record.select(Record.id).where(Record.domain == domain).limit(20).tuples():
+            for (rid,) in (
+                Record.select(Record.id).where(Record.domain == domain).limit(20).tuples()
+            ):
                 add(rid, 5.0, "same domain")
         elif target.key == objects.CONTACT:
             for (rid,) in (
@@ -84,16 +96,23 @@ def recommend(record_id: int, target_type: str, limit: int = 8) -> list[Recommen
     for word in sorted(_words(record.name), key=len, reverse=True)[:3]:
         for hit in search(word, [target_type], limit=10):
             add(hit.id, 1.0, "similar name")
-    live = {
-        rid: (name, deleted, merged)
-        for rid, name, deleted, merged in Record.select(Record.id, Record.name, Record.deleted_at, Record.merged_into)
-        .where(Record.id.in_(list(scores)))
-        .tuples()
-    } if scores else {}
+    live = (
+        {
+            rid: (name, deleted, merged)
+            for rid, name, deleted, merged in Record.select(
+                Record.id, Record.name, Record.deleted_at, Record.merged_into
+            )
+            .where(Record.id.in_(list(scores)))
+            .tuples()
+        }
+        if scores
+        else {}
+    )
     ranked = sorted(
         (rid for rid in scores if rid in live and live[rid][1] is None and live[rid][2] is None),
         key=lambda rid: (-scores[rid], live[rid][0].casefold(), rid),
     )
     return [
-        Recommendation(rid, target.key, live[rid][0], scores[rid], tuple(reasons[rid])) for rid in ranked[:limit]
+        Recommendation(rid, target.key, live[rid][0], scores[rid], tuple(reasons[rid]))
+        for rid in ranked[:limit]
     ]

@@ -114,11 +114,17 @@ def resolve(ref: str, *, include_deleted: bool = False) -> RecordView:
             ) from exc
         view = get(record_id, include_deleted=include_deleted)
         if view.type != info.key:
-            raise NotFound(_("{ref} does not exist (id {id} is a {type})").format(ref=text, id=record_id, type=view.type))
+            raise NotFound(
+                _("{ref} does not exist (id {id} is a {type})").format(
+                    ref=text, id=record_id, type=view.type
+                )
+            )
         return view
     if "@" in text:
         email = text.lower()
-        query = Record.select(Record.id).where((Record.email == email) & Record.merged_into.is_null())
+        query = Record.select(Record.id).where(
+            (Record.email == email) & Record.merged_into.is_null()
+        )
         if not include_deleted:
             query = query.where(Record.deleted_at.is_null())
         rows = list(query.order_by(Record.deleted_at.is_null(False), Record.id).tuples())
@@ -127,7 +133,9 @@ def resolve(ref: str, *, include_deleted: bool = False) -> RecordView:
         return get(rows[0][0], include_deleted=include_deleted)
     if "." in text:
         domain = objects.normalise_domain(text)
-        query = Record.select(Record.id).where((Record.domain == domain) & Record.merged_into.is_null())
+        query = Record.select(Record.id).where(
+            (Record.domain == domain) & Record.merged_into.is_null()
+        )
         if not include_deleted:
             query = query.where(Record.deleted_at.is_null())
         rows = list(query.order_by(Record.id).tuples())
@@ -161,7 +169,9 @@ def _columns(info: ObjectInfo, props: dict[str, str]) -> dict:
     }
 
 
-def _check_unique_email(info: ObjectInfo, props: dict[str, str], exclude: int | None = None) -> None:
+def _check_unique_email(
+    info: ObjectInfo, props: dict[str, str], exclude: int | None = None
+) -> None:
     email = props.get("email")
     if info.key != objects.CONTACT or not email:
         return
@@ -188,7 +198,9 @@ def create(type_key: str, values: dict[str, str], *, source_id: str | None = Non
     return get(record.id)
 
 
-def update(record_id: int, changes: dict[str, str], expected_version: int | None = None) -> RecordView:
+def update(
+    record_id: int, changes: dict[str, str], expected_version: int | None = None
+) -> RecordView:
     """Apply ``changes`` (an empty value clears). A stale ``expected_version`` raises Conflict."""
     with database.atomic():
         current = get(record_id)
@@ -235,7 +247,9 @@ def count(type_key: str) -> int:
     return (
         Record.select(fn.COUNT(Record.id))
         .where(
-            (Record.object_type == info.id) & Record.deleted_at.is_null() & Record.merged_into.is_null()
+            (Record.object_type == info.id)
+            & Record.deleted_at.is_null()
+            & Record.merged_into.is_null()
         )
         .scalar()
         or 0

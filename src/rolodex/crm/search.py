@@ -45,7 +45,9 @@ def _like_pattern(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def search(text: str, types: Sequence[str] | None = None, *, limit: int = 20, exclude: Sequence[int] = ()) -> list[Hit]:
+def search(
+    text: str, types: Sequence[str] | None = None, *, limit: int = 20, exclude: Sequence[int] = ()
+) -> list[Hit]:
     """Live records whose name, email or domain contains ``text`` (case-insensitive)."""
     text = " ".join(text.split())
     if not text:
@@ -62,7 +64,9 @@ def search(text: str, types: Sequence[str] | None = None, *, limit: int = 20, ex
         else:
             pattern = _like_pattern(text)
             condition = (
-                Record.name.ilike(pattern) | Record.email.ilike(pattern) | Record.domain.ilike(pattern)
+                Record.name.ilike(pattern)
+                | Record.email.ilike(pattern)
+                | Record.domain.ilike(pattern)
             )
         query = Record.select(*columns).where(live & condition)
         if type_ids:
@@ -81,7 +85,10 @@ def search(text: str, types: Sequence[str] | None = None, *, limit: int = 20, ex
         if exclude:
             query = query.where(Record.id.not_in(list(exclude)))
         rows = query.order_by(Record.name_key, Record.id).limit(limit).tuples()
-    return [Hit(rid, objects.by_id(tid).key, name, email, domain) for rid, tid, name, email, domain in rows]
+    return [
+        Hit(rid, objects.by_id(tid).key, name, email, domain)
+        for rid, tid, name, email, domain in rows
+    ]
 
 
 def by_name_prefix(type_key: str, prefix: str, limit: int = 20) -> list[Hit]:

@@ -27,4 +27,12 @@ class AssociationState:
         return (self.a, self.b)
 
     def comparable(self) -> tuple:
-        return (self.a, self.b, self.a_type, self.b_type, self.labels, self.a_primary_b, self.b_primary_a)
+        return (
+            self.a,
+            self.b,
+            self.a_type,
+            self.b_type,
+            self.labels,
+            self.a_primary_b,
+            self.b_primary_a,
+        )

@@ -77,7 +77,9 @@ def _check_sqlite_file(path: Path) -> None:
             with path.open("rb") as handle:
                 head = handle.read(16)
         except PermissionError as exc:
-            raise DatabaseOpenError(_("{path} cannot be read: permission denied").format(path=path)) from exc
+            raise DatabaseOpenError(
+                _("{path} cannot be read: permission denied").format(path=path)
+            ) from exc
         if head and head != SQLITE_MAGIC:
             raise DatabaseOpenError(_("{path} is not a Rolodex database").format(path=path))
         if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
@@ -86,7 +88,9 @@ def _check_sqlite_file(path: Path) -> None:
         if not path.parent.exists():
             raise DatabaseOpenError(_("folder {folder} does not exist").format(folder=path.parent))
         if not os.access(path.parent, os.W_OK):
-            raise DatabaseOpenError(_("cannot create {path}: the folder is read-only").format(path=path))
+            raise DatabaseOpenError(
+                _("cannot create {path}: the folder is read-only").format(path=path)
+            )
     fs_type = _filesystem_type(path.parent)
     if fs_type in NETWORK_FILESYSTEMS:
         raise DatabaseOpenError(

@@ -87,7 +87,9 @@ def install_standard_types() -> None:
         )
         position += 1
         for index, (pkey, label, pkind) in enumerate(props):
-            Property.create(object_type=object_type, key=pkey, label=label, kind=pkind, position=index)
+            Property.create(
+                object_type=object_type, key=pkey, label=label, kind=pkind, position=index
+            )
     for key, singular, plural in ACTIVITY_TYPES:
         object_type = ObjectType.create(
             key=key,
@@ -99,4 +101,6 @@ def install_standard_types() -> None:
         )
         position += 1
         for index, (pkey, label, pkind) in enumerate(ACTIVITY_PROPERTIES):
-            Property.create(object_type=object_type, key=pkey, label=label, kind=pkind, position=index)
+            Property.create(
+                object_type=object_type, key=pkey, label=label, kind=pkind, position=index
+            )

@@ -15,7 +15,12 @@ from rolodex.store.models import database
 P = ParamSpec("P")
 T = TypeVar("T")
 ATTEMPTS = 6
-RETRYABLE_TEXT = ("database is locked", "could not serialize", "deadlock detected", "restart transaction")
+RETRYABLE_TEXT = (
+    "database is locked",
+    "could not serialize",
+    "deadlock detected",
+    "restart transaction",
+)
 
 
 def _retryable(exc: Exception) -> bool:
