@@ -10,8 +10,6 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from peewee import fn
-
 from rolodex.crm import history, limits, objects, records
 from rolodex.crm import labels as labels_mod
 from rolodex.crm.context import Context
@@ -19,7 +17,8 @@ from rolodex.crm.errors import InvalidValue, NeedsNewPrimary, NotFound, SelfAsso
 from rolodex.crm.records import RecordView
 from rolodex.crm.state import AssociationState
 from rolodex.i18n import _
-from rolodex.store.models import Association, AssociationLabel, Record
+from rolodex.store import raw
+from rolodex.store.models import Association, AssociationLabel
 from rolodex.store.transactions import writes
 
 PAGE = 25
@@ -195,9 +194,22 @@ def _resolve_labels(
     return resolved
 
 
+def canonical_labels(stored: set[tuple[int, bool]]) -> set[tuple[int, bool]]:
+    """A single label between two records of one object ("Colleague") reads the same both
+    ways: it is always stored forward, so stating it from either side gives one label."""
+    out = set()
+    for lid, fwd in stored:
+        info = labels_mod.get(lid)
+        symmetric = info.inverse is None and info.from_type == info.to_type
+        out.add((lid, True if symmetric else fwd))
+    return out
+
+
 def _to_stored(src_id: int, a_id: int, pairs: set[tuple[int, bool]]) -> set[tuple[int, bool]]:
     """(label, src is from) -> (label, a is from)."""
-    return {(lid, src_is_from if src_id == a_id else not src_is_from) for lid, src_is_from in pairs}
+    return canonical_labels(
+        {(lid, src_is_from if src_id == a_id else not src_is_from) for lid, src_is_from in pairs}
+    )
 
 
 def _add(
@@ -463,87 +475,65 @@ def remove_primary(record_id: int, company_id: int, ctx: Context, *, new_primary
 def counts(record_id: int) -> dict[str, int]:
     """How many records of each object the record is associated with."""
     totals: dict[int, int] = {}
-    for type_id, n in (
-        Association.select(Association.b_type, fn.COUNT(Association.id))
-        .where(Association.a == record_id)
-        .group_by(Association.b_type)
-        .tuples()
-    ):
-        totals[type_id] = totals.get(type_id, 0) + n
-    for type_id, n in (
-        Association.select(Association.a_type, fn.COUNT(Association.id))
-        .where(Association.b == record_id)
-        .group_by(Association.a_type)
-        .tuples()
-    ):
+    for type_id, n in raw.fetchall(_COUNTS_SQL, (record_id, record_id)):
         totals[type_id] = totals.get(type_id, 0) + n
     return {objects.by_id(tid).key: n for tid, n in totals.items()}
 
 
+_COUNTS_SQL = (
+    "SELECT b_type_id, count(*) FROM association WHERE a_id = ? GROUP BY b_type_id "
+    "UNION ALL SELECT a_type_id, count(*) FROM association WHERE b_id = ? GROUP BY a_type_id"
+)
+# (assoc id, other id, other name, viewer is a, a_primary_b, b_primary_a, created), newest first.
+_PAGE_LEFT = (
+    "SELECT s.id, s.b_id, r.name, 1, s.a_primary_b, s.b_primary_a, s.created_at FROM association s "
+    "JOIN record r ON r.id = s.b_id WHERE s.a_id = ? AND s.b_type_id = ?"
+)
+_PAGE_RIGHT = (
+    "SELECT s.id, s.a_id, r.name, 0, s.a_primary_b, s.b_primary_a, s.created_at FROM association s "
+    "JOIN record r ON r.id = s.a_id WHERE s.b_id = ? AND s.a_type_id = ?"
+)
+_PRIMARY_SQL = (
+    "SELECT s.id, s.b_id, r.name, 1, s.a_primary_b, s.b_primary_a, s.created_at FROM association s "
+    "JOIN record r ON r.id = s.b_id WHERE s.a_id = ? AND s.b_type_id = ? AND s.a_primary_b "
+    "UNION ALL "
+    "SELECT s.id, s.a_id, r.name, 0, s.a_primary_b, s.b_primary_a, s.created_at FROM association s "
+    "JOIN record r ON r.id = s.a_id WHERE s.b_id = ? AND s.a_type_id = ? AND s.b_primary_a"
+)
+
+
 def _page_rows(record_id: int, type_id: int, limit: int, before: int | None) -> list[tuple]:
-    """(assoc id, other id, other name, viewer is a, a_primary_b, b_primary_a, created) newest first."""
-    left = (
-        Association.select(
-            Association.id,
-            Association.b,
-            Record.name,
-            Association.a_primary_b,
-            Association.b_primary_a,
-            Association.created_at,
+    if before is None:
+        tail, params = " ORDER BY s.id DESC LIMIT ?", (record_id, type_id, limit)
+    else:
+        tail, params = (
+            " AND s.id < ? ORDER BY s.id DESC LIMIT ?",
+            (record_id, type_id, before, limit),
         )
-        .join(Record, on=(Association.b == Record.id))
-        .where((Association.a == record_id) & (Association.b_type == type_id))
-    )
-    right = (
-        Association.select(
-            Association.id,
-            Association.a,
-            Record.name,
-            Association.a_primary_b,
-            Association.b_primary_a,
-            Association.created_at,
-        )
-        .join(Record, on=(Association.a == Record.id))
-        .where((Association.b == record_id) & (Association.a_type == type_id))
-    )
-    if before is not None:
-        left = left.where(Association.id < before)
-        right = right.where(Association.id < before)
-    rows = [
-        (r[0], r[1], r[2], True, r[3], r[4], r[5])
-        for r in left.order_by(Association.id.desc()).limit(limit).tuples()
-    ]
-    rows += [
-        (r[0], r[1], r[2], False, r[3], r[4], r[5])
-        for r in right.order_by(Association.id.desc()).limit(limit).tuples()
-    ]
+    rows = raw.fetchall(_PAGE_LEFT + tail, params) + raw.fetchall(_PAGE_RIGHT + tail, params)
     rows.sort(key=lambda r: r[0], reverse=True)
     return rows[:limit]
 
 
 def _views(record_id: int, type_key: str, rows: list[tuple]) -> list[Associated]:
-    names = labels_mod.all_by_id()
-    ids = [r[0] for r in rows]
     label_rows: dict[int, list[tuple[int, bool]]] = {}
-    if ids:
-        for assoc_id, lid, fwd in (
-            AssociationLabel.select(
-                AssociationLabel.association, AssociationLabel.label, AssociationLabel.forward
-            )
-            .where(AssociationLabel.association.in_(ids))
-            .tuples()
+    if rows:
+        marks = ",".join("?" * len(rows))
+        for assoc_id, lid, fwd in raw.fetchall(
+            "SELECT association_id, label_id, forward FROM association_label "
+            f"WHERE association_id IN ({marks})",
+            [r[0] for r in rows],
         ):
             label_rows.setdefault(assoc_id, []).append((lid, bool(fwd)))
     out = []
     for assoc_id, other, name, viewer_is_a, a_primary_b, b_primary_a, created in rows:
-        words = sorted(
-            (
-                names[lid].seen_from(viewer_is_a == fwd)
-                for lid, fwd in label_rows.get(assoc_id, [])
-                if lid in names
-            ),
-            key=str.casefold,
-        )
+        viewer_is_a = bool(viewer_is_a)
+        words = []
+        for lid, fwd in label_rows.get(assoc_id, ()):
+            info = labels_mod.cached(lid)
+            if info is not None:
+                words.append(info.seen_from(viewer_is_a == fwd))
+        words.sort(key=str.casefold)
         out.append(
             Associated(
                 association_id=assoc_id,
@@ -566,27 +556,12 @@ def page(
 
     ``before`` is the last association id of the previous page (keyset paging).
     """
-    type_id = objects.by_key(type_key).id
-    rows = _page_rows(record_id, type_id, limit, before)
-    if before is None:
-        primary = _primary_assoc(record_id, type_id)
-        if primary is not None and all(r[0] != primary.id for r in rows):
-            viewer_is_a = primary.a_id == record_id
-            other = primary.b_id if viewer_is_a else primary.a_id
-            name = Record.select(Record.name).where(Record.id == other).scalar() or ""
-            rows = [
-                (
-                    primary.id,
-                    other,
-                    name,
-                    viewer_is_a,
-                    primary.a_primary_b,
-                    primary.b_primary_a,
-                    primary.created_at,
-                )
-            ] + rows[: limit - 1]
-        else:
-            rows.sort(key=lambda r: (not (r[4] if r[3] else r[5]), -r[0]))
+    info = objects.by_key(type_key)
+    rows = _page_rows(record_id, info.id, limit, before)
+    if before is None and info.key == objects.COMPANY:
+        primary = raw.fetchall(_PRIMARY_SQL, (record_id, info.id, record_id, info.id))
+        if primary:
+            rows = primary + [r for r in rows if r[0] != primary[0][0]][: limit - 1]
     return _views(record_id, type_key, rows)
 
 

@@ -51,8 +51,30 @@ def get(label_id: int) -> LabelInfo:
     return _info(Label.get_by_id(label_id))
 
 
+class _Cache:
+    """Label definitions, cached per database; reloaded on a miss or when invalidated."""
+
+    owner: object = None
+    by_id: dict[int, LabelInfo] = {}
+
+
+def invalidate() -> None:
+    _Cache.owner = None
+
+
 def all_by_id() -> dict[int, LabelInfo]:
-    return {label.id: _info(label) for label in Label.select()}
+    if _Cache.owner is not database.obj:
+        _Cache.by_id = {label.id: _info(label) for label in Label.select()}
+        _Cache.owner = database.obj
+    return _Cache.by_id
+
+
+def cached(label_id: int) -> LabelInfo | None:
+    found = all_by_id().get(label_id)
+    if found is None:
+        invalidate()
+        found = all_by_id().get(label_id)
+    return found
 
 
 def list_labels(type_a: str | None = None, type_b: str | None = None) -> list[LabelInfo]:
@@ -94,6 +116,7 @@ def create(from_type: str, to_type: str, name: str, inverse: str | None = None) 
                 )
             )
         label = Label.create(from_type=source.id, to_type=target.id, name=name, inverse=inverse)
+    invalidate()
     return _info(label)
 
 
@@ -143,6 +166,7 @@ def delete(from_type: str, to_type: str, name: str) -> None:
                 )
             )
         Label.delete().where(Label.id == label.id).execute()
+    invalidate()
 
 
 def rename(label_id: int, name: str, inverse: str | None) -> LabelInfo:
@@ -152,4 +176,5 @@ def rename(label_id: int, name: str, inverse: str | None) -> LabelInfo:
     Label.update(name=name, inverse=(inverse or None) if inverse != name else None).where(
         Label.id == label_id
     ).execute()
+    invalidate()
     return get(label_id)

@@ -1,0 +1,31 @@
+"""Hand-written SQL for hot read paths: no query building, straight to the DB-API cursor.
+
+Statements are written with ``?`` placeholders and translated once per engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from rolodex.store.models import database
+
+
+@lru_cache(maxsize=256)
+def _translate(sql: str, param: str) -> str:
+    return sql if param == "?" else sql.replace("?", param)
+
+
+def fetchall(sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+    db = database.obj
+    cursor = db.cursor()
+    cursor.execute(_translate(sql, db.param), tuple(params))
+    return cursor.fetchall()
+
+
+def fetchone(sql: str, params: Sequence[Any] = ()) -> tuple | None:
+    db = database.obj
+    cursor = db.cursor()
+    cursor.execute(_translate(sql, db.param), tuple(params))
+    return cursor.fetchone()
