@@ -15,7 +15,8 @@ import sqlite3
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -173,6 +174,14 @@ def raw_index_page(
 # ------------------------------------------------------------------ the run
 
 
+def _next_search(words: Iterator[str]) -> object:
+    return search.search(next(words))
+
+
+def _next_raw_search(conn: sqlite3.Connection, words: Iterator[str]) -> object:
+    return raw_search(conn, next(words))
+
+
 def _pick(conn: sqlite3.Connection, type_key: str, rng: random.Random, n: int) -> list[int]:
     type_id = objects.by_key(type_key).id
     lo, hi = conn.execute(
@@ -239,8 +248,8 @@ def run(db_path: Path, runs: int) -> list[Result]:
         results.append(
             measure(
                 f"search as you type: {length} chars",
-                lambda it=it: search.search(next(it)),
-                lambda it=it: raw_search(conn, next(it)),
+                partial(_next_search, it),
+                partial(_next_raw_search, conn, it),
                 runs,
             )
         )
@@ -279,14 +288,15 @@ def _index_results(conn: sqlite3.Connection, runs: int) -> list[Result]:
         out.append(
             measure(
                 f"index page (50 rows, counts, primary): {label}",
-                lambda after=after: index.page(
+                partial(
+                    index.page,
                     "contact",
                     after=after,
                     limit=50,
                     associated=("company", "deal"),
                     primary_company=True,
                 ),
-                lambda after=after: raw_index_page(conn, contact_type, after, counted, company),
+                partial(raw_index_page, conn, contact_type, after, counted, company),
                 runs,
             )
         )
