@@ -57,10 +57,17 @@ class Conflict(RolodexError):
 
     code = "CONFLICT"
 
-    def __init__(self, message: str, current: dict[str, str], current_version: int) -> None:
+    def __init__(
+        self,
+        message: str,
+        current: dict[str, str],
+        current_version: int,
+        mine: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
-        self.current = current
+        self.current = current  # the saved values (theirs)
         self.current_version = current_version
+        self.mine = dict(mine or {})  # the values this save tried to write
 
 
 class Deleted(RolodexError):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from rolodex.crm import changes, objects, records
 from rolodex.crm import labels as labels_mod
-from rolodex.crm import objects, records
 from rolodex.crm.context import USER, Context
 from rolodex.crm.state import AssociationState
 from rolodex.store.models import History, Record, utcnow
@@ -32,6 +32,7 @@ def write(
         actor=ctx.actor,
         batch=ctx.batch,
     ).execute()
+    changes.notify()
 
 
 HISTORY_COLUMNS = (

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from rolodex.crm import associations, history, objects, records
+from rolodex.crm import associations, changes, history, objects, records
 from rolodex.crm.associations import _ensure_primary, _find, _labels_of, _remove, _set_flag, _state
 from rolodex.crm.context import OBJECT_DELETED, OBJECT_MERGE, OBJECT_RESTORE, Context, new_batch
 from rolodex.crm.errors import DuplicateRecord, InvalidValue
@@ -40,6 +40,7 @@ def delete(record_id: int, ctx: Context) -> RecordView:
     Record.update(deleted_at=utcnow(), version=Record.version + 1).where(
         Record.id == record.id
     ).execute()
+    changes.notify()  # open views of other processes refresh
     for other in others:  # a record that lost its primary company gets its oldest remaining one
         _ensure_primary(other, side)
     return records.get(record.id, include_deleted=True)
@@ -80,6 +81,7 @@ def restore(record_id: int, ctx: Context) -> RecordView:
     Record.update(deleted_at=None, version=Record.version + 1).where(
         Record.id == record.id
     ).execute()
+    changes.notify()  # open views of other processes refresh
     side = ctx.derived(OBJECT_RESTORE, new_batch("restore"))
     # Every pair whose last event was its removal by a deletion comes back, when both ends live.
     last: dict[tuple[int, int], tuple] = {}
@@ -150,7 +152,9 @@ def merge(keep_id: int, other_id: int, ctx: Context) -> RecordView:
             continue
         existing = _find(keep.id, third)
         keep_is_a = keep.id < third
-        stored = {(lid, from_other if keep_is_a else not from_other) for lid, from_other in pairs}
+        stored = associations.canonical_labels(
+            {(lid, from_other if keep_is_a else not from_other) for lid, from_other in pairs}
+        )
         if existing is None:
             a, b = sorted((keep.id, third))
             keep_type, third_type = (
@@ -194,6 +198,7 @@ def merge(keep_id: int, other_id: int, ctx: Context) -> RecordView:
     Record.update(merged_into=keep.id, deleted_at=utcnow(), version=Record.version + 1).where(
         Record.id == other.id
     ).execute()
+    changes.notify()  # open views of other processes refresh
     for rid in touched:
         _ensure_primary(rid, side)
     return records.get(keep.id)
@@ -227,6 +232,8 @@ def purge_expired(now: dt.datetime | None = None) -> int:
             Record.deleted_at.is_null(False)
             & Record.merged_into.is_null()
             & (Record.deleted_at <= cutoff)
+            # not forgotten by an earlier purge
+            & ((Record.name != "") | (Record.properties != json.dumps({})))
         )
         .tuples()
     ]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from peewee import fn
 
+from rolodex.crm import changes as change_feed
 from rolodex.crm import objects
 from rolodex.crm.errors import (
     AmbiguousReference,
@@ -195,6 +196,7 @@ def create(type_key: str, values: dict[str, str], *, source_id: str | None = Non
     with database.atomic():
         _check_unique_email(info, props)
         record = Record.create(object_type=info.id, source_id=source_id, **_columns(info, props))
+        change_feed.notify()
     return get(record.id)
 
 
@@ -213,6 +215,7 @@ def update(
                 ),
                 current.properties,
                 current.version,
+                mine=cleaned,
             )
         props = {**current.properties, **cleaned}
         _check_unique_email(info, props, exclude=current.id)
@@ -227,7 +230,9 @@ def update(
                 _("{ref} was changed by someone else").format(ref=latest.ref),
                 latest.properties,
                 latest.version,
+                mine=cleaned,
             )
+        change_feed.notify()
     return get(record_id)
 
 

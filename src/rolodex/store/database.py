@@ -69,8 +69,21 @@ def _filesystem_type(path: Path) -> str | None:
     return best_type
 
 
+def _exists(path: Path) -> bool:
+    """Path.exists(), but a folder we may not enter is a clear refusal, not a traceback."""
+    try:
+        path.stat()
+    except PermissionError as exc:
+        raise DatabaseOpenError(
+            _("{path} cannot be read: permission denied").format(path=path)
+        ) from exc
+    except OSError:
+        return False
+    return True
+
+
 def _check_sqlite_file(path: Path) -> None:
-    if path.exists():
+    if _exists(path):
         if path.is_dir():
             raise DatabaseOpenError(_("{path} is a directory, not a database").format(path=path))
         try:
@@ -82,7 +95,13 @@ def _check_sqlite_file(path: Path) -> None:
             ) from exc
         if head and head != SQLITE_MAGIC:
             raise DatabaseOpenError(_("{path} is not a Rolodex database").format(path=path))
-        if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+        # A file without any write bit is read-only on purpose, even for root (whom
+        # os.access always lets write).
+        if (
+            not os.access(path, os.W_OK)
+            or not os.access(path.parent, os.W_OK)
+            or not path.stat().st_mode & 0o222
+        ):
             raise DatabaseOpenError(_("{path} is read-only").format(path=path))
     else:
         if not path.parent.exists():
