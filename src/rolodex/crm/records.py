@@ -21,7 +21,8 @@ from rolodex.crm.errors import (
 )
 from rolodex.crm.objects import ObjectInfo
 from rolodex.i18n import _
-from rolodex.store.models import Record, database, utcnow
+from rolodex.store.models import Record, utcnow
+from rolodex.store.transactions import writes
 
 RECORD_COLUMNS = (
     Record.id,
@@ -190,49 +191,51 @@ def _check_unique_email(
         )
 
 
+@writes
 def create(type_key: str, values: dict[str, str], *, source_id: str | None = None) -> RecordView:
+    """A new record. Runs in the serialised write transaction, so two people creating a
+    contact with one email at the same moment cannot both succeed."""
     info = objects.by_key(type_key)
     props = _clean(info, values)
-    with database.atomic():
-        _check_unique_email(info, props)
-        record = Record.create(object_type=info.id, source_id=source_id, **_columns(info, props))
-        change_feed.notify()
+    _check_unique_email(info, props)
+    record = Record.create(object_type=info.id, source_id=source_id, **_columns(info, props))
+    change_feed.notify()
     return get(record.id)
 
 
+@writes
 def update(
     record_id: int, changes: dict[str, str], expected_version: int | None = None
 ) -> RecordView:
     """Apply ``changes`` (an empty value clears). A stale ``expected_version`` raises Conflict."""
-    with database.atomic():
-        current = get(record_id)
-        info = objects.by_key(current.type)
-        cleaned = _clean(info, changes)
-        if expected_version is not None and current.version != expected_version:
-            raise Conflict(
-                _("{ref} was changed by someone else (version {theirs}, you edited {mine})").format(
-                    ref=current.ref, theirs=current.version, mine=expected_version
-                ),
-                current.properties,
-                current.version,
-                mine=cleaned,
-            )
-        props = {**current.properties, **cleaned}
-        _check_unique_email(info, props, exclude=current.id)
-        updated = (
-            Record.update(version=Record.version + 1, updated_at=utcnow(), **_columns(info, props))
-            .where((Record.id == current.id) & (Record.version == current.version))
-            .execute()
+    current = get(record_id)
+    info = objects.by_key(current.type)
+    cleaned = _clean(info, changes)
+    if expected_version is not None and current.version != expected_version:
+        raise Conflict(
+            _("{ref} was changed by someone else (version {theirs}, you edited {mine})").format(
+                ref=current.ref, theirs=current.version, mine=expected_version
+            ),
+            current.properties,
+            current.version,
+            mine=cleaned,
         )
-        if not updated:  # another writer slipped in between our read and write
-            latest = get(record_id)
-            raise Conflict(
-                _("{ref} was changed by someone else").format(ref=latest.ref),
-                latest.properties,
-                latest.version,
-                mine=cleaned,
-            )
-        change_feed.notify()
+    props = {**current.properties, **cleaned}
+    _check_unique_email(info, props, exclude=current.id)
+    updated = (
+        Record.update(version=Record.version + 1, updated_at=utcnow(), **_columns(info, props))
+        .where((Record.id == current.id) & (Record.version == current.version))
+        .execute()
+    )
+    if not updated:  # another writer slipped in between our read and write
+        latest = get(record_id)
+        raise Conflict(
+            _("{ref} was changed by someone else").format(ref=latest.ref),
+            latest.properties,
+            latest.version,
+            mine=cleaned,
+        )
+    change_feed.notify()
     return get(record_id)
 
 
