@@ -1,0 +1,941 @@
+"""The `rolodex` command line: a thin, scriptable layer over crm/ (design section 4).
+
+Every change goes through crm/ with an API context; errors are one line on
+stderr and exit code 2; `check` exits 1 when an invariant is violated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import os
+import sqlite3
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn, TextIO
+
+from peewee import PeeweeException
+
+from rolodex import cli_format
+from rolodex.i18n import _
+
+EXIT_OK = 0
+EXIT_CHECK_FAILED = 1
+EXIT_ERROR = 2
+
+
+class UsageError(Exception):
+    """Bad command-line syntax: reported like every other error, in one line."""
+
+
+class Unavailable(Exception):
+    """A part of Rolodex this build does not include."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(
+            _("{message} (see '{prog} --help')").format(message=message, prog=self.prog)
+        )
+
+
+def _hook(module: str, name: str) -> Callable[..., Any]:
+    """A function of another part of Rolodex, imported only when needed."""
+    try:
+        loaded = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        missing = exc.name or ""
+        if missing and (module == missing or module.startswith(missing + ".")):
+            raise Unavailable(
+                _("{what} is not available in this build").format(what=module)
+            ) from exc
+        raise
+    func = getattr(loaded, name, None)
+    if func is None:
+        raise Unavailable(
+            _("{what} is not available in this build").format(what=f"{module}.{name}")
+        )
+    return func  # type: ignore[no-any-return]
+
+
+# ---------------------------------------------------------------- the parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="rolodex",
+        description=_("A keyboard-driven terminal CRM built around associations."),
+        epilog=_(
+            "REF names a record: TYPE:ID (contact:42), a contact's email or a company's domain. "
+            "Without a command, the app opens."
+        ),
+    )
+    parser.add_argument(
+        "--db",
+        metavar="PATH_OR_URL",
+        help=_("database file or URL (default: $ROLODEX_DB, else your per-user database)"),
+    )
+    parser.add_argument(
+        "--demo", action="store_true", help=_("work on a scratch copy of the demo database")
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, help_text: str, **kwargs: Any) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help_text, description=help_text, **kwargs)
+
+    def fmt(p: argparse.ArgumentParser, choices: tuple[str, ...], default: str) -> None:
+        p.add_argument("--format", choices=choices, default=default, help=_("output format"))
+
+    p = command("add", _("create a record and print its REF"))
+    p.add_argument("type", metavar="TYPE")
+    p.add_argument("values", metavar="KEY=VALUE", nargs="*")
+
+    p = command("update", _("change a record's properties (an empty value clears one)"))
+    p.add_argument("ref", metavar="REF")
+    p.add_argument("values", metavar="KEY=VALUE", nargs="+")
+    p.add_argument(
+        "--version",
+        type=int,
+        metavar="N",
+        help=_("fail unless the record is still at this version (no lost update)"),
+    )
+
+    p = command("show", _("a record and its associations"))
+    p.add_argument("ref", metavar="REF")
+    fmt(p, ("text", "json"), "text")
+    p.add_argument(
+        "--as-of",
+        metavar="TIMESTAMP",
+        help=_("associations as they stood at this moment (ISO 8601, UTC unless an offset)"),
+    )
+
+    p = command("associate", _("associate two records: the first is the second's LABEL"))
+    p.add_argument("src", metavar="REF")
+    p.add_argument("dst", metavar="REF")
+    p.add_argument(
+        "--label", action="append", default=[], metavar="NAME", help=_("repeat for several")
+    )
+    p.add_argument(
+        "--primary", action="store_true", help=_("make the second record the first's primary")
+    )
+
+    p = command("dissociate", _("remove an association, or only one of its labels"))
+    p.add_argument("src", metavar="REF")
+    p.add_argument("dst", metavar="REF")
+    p.add_argument("--label", metavar="NAME", help=_("remove only this label"))
+    p.add_argument(
+        "--new-primary",
+        metavar="REF",
+        help=_("the new primary company when the removed one was the primary"),
+    )
+
+    p = command("set-primary", _("make an associated company the record's primary company"))
+    p.add_argument("ref", metavar="REF")
+    p.add_argument("company", metavar="COMPANY_REF")
+
+    p = command("delete", _("move a record to the recycle bin"))
+    p.add_argument("ref", metavar="REF")
+    p = command("restore", _("bring a record back from the recycle bin"))
+    p.add_argument("ref", metavar="REF")
+    p = command("merge", _("merge OTHER_REF into KEEP_REF"))
+    p.add_argument("keep", metavar="KEEP_REF")
+    p.add_argument("other", metavar="OTHER_REF")
+    command("bin", _("list the recycle bin"))
+
+    p = command("history", _("a record's association history, newest first"))
+    p.add_argument("ref", metavar="REF")
+    p.add_argument("--object", metavar="TYPE", help=_("only changes with records of this type"))
+    p.add_argument(
+        "--with",
+        dest="other",
+        metavar="REF",
+        help=_("only the history of the association with this record"),
+    )
+    p.add_argument("--limit", type=int, metavar="N", help=_("only the N newest changes"))
+    fmt(p, ("table", "csv", "json"), "table")
+
+    p = command("search", _("find records by name, email or domain"))
+    p.add_argument("text", metavar="TEXT")
+    p.add_argument("--type", metavar="TYPE", action="append", help=_("only this type"))
+    p.add_argument("--limit", type=int, default=20, metavar="N")
+    fmt(p, ("text", "json"), "text")
+
+    p = command("log", _("log an activity on a record"))
+    p.add_argument("ref", metavar="REF")
+    p.add_argument("activity", metavar="ACTIVITY_TYPE")
+    p.add_argument("values", metavar="KEY=VALUE", nargs="*")
+
+    p = command("domains", _("associate contacts with companies by email domain"))
+    p.add_argument("ref", metavar="REF", nargs="?", help=_("one contact (default: all)"))
+
+    p = command("recommend", _("records worth associating with REF"))
+    p.add_argument("ref", metavar="REF")
+    p.add_argument("type", metavar="TYPE")
+    p.add_argument("--limit", type=int, default=8, metavar="N")
+
+    labels = command("labels", _("list, create and delete labels; set limits"))
+    lsub = labels.add_subparsers(dest="labels_command", metavar="ACTION")
+    lsub.required = True
+    p = lsub.add_parser("list", help=_("labels and limits"))
+    p.add_argument("pair", metavar="TYPE", nargs="*", help=_("FROM_TYPE TO_TYPE"))
+    fmt(p, ("text", "json"), "text")
+    p = lsub.add_parser("create", help=_("define a label: FROM is TO's NAME"))
+    p.add_argument("from_type", metavar="FROM_TYPE")
+    p.add_argument("to_type", metavar="TO_TYPE")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--inverse", metavar="NAME", help=_("the word seen from the other side"))
+    p = lsub.add_parser("delete", help=_("delete an unused label"))
+    p.add_argument("from_type", metavar="FROM_TYPE")
+    p.add_argument("to_type", metavar="TO_TYPE")
+    p.add_argument("name", metavar="NAME")
+    p = lsub.add_parser("limit", help=_("cap how many TO records one FROM record may have"))
+    p.add_argument("from_type", metavar="FROM_TYPE")
+    p.add_argument("to_type", metavar="TO_TYPE")
+    p.add_argument("max", metavar="N|many")
+    p.add_argument("--label", metavar="NAME", help=_("count only associations with this label"))
+    p = lsub.add_parser("usage", help=_("records over or near (>= 80%%) a limit"))
+    fmt(p, ("text", "json"), "text")
+
+    objs = command("objects", _("list and create custom objects"))
+    osub = objs.add_subparsers(dest="objects_command", metavar="ACTION")
+    osub.required = True
+    p = osub.add_parser("list", help=_("object types and their properties"))
+    fmt(p, ("text", "json"), "text")
+    p = osub.add_parser("create", help=_("define a custom object"))
+    p.add_argument("key", metavar="KEY")
+    p.add_argument("--singular", required=True, metavar="NAME")
+    p.add_argument("--plural", required=True, metavar="NAME")
+    p.add_argument("--property", action="append", default=[], metavar="KEY:KIND")
+    p.add_argument("--display", metavar="KEY", help=_("the property that names a record"))
+
+    p = command("check", _("verify the invariants; exit 1 when one is violated"))
+    fmt(p, ("text", "json"), "text")
+
+    p = command("import", _("import CSV files"))
+    p.add_argument("files", metavar="FILE", nargs="*")
+    p.add_argument("--dry-run", action="store_true", help=_("show every match, write nothing"))
+    p.add_argument("--errors", metavar="FILE", help=_("write rejected rows to this file"))
+    p.add_argument("--mode", choices=("create", "update", "upsert"), default="upsert")
+    p.add_argument("--create-labels", action="store_true")
+    p.add_argument("--revert", metavar="BATCH", help=_("undo an earlier import"))
+
+    p = command("export", _("export the records of one object"))
+    p.add_argument("type", metavar="TYPE")
+    p.add_argument("-o", "--output", metavar="FILE")
+    p.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+
+    p = command("seed", _("fill a database with synthetic data"))
+    p.add_argument("--size", choices=("demo", "10k", "100k", "1m"), required=True)
+    p.add_argument("--seed", type=int, default=1, metavar="N")
+
+    p = command("serve", _("the app in a web browser"))
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--demo", action="store_true", dest="serve_demo")
+
+    p = command("init", _("create a database (--shared: for a team on this host)"))
+    p.add_argument("path", metavar="PATH")
+    p.add_argument("--shared", metavar="GROUP", help=_("the Unix group that shares it"))
+    return parser
+
+
+# ---------------------------------------------------------------- commands
+
+
+class Runner:
+    """Runs one parsed command against the open database."""
+
+    def __init__(self, args: argparse.Namespace, out: TextIO, err: TextIO) -> None:
+        from rolodex.crm.context import api
+
+        self.args = args
+        self.out = out
+        self.err = err
+        self.ctx = api()
+
+    def say(self, text: str) -> None:
+        self.out.write(text + "\n")
+
+    # -- helpers
+
+    def resolve(self, ref: str, *, include_deleted: bool = False) -> Any:
+        from rolodex.crm import records
+
+        return records.resolve(ref, include_deleted=include_deleted)
+
+    def values(self, pairs: list[str]) -> dict[str, str]:
+        from rolodex.crm import records
+
+        return records.parse_assignments(pairs)
+
+    # -- records
+
+    def cmd_add(self) -> int:
+        from rolodex.crm import records
+
+        record = records.create(self.args.type.strip().lower(), self.values(self.args.values))
+        if record.name:
+            self.say(
+                _("created {name} {ref}").format(name=cli_format.safe(record.name), ref=record.ref)
+            )
+        else:
+            self.say(_("created {ref}").format(ref=record.ref))
+        return EXIT_OK
+
+    def cmd_update(self) -> int:
+        from rolodex.crm import records
+
+        record = self.resolve(self.args.ref)
+        updated = records.update(record.id, self.values(self.args.values), self.args.version)
+        self.say(
+            _("updated {ref} (version {version})").format(ref=updated.ref, version=updated.version)
+        )
+        return EXIT_OK
+
+    def cmd_show(self) -> int:
+        from rolodex.crm import associations, history
+
+        fmt = cli_format
+        if self.args.as_of:
+            moment = fmt.parse_moment(self.args.as_of)
+            record = self.resolve(self.args.ref, include_deleted=True)
+            views: list[Any] = fmt.sort_past(history.as_of(record.id, moment))
+        else:
+            moment = None
+            record = self.resolve(self.args.ref)
+            views = associations.all_of(record.id)
+        if self.args.format == "json":
+            fmt.write_json(self.out, fmt.record_json(record, views))
+        else:
+            fmt.show_text(self.out, record, views, as_of=moment)
+        return EXIT_OK
+
+    def cmd_delete(self) -> int:
+        from rolodex.crm import lifecycle
+
+        record = self.resolve(self.args.ref)
+        lifecycle.delete(record.id, self.ctx)
+        self.say(_("deleted {ref} (in the recycle bin for 90 days)").format(ref=record.ref))
+        return EXIT_OK
+
+    def cmd_restore(self) -> int:
+        from rolodex.crm import lifecycle
+
+        record = self.resolve(self.args.ref, include_deleted=True)
+        lifecycle.restore(record.id, self.ctx)
+        self.say(_("restored {ref}").format(ref=record.ref))
+        return EXIT_OK
+
+    def cmd_merge(self) -> int:
+        from rolodex.crm import lifecycle
+
+        keep, other = self.resolve(self.args.keep), self.resolve(self.args.other)
+        survivor = lifecycle.merge(keep.id, other.id, self.ctx)
+        self.say(
+            _("merged {other} into {keep}; {other} now resolves to {keep}").format(
+                other=other.ref, keep=survivor.ref
+            )
+        )
+        return EXIT_OK
+
+    def cmd_bin(self) -> int:
+        from rolodex.crm import lifecycle
+
+        fmt = cli_format
+        rows = [
+            [view.ref, view.name, fmt.human_utc(view.deleted_at)]
+            for view in lifecycle.recycle_bin()
+        ]
+        if not rows:
+            self.say(_("The recycle bin is empty."))
+            return EXIT_OK
+        fmt.table(self.out, [_("REF"), _("Name"), _("Deleted (UTC)")], rows)
+        return EXIT_OK
+
+    # -- associations
+
+    def cmd_associate(self) -> int:
+        from rolodex.crm import associations
+
+        src, dst = self.resolve(self.args.src), self.resolve(self.args.dst)
+        change = associations.associate(
+            src.id, dst.id, self.ctx, self.args.label, primary=self.args.primary
+        )
+        details = []
+        seen_from_dst = associations.between(dst.id, src.id)
+        if seen_from_dst is not None and seen_from_dst.labels:
+            details.append(
+                _("{a} is {b}'s {labels}").format(
+                    a=src.ref, b=dst.ref, labels=", ".join(seen_from_dst.labels)
+                )
+            )
+        if seen_from_dst is not None and seen_from_dst.primary:  # src is dst's primary
+            details.append(_("{a} is {b}'s primary company").format(a=src.ref, b=dst.ref))
+        if seen_from_dst is not None and seen_from_dst.primary_of_other:  # dst is src's primary
+            details.append(_("{b} is {a}'s primary company").format(a=src.ref, b=dst.ref))
+        suffix = " ({})".format("; ".join(cli_format.safe(d) for d in details)) if details else ""
+        if change.created:
+            message = _("associated {a} with {b}").format(a=src.ref, b=dst.ref)
+        elif change.changed:
+            message = _("updated the association of {a} and {b}").format(a=src.ref, b=dst.ref)
+        else:
+            message = _("{a} and {b} were already associated; nothing changed").format(
+                a=src.ref, b=dst.ref
+            )
+        self.say(message + suffix)
+        return EXIT_OK
+
+    def cmd_dissociate(self) -> int:
+        from rolodex.crm import associations
+
+        if self.args.label and self.args.new_primary:
+            raise UsageError(
+                _("--new-primary applies when removing the whole association, not a label")
+            )
+        src, dst = self.resolve(self.args.src), self.resolve(self.args.dst)
+        new_primary = self.resolve(self.args.new_primary).id if self.args.new_primary else None
+        associations.dissociate(
+            src.id, dst.id, self.ctx, label=self.args.label, new_primary=new_primary
+        )
+        if self.args.label:
+            self.say(
+                _("removed the label '{label}' from {a} and {b}").format(
+                    label=self.args.label, a=src.ref, b=dst.ref
+                )
+            )
+        else:
+            self.say(_("dissociated {a} and {b}").format(a=src.ref, b=dst.ref))
+        return EXIT_OK
+
+    def cmd_set_primary(self) -> int:
+        from rolodex.crm import associations
+
+        record, company = self.resolve(self.args.ref), self.resolve(self.args.company)
+        change = associations.set_primary(record.id, company.id, self.ctx)
+        if change.changed:
+            self.say(
+                _("{company} is now the primary company of {record}").format(
+                    company=company.ref, record=record.ref
+                )
+            )
+        else:
+            self.say(
+                _("{company} already is the primary company of {record}").format(
+                    company=company.ref, record=record.ref
+                )
+            )
+        return EXIT_OK
+
+    def cmd_history(self) -> int:
+        from rolodex.crm import history, objects
+
+        fmt = cli_format
+        record = self.resolve(self.args.ref, include_deleted=True)
+        object_type = None
+        if self.args.object:
+            object_type = objects.by_key(self.args.object.strip().lower()).key
+        limit = self.args.limit
+        if limit is not None and limit < 1:
+            raise UsageError(_("--limit must be at least 1"))
+        if self.args.other:
+            other = self.resolve(self.args.other, include_deleted=True)
+            entries = history.pair_history(record.id, other.id)
+            if object_type is not None:
+                entries = [e for e in entries if e.other_type == object_type]
+            entries = entries[:limit] if limit is not None else entries
+        else:
+            entries = history.record_history(record.id, object_type, limit=limit)
+        if self.args.format == "json":
+            fmt.write_json(self.out, fmt.history_json(entries))
+        elif self.args.format == "csv":
+            fmt.history_csv(self.out, entries)
+        else:
+            fmt.history_table(self.out, entries)
+        return EXIT_OK
+
+    # -- finding
+
+    def cmd_search(self) -> int:
+        from rolodex.crm import objects, search
+
+        fmt = cli_format
+        types = [objects.by_key(t.strip().lower()).key for t in self.args.type or []]
+        hits = search.search(self.args.text, types or None, limit=max(1, self.args.limit))
+        if self.args.format == "json":
+            fmt.write_json(
+                self.out,
+                [
+                    {"ref": h.ref, "type": h.type, "id": h.id, "name": h.name, "detail": h.detail}
+                    for h in hits
+                ],
+            )
+            return EXIT_OK
+        if not hits:
+            self.say(_("No records match '{text}'.").format(text=fmt.safe(self.args.text)))
+            return EXIT_OK
+        fmt.table(
+            self.out,
+            [_("REF"), _("Name"), _("Email or domain")],
+            [[h.ref, h.name, h.detail] for h in hits],
+        )
+        return EXIT_OK
+
+    def cmd_recommend(self) -> int:
+        from rolodex.crm import objects, recommend
+
+        fmt = cli_format
+        record = self.resolve(self.args.ref)
+        target = objects.by_key(self.args.type.strip().lower()).key
+        found = recommend.recommend(record.id, target, limit=max(1, self.args.limit))
+        if not found:
+            self.say(_("No recommendations for {ref}.").format(ref=record.ref))
+            return EXIT_OK
+        fmt.table(
+            self.out,
+            [_("REF"), _("Name"), _("Score"), _("Why")],
+            [[r.ref, r.name, f"{r.score:g}", ", ".join(r.reasons)] for r in found],
+        )
+        return EXIT_OK
+
+    # -- activities and rules
+
+    def cmd_log(self) -> int:
+        from rolodex.crm import activities, associations
+
+        record = self.resolve(self.args.ref)
+        activity = activities.log(
+            record.id, self.args.activity.strip().lower(), self.values(self.args.values), self.ctx
+        )
+        self.say(
+            _("logged {activity} on {record}").format(activity=activity.ref, record=record.ref)
+        )
+        others = [v.other_ref for v in associations.all_of(activity.id) if v.other_id != record.id]
+        if others:
+            self.say(_("also associated with: {refs}").format(refs=", ".join(others)))
+        return EXIT_OK
+
+    def cmd_domains(self) -> int:
+        from rolodex.crm import domains, objects
+        from rolodex.crm.errors import InvalidValue
+
+        if self.args.ref:
+            contact = self.resolve(self.args.ref)
+            if contact.type != objects.CONTACT:
+                raise InvalidValue(
+                    _("{ref} is not a contact: domain matching is for contacts").format(
+                        ref=contact.ref
+                    )
+                )
+            company = domains.associate_by_domain(contact.id, self.ctx)
+            if company is None:
+                self.say(
+                    _(
+                        "{ref}: no change (it has a company already, or no company owns its email domain)"
+                    ).format(ref=contact.ref)
+                )
+            else:
+                self.say(
+                    _("associated {contact} with company:{id} by email domain").format(
+                        contact=contact.ref, id=company
+                    )
+                )
+            return EXIT_OK
+        done = domains.associate_all_by_domain(self.ctx)
+        self.say(_("{n} contacts associated with their company by email domain").format(n=done))
+        return EXIT_OK
+
+    # -- labels and limits
+
+    def cmd_labels(self) -> int:
+        handler = getattr(self, "labels_" + self.args.labels_command)
+        return int(handler())
+
+    def labels_list(self) -> int:
+        from rolodex.crm import labels, limits
+        from rolodex.crm.errors import InvalidValue
+
+        fmt = cli_format
+        pair = [t.strip().lower() for t in self.args.pair]
+        if len(pair) not in (0, 2):
+            raise InvalidValue(_("give both FROM_TYPE and TO_TYPE, or neither"))
+        found = labels.list_labels(*pair) if pair else labels.list_labels()
+        caps = [
+            lim
+            for lim in limits.list_limits()
+            if not pair or {lim.from_type, lim.to_type} == set(pair)
+        ]
+        if self.args.format == "json":
+            fmt.write_json(
+                self.out,
+                {
+                    "labels": [
+                        {
+                            "from_type": lab.from_type,
+                            "to_type": lab.to_type,
+                            "name": lab.name,
+                            "inverse": lab.inverse,
+                            "in_use": lab.in_use,
+                        }
+                        for lab in found
+                    ],
+                    "limits": [
+                        {
+                            "from_type": lim.from_type,
+                            "to_type": lim.to_type,
+                            "label": lim.label,
+                            "max": lim.max_count,
+                        }
+                        for lim in caps
+                    ],
+                },
+            )
+            return EXIT_OK
+        if found:
+            fmt.table(
+                self.out,
+                [_("From"), _("To"), _("Label"), _("Inverse"), _("In use")],
+                [
+                    [lab.from_type, lab.to_type, lab.name, lab.inverse or "", str(lab.in_use)]
+                    for lab in found
+                ],
+            )
+        else:
+            self.say(_("No labels defined."))
+        if caps:
+            self.say("")
+            fmt.table(
+                self.out,
+                [_("From"), _("To"), _("Label"), _("Limit")],
+                [
+                    [
+                        lim.from_type,
+                        lim.to_type,
+                        lim.label or _("(any)"),
+                        _("many") if lim.max_count is None else str(lim.max_count),
+                    ]
+                    for lim in caps
+                ],
+            )
+        return EXIT_OK
+
+    def labels_create(self) -> int:
+        from rolodex.crm import labels
+
+        a = self.args
+        info = labels.create(
+            a.from_type.strip().lower(), a.to_type.strip().lower(), a.name, a.inverse
+        )
+        if info.inverse:
+            self.say(
+                _("created the paired label {name}/{inverse} for {a} -> {b}").format(
+                    name=info.name, inverse=info.inverse, a=info.from_type, b=info.to_type
+                )
+            )
+        else:
+            self.say(
+                _("created the label {name} for {a} -> {b}").format(
+                    name=info.name, a=info.from_type, b=info.to_type
+                )
+            )
+        return EXIT_OK
+
+    def labels_delete(self) -> int:
+        from rolodex.crm import labels
+
+        a = self.args
+        labels.delete(a.from_type.strip().lower(), a.to_type.strip().lower(), a.name)
+        self.say(
+            _("deleted the label {name} for {a} -> {b}").format(
+                name=a.name, a=a.from_type, b=a.to_type
+            )
+        )
+        return EXIT_OK
+
+    def labels_limit(self) -> int:
+        from rolodex.crm import limits
+
+        a = self.args
+        maximum = limits.parse_max(a.max)
+        info = limits.set_limit(
+            a.from_type.strip().lower(), a.to_type.strip().lower(), maximum, a.label
+        )
+        what = _("'{label}' associations").format(label=info.label) if info.label else info.to_type
+        if maximum is None:
+            self.say(
+                _("a {a} may now have any number of {what}").format(a=info.from_type, what=what)
+            )
+        else:
+            self.say(
+                _(
+                    "a {a} may now have at most {n} {what} (records already over keep theirs)"
+                ).format(a=info.from_type, n=maximum, what=what)
+            )
+        return EXIT_OK
+
+    def labels_usage(self) -> int:
+        from rolodex.crm import limits, records
+
+        fmt = cli_format
+        report = limits.usage_report()
+        if self.args.format == "json":
+            fmt.write_json(
+                self.out,
+                [
+                    {
+                        "ref": records.ref_of(u.record_type, u.record_id),
+                        "name": u.name,
+                        "to_type": u.limit.to_type,
+                        "label": u.limit.label,
+                        "used": u.used,
+                        "max": u.limit.max_count,
+                        "over": u.over,
+                    }
+                    for u in report
+                ],
+            )
+            return EXIT_OK
+        if not report:
+            self.say(_("No record is over or near (>= 80%) a limit."))
+            return EXIT_OK
+        fmt.table(
+            self.out,
+            [_("REF"), _("Name"), _("Of"), _("Used"), _("Limit"), _("State")],
+            [
+                [
+                    records.ref_of(u.record_type, u.record_id),
+                    u.name,
+                    u.limit.label or u.limit.to_type,
+                    str(u.used),
+                    str(u.limit.max_count),
+                    _("over") if u.over else _("near"),
+                ]
+                for u in report
+            ],
+        )
+        return EXIT_OK
+
+    # -- objects
+
+    def cmd_objects(self) -> int:
+        handler = getattr(self, "objects_" + self.args.objects_command)
+        return int(handler())
+
+    def objects_list(self) -> int:
+        from rolodex.crm import objects
+
+        fmt = cli_format
+        types = objects.all_types()
+        if self.args.format == "json":
+            fmt.write_json(
+                self.out,
+                [
+                    {
+                        "key": t.key,
+                        "singular": t.singular,
+                        "plural": t.plural,
+                        "kind": t.kind,
+                        "display": t.display_property,
+                        "properties": [{"key": p.key, "kind": p.kind} for p in t.properties],
+                    }
+                    for t in types
+                ],
+            )
+            return EXIT_OK
+        fmt.table(
+            self.out,
+            [_("Key"), _("Singular"), _("Plural"), _("Kind"), _("Properties")],
+            [
+                [
+                    t.key,
+                    t.singular,
+                    t.plural,
+                    t.kind,
+                    ", ".join(f"{p.key}:{p.kind}" for p in t.properties),
+                ]
+                for t in types
+            ],
+        )
+        return EXIT_OK
+
+    def objects_create(self) -> int:
+        from rolodex.crm import objects
+        from rolodex.crm.errors import InvalidValue
+
+        props = []
+        for spec in self.args.property:
+            key, sep, kind = spec.partition(":")
+            if not key.strip():
+                raise InvalidValue(_("'{spec}' is not KEY:KIND").format(spec=spec))
+            props.append((key.strip(), (kind.strip() or "text") if sep else "text"))
+        info = objects.create_custom_object(
+            self.args.key.strip(), self.args.singular, self.args.plural, props, self.args.display
+        )
+        self.say(
+            _(
+                "created the object {key} ({plural}); add records with: rolodex add {key} {prop}=..."
+            ).format(key=info.key, plural=info.plural, prop=info.display_property)
+        )
+        return EXIT_OK
+
+    # -- check
+
+    def cmd_check(self) -> int:
+        from rolodex.crm import check
+
+        fmt = cli_format
+        report = check.run()
+        if self.args.format == "json":
+            fmt.write_json(
+                self.out,
+                {
+                    "ok": report.ok,
+                    "checked_associations": report.checked_associations,
+                    "violations": report.violations,
+                    "over_limit": report.over_limit,
+                },
+            )
+        else:
+            for violation in report.violations:
+                self.say(_("violation: {text}").format(text=fmt.safe(violation)))
+            for warning in report.over_limit:
+                self.say(
+                    _("warning: {text} (a lowered limit is not retroactive)").format(
+                        text=fmt.safe(warning)
+                    )
+                )
+            if report.ok:
+                self.say(
+                    _("ok: {n} associations checked, every invariant holds").format(
+                        n=report.checked_associations
+                    )
+                )
+            else:
+                self.say(
+                    _("{v} violations in {n} associations").format(
+                        v=len(report.violations), n=report.checked_associations
+                    )
+                )
+        return EXIT_OK if report.ok else EXIT_CHECK_FAILED
+
+    # -- hooks into other parts
+
+    def cmd_import(self) -> int:
+        func = _hook("rolodex.io.commands", "import_command")
+        if not self.args.files and not self.args.revert:
+            raise UsageError(_("import needs at least one FILE (or --revert BATCH)"))
+        return int(func(self.args, self.out, self.err))
+
+    def cmd_export(self) -> int:
+        func = _hook("rolodex.io.commands", "export_command")
+        return int(func(self.args, self.out, self.err))
+
+    def cmd_seed(self) -> int:
+        func = _hook("rolodex.synth.commands", "seed_command")
+        return int(func(self.args.size, self.args.seed, self.out))
+
+
+def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from rolodex.store.database import open_database
+    from rolodex.store.models import database
+
+    target: str | None = args.db
+    if args.demo and args.command not in ("serve",):
+        target = str(_hook("rolodex.synth.demo", "scratch_copy")())
+    if args.command is None:
+        return int(_hook("rolodex.ui.app", "run_app")(target))
+    if args.command == "serve":
+        serve = _hook("rolodex.serve", "serve")
+        return int(serve(args.host, args.port, args.db, bool(args.demo or args.serve_demo)))
+    if args.command == "init":
+        return _init(args, out)
+    previous = database.obj
+    db = open_database(target)
+    try:
+        runner = Runner(args, out, err)
+        handler = getattr(runner, "cmd_" + args.command.replace("-", "_"))
+        return int(handler())
+    finally:
+        db.close()
+        if previous is not None and previous is not db:
+            database.initialize(previous)
+
+
+def _init(args: argparse.Namespace, out: TextIO) -> int:
+    from rolodex.store.database import open_database
+
+    path = Path(args.path)
+    if args.shared:
+        _hook("rolodex.store.shared", "init_shared")(args.shared, path)
+        out.write(
+            _("{path} is ready to be shared by the group {group}").format(
+                path=path, group=args.shared
+            )
+            + "\n"
+        )
+        return EXIT_OK
+    db = open_database(str(path))
+    db.close()
+    out.write(_("{path} is ready").format(path=path) + "\n")
+    return EXIT_OK
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        if exc.filename:
+            return f"{exc.strerror}: {exc.filename}"
+        return str(exc.strerror)
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The `rolodex` console script."""
+    from rolodex.crm.errors import RolodexError
+    from rolodex.store.database import DatabaseOpenError
+
+    out, err = sys.stdout, sys.stderr
+    for stream in (out, err):
+        # A terminal or pipe that cannot encode a name gets an escape, never a crash
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+
+    def fail(message: str, code: int = EXIT_ERROR) -> int:
+        err.write(_("rolodex: error: {message}").format(message=message) + "\n")
+        err.flush()
+        return code
+
+    parser = build_parser()
+    try:
+        args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    except UsageError as exc:
+        return fail(str(exc))
+    except SystemExit as exc:  # --help
+        return exc.code if isinstance(exc.code, int) else EXIT_OK
+    try:
+        code = _dispatch(args, out, err)
+        out.flush()
+        return code
+    except (RolodexError, DatabaseOpenError, UsageError, Unavailable) as exc:
+        return fail(_one_line(exc))
+    except (PeeweeException, sqlite3.Error) as exc:
+        return fail(_("database error: {error}").format(error=_one_line(exc)))
+    except BrokenPipeError:
+        # The reader went away (`rolodex history X | head`): stop quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+    except OSError as exc:
+        return fail(_one_line(exc))
+    except KeyboardInterrupt:
+        err.write("\n")
+        return 130
+    except Exception as exc:
+        if os.environ.get("ROLODEX_DEBUG"):
+            raise
+        return fail(
+            _("unexpected {kind}: {error} (set ROLODEX_DEBUG=1 for details)").format(
+                kind=type(exc).__name__, error=_one_line(exc)
+            )
+        )

@@ -1,0 +1,288 @@
+"""Output of the command line: aligned tables, CSV, and the JSON shapes of design section 4.
+
+No Textual here: plain text for a terminal or a pipe. User text is printed
+verbatim except control characters, which are shown escaped in text output so
+that a record name can never drive the terminal.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any, TextIO
+
+from rich.cells import cell_len
+
+from rolodex.crm import objects
+from rolodex.crm.associations import Associated
+from rolodex.crm.history import HistoryEntry, PastAssociation
+from rolodex.crm.records import RecordView
+from rolodex.i18n import _
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def safe(text: str) -> str:
+    """Text for a terminal: control characters escaped, everything else verbatim."""
+    text = text.replace("\r\n", "\n")
+    text = _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
+    return text.replace("\n", "\\n").replace("\t", " ")
+
+
+def iso_utc(moment: dt.datetime | str | None) -> str:
+    """ISO 8601 in UTC to the second: ``2026-11-29T21:50:59Z``."""
+    if moment is None:
+        return ""
+    if isinstance(moment, str):
+        moment = dt.datetime.fromisoformat(moment)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def human_utc(moment: dt.datetime | str | None) -> str:
+    """``2026-11-29 21:50:59`` (UTC) for tables."""
+    text = iso_utc(moment)
+    return text.replace("T", " ").rstrip("Z")
+
+
+def parse_moment(text: str) -> dt.datetime:
+    """A timestamp from the command line as naive UTC.
+
+    Without fractional seconds the whole second is meant, so ``--as-of`` with a
+    time copied from ``history`` includes the change made at that second.
+    """
+    from rolodex.crm.errors import InvalidValue
+
+    raw = text.strip()
+    try:
+        moment = dt.datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise InvalidValue(
+            _("'{text}' is not a date and time (use ISO 8601, e.g. 2026-11-29T21:50:59Z)").format(
+                text=text
+            )
+        ) from exc
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    if moment.microsecond == 0 and "." not in raw and "," not in raw:
+        moment = moment.replace(microsecond=999999)
+    return moment
+
+
+def table(out: TextIO, headers: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
+    """Aligned columns (by terminal cells, so wide characters line up), two spaces apart."""
+    body = [[safe(str(cell)) for cell in row] for row in rows]
+    head = list(headers)
+    columns = max([len(head)] + [len(row) for row in body])
+    widths = [0] * columns
+    for row in [head, *body]:
+        for index, cell in enumerate(row):
+            widths[index] = max(widths[index], cell_len(cell))
+
+    def line(cells: Sequence[str]) -> str:
+        parts = []
+        for index, cell in enumerate(cells):
+            last = index == len(cells) - 1
+            parts.append(cell if last else cell + " " * (widths[index] - cell_len(cell)))
+        return "  ".join(parts).rstrip()
+
+    if head:
+        out.write(line(head) + "\n")
+    for row in body:
+        out.write(line(row) + "\n")
+
+
+def write_json(out: TextIO, value: Any) -> None:
+    """Indented JSON; escaped to ASCII when the output cannot encode a character."""
+    text = json.dumps(value, ensure_ascii=False, indent=2)
+    try:
+        text.encode(getattr(out, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        text = json.dumps(value, ensure_ascii=True, indent=2)
+    out.write(text + "\n")
+
+
+# ---------------------------------------------------------------- show
+
+
+def association_json(view: Associated | PastAssociation) -> dict[str, Any]:
+    return {
+        "ref": view.other_ref,
+        "type": view.other_type,
+        "id": view.other_id,
+        "name": view.other_name,
+        "labels": list(view.labels),
+        "primary": bool(view.primary),
+    }
+
+
+def record_json(
+    record: RecordView, associated: Sequence[Associated | PastAssociation]
+) -> dict[str, Any]:
+    return {
+        "ref": record.ref,
+        "type": record.type,
+        "id": record.id,
+        "name": record.name,
+        "properties": dict(record.properties),
+        "associations": [association_json(view) for view in associated],
+    }
+
+
+def _ordered_properties(record: RecordView) -> list[tuple[str, str]]:
+    info = objects.by_key(record.type)
+    known = [p.key for p in info.properties]
+    keys = [k for k in known if k in record.properties]
+    keys += sorted(k for k in record.properties if k not in known)
+    return [(k, record.properties[k]) for k in keys]
+
+
+def show_text(
+    out: TextIO,
+    record: RecordView,
+    associated: Sequence[Associated | PastAssociation],
+    as_of: dt.datetime | None = None,
+) -> None:
+    info = objects.by_key(record.type)
+    out.write("{ref}  {name}\n".format(ref=record.ref, name=safe(record.name) or _("(no name)")))
+    out.write(
+        "  "
+        + _("{object}, version {version}, created {created} UTC").format(
+            object=info.singular, version=record.version, created=human_utc(record.created_at)
+        )
+        + "\n"
+    )
+    if record.deleted_at is not None:
+        out.write(
+            "  "
+            + _("in the recycle bin since {when} UTC").format(when=human_utc(record.deleted_at))
+            + "\n"
+        )
+    props = _ordered_properties(record)
+    if props:
+        out.write("\n" + _("Properties") + "\n")
+        width = max(cell_len(k) for k, _v in props)
+        for key, value in props:
+            out.write(f"  {key.ljust(width)}  {safe(value)}\n")
+    out.write("\n")
+    if as_of is not None:
+        out.write(_("Associations as of {when} UTC").format(when=human_utc(as_of)) + "\n")
+    if not associated:
+        out.write(_("No associations.") + "\n")
+        return
+    groups: dict[str, list[Associated | PastAssociation]] = {}
+    for view in associated:
+        groups.setdefault(view.other_type, []).append(view)
+    first = True
+    for type_key, views in groups.items():
+        if not first:
+            out.write("\n")
+        first = False
+        plural = objects.by_key(type_key).plural
+        out.write(f"{plural} ({len(views)})\n")
+        rows = []
+        for view in views:
+            details = ", ".join(view.labels)
+            if view.primary:
+                marker = "(" + _("primary") + ")"
+                details = details + "  " + marker if details else marker
+            rows.append(["  " + view.other_ref, view.other_name or "", details])
+        table(out, [], rows)
+
+
+def sort_past(views: list[PastAssociation]) -> list[PastAssociation]:
+    """Past associations in the order of ``show``: by object, primary first, then by name."""
+    order = {info.key: i for i, info in enumerate(objects.all_types())}
+    return sorted(
+        views,
+        key=lambda v: (
+            order.get(v.other_type, 99),
+            not v.primary,
+            v.other_name.casefold(),
+            v.other_id,
+        ),
+    )
+
+
+# ---------------------------------------------------------------- history
+
+
+def history_json(entries: Sequence[HistoryEntry]) -> list[dict[str, Any]]:
+    return [
+        {
+            "ref": entry.other_ref,
+            "type": entry.other_type,
+            "id": entry.other_id,
+            "name": entry.other_name,
+            "action": entry.action,
+            "at": iso_utc(entry.at),
+            "source": entry.source,
+            "actor": entry.actor,
+            "labels": list(entry.labels),
+        }
+        for entry in entries
+    ]
+
+
+def _action_word(action: str) -> str:
+    words = {"created": _("created"), "removed": _("removed"), "updated": _("updated")}
+    return words.get(action, action)
+
+
+def _labels_cell(entry: HistoryEntry) -> str:
+    words = list(entry.labels)
+    if entry.primary:
+        words.append(_("primary"))
+    return ", ".join(words)
+
+
+HISTORY_HEADERS = ("name", "ref", "action", "at", "source", "actor", "labels")
+
+
+def history_table(out: TextIO, entries: Sequence[HistoryEntry]) -> None:
+    if not entries:
+        out.write(_("No association history.") + "\n")
+        return
+    headers = [
+        _("Name"),
+        _("REF"),
+        _("Change"),
+        _("Date and time (UTC)"),
+        _("Source"),
+        _("Actor"),
+        _("Labels"),
+    ]
+    rows = [
+        [
+            entry.other_name,
+            entry.other_ref,
+            _action_word(entry.action),
+            human_utc(entry.at),
+            entry.source_display,
+            entry.actor,
+            _labels_cell(entry),
+        ]
+        for entry in entries
+    ]
+    table(out, headers, rows)
+
+
+def history_csv(out: TextIO, entries: Sequence[HistoryEntry]) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HISTORY_HEADERS)
+    for entry in entries:
+        writer.writerow(
+            [
+                entry.other_name,
+                entry.other_ref,
+                entry.action,
+                iso_utc(entry.at),
+                entry.source,
+                entry.actor,
+                "; ".join(entry.labels),
+            ]
+        )
