@@ -54,7 +54,16 @@ def _search_index(db: Database) -> None:
             )
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_create_tables, _search_index]
+def _import_tables(db: Database) -> None:
+    """Pending links and per-import record log of rolodex.io (import --revert)."""
+    from rolodex.io.models import IO_MODELS
+
+    # Dropped first: a database rebuilt from scratch (version 0) must not keep stale rows.
+    db.drop_tables(IO_MODELS, safe=True)
+    db.create_tables(IO_MODELS)
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_create_tables, _search_index, _import_tables]
 LATEST = len(MIGRATIONS)
 
 

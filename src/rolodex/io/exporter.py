@@ -1,0 +1,238 @@
+"""Export one object's records in the import shape: Record ID, properties, associations, labels.
+
+Cells a spreadsheet would run as formulas are neutralised (a leading '), and import
+undoes that, so export then import round-trips exactly.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from rolodex.crm import labels as labels_mod
+from rolodex.crm import objects
+from rolodex.crm.errors import InvalidValue
+from rolodex.crm.objects import ObjectInfo
+from rolodex.i18n import _
+from rolodex.io.cells import escape, neutralise
+from rolodex.io.headers import EXPORT_HEADERS
+from rolodex.store.models import Association, AssociationLabel, Record
+
+CHUNK = 500
+LABEL_SPECIALS = ";:/\\"
+FORMATS = ("csv", "xlsx")
+
+
+def property_header(info: ObjectInfo, key: str, label: str) -> str:
+    known = EXPORT_HEADERS.get((info.key, key))
+    if known:
+        return known
+    return f"{info.singular} {label}"
+
+
+def _other_types(info: ObjectInfo) -> list[ObjectInfo]:
+    """The four standard objects always, plus any other object these records are linked to."""
+    used: set[int] = set()
+    for (type_id,) in (
+        Association.select(Association.b_type)
+        .where(Association.a_type == info.id)
+        .distinct()
+        .tuples()
+    ):
+        used.add(type_id)
+    for (type_id,) in (
+        Association.select(Association.a_type)
+        .where(Association.b_type == info.id)
+        .distinct()
+        .tuples()
+    ):
+        used.add(type_id)
+    out = []
+    for other in objects.all_types():
+        if other.kind == "standard" or other.id in used:
+            out.append(other)
+    return out
+
+
+def _label_entry(info: labels_mod.LabelInfo, viewer_is_from: bool) -> str:
+    word = escape(info.seen_from(viewer_is_from), LABEL_SPECIALS)
+    if info.inverse:
+        return f"{word} / {escape(info.seen_from(not viewer_is_from), LABEL_SPECIALS)}"
+    return word
+
+
+def header_row(info: ObjectInfo, others: list[ObjectInfo]) -> list[str]:
+    row = ["Record ID"] + [property_header(info, p.key, p.label) for p in info.properties]
+    for other in others:
+        row.append(f"Associated {other.singular} IDs")
+        if other.key == objects.COMPANY and info.has_primary_company:
+            row.append("Associated Company IDs (Primary)")
+        row.append(f"Associated {other.singular} Labels")
+    return row
+
+
+def _rows(info: ObjectInfo, others: list[ObjectInfo]) -> Iterator[list[str]]:
+    import json
+
+    names = labels_mod.all_by_id()
+    last = 0
+    while True:
+        chunk = list(
+            Record.select(Record.id, Record.properties)
+            .where(
+                (Record.object_type == info.id)
+                & Record.deleted_at.is_null()
+                & Record.merged_into.is_null()
+                & (Record.id > last)
+            )
+            .order_by(Record.id)
+            .limit(CHUNK)
+            .tuples()
+        )
+        if not chunk:
+            return
+        last = chunk[-1][0]
+        ids = [r[0] for r in chunk]
+        # record id -> other type id -> [(other id, primary, [words])]
+        links: dict[int, dict[int, list[tuple[int, bool, list[str]]]]] = {}
+        assoc_rows = list(
+            Association.select(
+                Association.id,
+                Association.a,
+                Association.b,
+                Association.a_type,
+                Association.b_type,
+                Association.a_primary_b,
+                Association.b_primary_a,
+            )
+            .join(Record, on=(Record.id == Association.b))
+            .where(Association.a.in_(ids) & Record.deleted_at.is_null())
+            .tuples()
+        ) + list(
+            Association.select(
+                Association.id,
+                Association.a,
+                Association.b,
+                Association.a_type,
+                Association.b_type,
+                Association.a_primary_b,
+                Association.b_primary_a,
+            )
+            .join(Record, on=(Record.id == Association.a))
+            .where(Association.b.in_(ids) & Record.deleted_at.is_null())
+            .tuples()
+        )
+        label_rows: dict[int, list[tuple[int, bool]]] = {}
+        assoc_ids = list({r[0] for r in assoc_rows})
+        for start in range(0, len(assoc_ids), 900):
+            part = assoc_ids[start : start + 900]
+            for assoc_id, lid, fwd in (
+                AssociationLabel.select(
+                    AssociationLabel.association, AssociationLabel.label, AssociationLabel.forward
+                )
+                .where(AssociationLabel.association.in_(part))
+                .tuples()
+            ):
+                label_rows.setdefault(assoc_id, []).append((lid, bool(fwd)))
+        wanted = set(ids)
+        seen: set[tuple[int, int]] = set()
+        for assoc_id, a, b, a_type, b_type, apb, bpa in assoc_rows:
+            for viewer, other, other_type, primary, viewer_is_a in (
+                (a, b, b_type, apb, True),
+                (b, a, a_type, bpa, False),
+            ):
+                if viewer not in wanted or (viewer, other) in seen:
+                    continue
+                seen.add((viewer, other))
+                # "WORD" (the other record is this one's WORD) or, for a paired
+                # label, "WORD / INVERSE" (this record is the other's INVERSE).
+                words = sorted(
+                    _label_entry(names[lid], viewer_is_a == fwd)
+                    for lid, fwd in label_rows.get(assoc_id, [])
+                    if lid in names
+                )
+                links.setdefault(viewer, {}).setdefault(other_type, []).append(
+                    (other, bool(primary), words)
+                )
+        for record_id, props_text in chunk:
+            props = json.loads(props_text or "{}")
+            row = [str(record_id)] + [str(props.get(p.key, "")) for p in info.properties]
+            mine = links.get(record_id, {})
+            for other in others:
+                items = sorted(mine.get(other.id, []))
+                row.append(";".join(str(o) for o, _p, _w in items))
+                if other.key == objects.COMPANY and info.has_primary_company:
+                    row.append(";".join(str(o) for o, p, _w in items if p))
+                row.append("; ".join(f"{o}: {word}" for o, _p, words in items for word in words))
+            yield row
+
+
+def export_rows(type_key: str) -> tuple[list[str], Iterator[list[str]]]:
+    """The header and a stream of rows (not yet neutralised)."""
+    info = objects.by_key(type_key)
+    others = _other_types(info)
+    return header_row(info, others), _rows(info, others)
+
+
+def _write_csv(handle: IO[str], header: list[str], rows: Iterator[list[str]]) -> int:
+    writer = csv.writer(handle, lineterminator="\r\n")
+    writer.writerow(header)
+    count = 0
+    for row in rows:
+        writer.writerow([neutralise(c) for c in row])
+        count += 1
+    return count
+
+
+def _write_xlsx(path: str, header: list[str], rows: Iterator[list[str]]) -> int:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet: Any = workbook.create_sheet("Export")
+    sheet.append(header)
+    count = 0
+    for row in rows:
+        sheet.append([neutralise(c) for c in row])
+        count += 1
+    workbook.save(path)
+    return count
+
+
+def export(type_key: str, output: str | None, fmt: str, stdout: IO[str]) -> int:
+    """Write the export; returns the number of records. A file is written whole or not at all."""
+    if fmt not in FORMATS:
+        raise InvalidValue(
+            _("--format must be one of {formats}").format(formats=", ".join(FORMATS))
+        )
+    if output and output != "-" and fmt == "csv" and output.lower().endswith(".xlsx"):
+        fmt = "xlsx"
+    header, rows = export_rows(type_key)
+    if not output or output == "-":
+        if fmt == "xlsx":
+            raise InvalidValue(_("an .xlsx export needs a file: use -o FILE.xlsx"))
+        return _write_csv(stdout, header, rows)
+    target = Path(output)
+    directory = target.parent if str(target.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".rolodex-export-", dir=str(directory))
+    except OSError as exc:
+        raise InvalidValue(
+            _("{file} cannot be written ({error})").format(file=output, error=exc.strerror or exc)
+        ) from exc
+    try:
+        if fmt == "xlsx":
+            os.close(fd)
+            count = _write_xlsx(tmp, header, rows)
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as handle:
+                count = _write_csv(handle, header, rows)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return count

@@ -1,0 +1,1093 @@
+"""Import: CSV/xlsx rows -> records and associations, through the crm rules.
+
+One import is one transaction: every accepted row is applied, or (on a bad file,
+Ctrl-C, a crash, or ``dry_run``) nothing is. Each row runs in its own savepoint,
+so a rejected row leaves no trace while the others apply.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rolodex.crm import associations, bulk, objects, records
+from rolodex.crm import labels as labels_mod
+from rolodex.crm.context import IMPORT, Context, new_batch
+from rolodex.crm.errors import (
+    AmbiguousReference,
+    Deleted,
+    DuplicateRecord,
+    InvalidReference,
+    InvalidValue,
+    LabelNotFound,
+    NotFound,
+    RolodexError,
+)
+from rolodex.i18n import _
+from rolodex.io import headers as hdr
+from rolodex.io.cells import neutralise, split_first, split_list, unescape, unneutralise
+from rolodex.io.models import ImportedRecord, PendingLink
+from rolodex.io.sniff import ImportFileError, open_table
+from rolodex.store import raw
+from rolodex.store.models import Association, AssociationLabel, Import, Record, database
+
+MODES = ("create", "update", "upsert")
+CACHE_LIMIT = 50_000
+FLUSH_EVERY = 2000  # plain associations written per batch
+PREFETCH = 500  # rows whose keys are looked up together
+
+
+def _chunks(items: list[str], size: int = 400) -> list[list[str]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+NAME_KEY_RE = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$")
+ID_RE = re.compile(r"^\d{1,19}$")
+DOMAIN_LIKE = re.compile(r"^[^\s@]+\.[^\s@]+$")
+
+
+class _Rollback(Exception):
+    """Raised inside the transaction to undo a dry run."""
+
+
+class _NeedsRules(Exception):
+    """A row met something the batched path does not handle: redo it through the full rules."""
+
+
+@dataclass
+class Summary:
+    import_id: str
+    dry_run: bool = False
+    files: list[str] = field(default_factory=list)
+    rows: int = 0
+    accepted: int = 0
+    created: Counter[str] = field(default_factory=Counter)
+    updated: Counter[str] = field(default_factory=Counter)
+    unchanged: Counter[str] = field(default_factory=Counter)
+    associations_created: int = 0
+    associations_updated: int = 0
+    labels_applied: int = 0
+    labels_created: int = 0
+    pending_added: int = 0
+    pending_resolved: int = 0
+    rejected: Counter[str] = field(default_factory=Counter)
+    first_rejection: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    mappings: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "accepted": self.accepted,
+            "created": dict(self.created),
+            "updated": dict(self.updated),
+            "associations_created": self.associations_created,
+            "associations_updated": self.associations_updated,
+            "labels_applied": self.labels_applied,
+            "labels_created": self.labels_created,
+            "pending_added": self.pending_added,
+            "pending_resolved": self.pending_resolved,
+            "rejected": dict(self.rejected),
+        }
+
+    def lines(self) -> list[str]:
+        """The summary as a person reads it."""
+
+        def counts(counter: Counter[str]) -> str:
+            if not counter:
+                return "0"
+            total = sum(counter.values())
+            parts = ", ".join(f"{k} {v}" for k, v in sorted(counter.items()))
+            return f"{total} ({parts})"
+
+        head = (
+            _("Dry run of import {id}: nothing was written").format(id=self.import_id)
+            if self.dry_run
+            else _("Import {id}").format(id=self.import_id)
+        )
+        out = [head]
+        out.append(
+            _("  rows read: {rows}, accepted: {ok}").format(rows=self.rows, ok=self.accepted)
+        )
+        out.append(_("  records created: {n}").format(n=counts(self.created)))
+        out.append(_("  records updated: {n}").format(n=counts(self.updated)))
+        if self.unchanged:
+            out.append(_("  records unchanged: {n}").format(n=counts(self.unchanged)))
+        out.append(_("  associations created: {n}").format(n=self.associations_created))
+        if self.associations_updated:
+            out.append(_("  associations updated: {n}").format(n=self.associations_updated))
+        out.append(_("  labels applied: {n}").format(n=self.labels_applied))
+        if self.labels_created:
+            out.append(_("  labels created: {n}").format(n=self.labels_created))
+        if self.pending_resolved:
+            out.append(_("  waiting associations now linked: {n}").format(n=self.pending_resolved))
+        if self.pending_added:
+            out.append(
+                _(
+                    "  associations waiting for records not imported yet: {n} "
+                    "(they link when those records are imported)"
+                ).format(n=self.pending_added)
+            )
+        out.append(_("  rows rejected: {n}").format(n=counts(self.rejected)))
+        return out
+
+
+class _RowState:
+    """What one row did, applied to the summary and caches only when the row is accepted."""
+
+    __slots__ = ("n", "cache", "forget", "touched", "warnings", "links", "created_ids")
+
+    def __init__(self) -> None:
+        # counters: "assoc_created", ("created", type), ...
+        self.n: dict[Any, int] = {}
+        self.cache: list[tuple[tuple, int]] = []
+        self.forget: list[tuple] = []
+        self.touched: list[int] = []
+        self.warnings: list[str] = []
+        self.links: list[tuple[int, int, int, int]] = []
+        self.created_ids: list[int] = []
+
+    def add(self, key: Any, amount: int = 1) -> None:
+        self.n[key] = self.n.get(key, 0) + amount
+
+
+class IdBits:
+    """A set of record ids as a bitmap: 1M ids cost 125 kB, not 60 MB."""
+
+    def __init__(self) -> None:
+        self.bits = bytearray()
+
+    def add(self, value: int) -> None:
+        index = value >> 3
+        if index >= len(self.bits):
+            self.bits.extend(b"\x00" * (index + 1 - len(self.bits) + 4096))
+        self.bits[index] |= 1 << (value & 7)
+
+    def __contains__(self, value: int) -> bool:
+        index = value >> 3
+        return index < len(self.bits) and bool(self.bits[index] & (1 << (value & 7)))
+
+
+class ErrorFile:
+    """Rejected rows: the original cells plus Error code and Error message (written at the end)."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        self.handle: Any = None
+        self.writer: Any = None
+        self.header: list[str] | None = None
+        self.multi = False
+        self.tmp: str | None = None
+
+    def start(self, multi: bool) -> None:
+        self.multi = multi
+        if not self.path:
+            return
+        target = Path(self.path)
+        try:
+            fd, self.tmp = tempfile.mkstemp(
+                prefix=".rolodex-errors-", suffix=".csv", dir=str(target.parent or ".")
+            )
+        except OSError as exc:
+            raise ImportFileError(
+                _("{file}: the error file cannot be written ({error})").format(
+                    file=self.path, error=exc.strerror or exc
+                )
+            ) from exc
+        self.handle = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        self.writer = csv.writer(self.handle)
+
+    def write(self, file: str, headers: list[str], cells: list[str], code: str, msg: str) -> None:
+        if self.writer is None:
+            return
+        header = (["File"] if self.multi else []) + headers + ["Error code", "Error message"]
+        if header != self.header:
+            self.writer.writerow([neutralise(h) for h in header])
+            self.header = header
+        row = ([file] if self.multi else []) + cells + [code, msg]
+        self.writer.writerow([neutralise(c) for c in row])
+
+    def finish(self, keep: bool) -> None:
+        if self.handle is None:
+            return
+        self.handle.close()
+        self.handle = None
+        assert self.tmp and self.path
+        if keep:
+            os.replace(self.tmp, self.path)
+        else:
+            os.unlink(self.tmp)
+
+
+@dataclass
+class _File:
+    path: str
+    headers: list[str]
+    mapping: hdr.Mapping
+    values: list[hdr.Column] = field(default_factory=list)  # properties and Record IDs
+    by_ids: list[hdr.Column] = field(default_factory=list)  # id, primary and label columns
+    by_keys: list[hdr.Column] = field(default_factory=list)  # name and [key] columns
+    row_labels: list[hdr.Column] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        for column in self.mapping.columns:
+            if column.kind in (hdr.PROPERTY, hdr.RECORD_ID):
+                self.values.append(column)
+            elif column.kind in (hdr.ASSOC_IDS, hdr.ASSOC_PRIMARY, hdr.ASSOC_LABELS):
+                self.by_ids.append(column)
+            elif column.kind in (hdr.ASSOC_NAMES, hdr.ASSOC_BY):
+                self.by_keys.append(column)
+            elif column.kind == hdr.ROW_LABEL:
+                self.row_labels.append(column)
+
+
+class Importer:
+    def __init__(
+        self,
+        *,
+        mode: str = "upsert",
+        create_labels: bool = False,
+        dry_run: bool = False,
+        errors: str | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        if mode not in MODES:
+            raise InvalidValue(_("--mode must be one of {modes}").format(modes=", ".join(MODES)))
+        self.mode = mode
+        self.create_labels = create_labels
+        self.dry_run = dry_run
+        self.import_id = new_batch("import")
+        self.ctx = Context(IMPORT, batch=self.import_id)
+        self.summary = Summary(self.import_id, dry_run=dry_run)
+        self.errors = ErrorFile(errors)
+        self.progress = progress
+        self._cache: dict[tuple, int] = {}
+        self._main_touched = IdBits()
+        self._pending_possible = False
+        self._row: _RowState = _RowState()
+        self._types: dict[str, int] = {}
+        self._queue: list[tuple[int, int, int, int]] = []
+        self._created_log: list[int] = []
+        self._queue_mode = False
+        self._pending_keys: set[tuple[int, str, str]] = set()
+        self._limited: set[tuple[int, int]] = set()
+        self._absent: set[tuple] = set()  # keys the last prefetch found no record for
+        self._inverses: dict[str, str] = {}  # label word -> its inverse, from "WORD / INVERSE"
+
+    # ------------------------------------------------------------ running
+
+    def run(self, paths: Iterable[str]) -> Summary:
+        paths = list(paths)
+        self.summary.files = paths
+        if not paths:
+            raise ImportFileError(_("no file to import"))
+        self.errors.start(multi=len(paths) > 1)
+        ok = False
+        try:
+            try:
+                with database.atomic():
+                    self._run(paths)
+                    if self.dry_run:
+                        raise _Rollback
+            except _Rollback:
+                pass
+            ok = True
+        finally:
+            labels_mod.invalidate()  # labels created by a rolled-back row or dry run are gone
+            self.errors.finish(keep=ok and bool(self.summary.rejected))
+        return self.summary
+
+    def _run(self, paths: list[str]) -> None:
+        for type_id, kind, key in (
+            PendingLink.select(PendingLink.target_type_id, PendingLink.kind, PendingLink.key)
+            .tuples()
+            .iterator()
+        ):
+            self._pending_keys.add((int(type_id), kind, key))
+        self._pending_possible = bool(self._pending_keys)
+        self._limited = bulk.limited_pairs()
+        for info in objects.all_types():
+            self._types[info.key] = info.id
+        Import.create(
+            id=self.import_id,
+            actor=self.ctx.actor,
+            files=json.dumps([str(p) for p in paths], ensure_ascii=False),
+        )
+        for path in paths:
+            self._import_file(path)
+            self._flush()
+        Import.update(summary=json.dumps(self.summary.as_dict())).where(
+            Import.id == self.import_id
+        ).execute()
+
+    def _import_file(self, path: str) -> None:
+        with open_table(path) as table:
+            self.summary.warnings.extend(table.warnings)
+            mapping = hdr.map_headers(table.headers, path)
+            self.summary.warnings.extend(mapping.notes)
+            self.summary.mappings[path] = [(c.header, c.describe()) for c in mapping.columns]
+            file = _File(path, table.headers, mapping)
+            chunk: list[tuple[int, list[str]]] = []
+            for item in table.rows:
+                chunk.append(item)
+                if len(chunk) >= PREFETCH:
+                    self._rows(file, chunk)
+                    chunk = []
+            self._rows(file, chunk)
+
+    def _rows(self, file: _File, chunk: list[tuple[int, list[str]]]) -> None:
+        if not chunk:
+            return
+        self._prefetch(file, [cells for _number, cells in chunk])
+        for number, cells in chunk:
+            self.summary.rows += 1
+            self._one_row(file, number, cells)
+            if self.progress is not None:
+                self.progress(self.summary.rows)
+
+    def _prefetch(self, file: _File, rows: list[list[str]]) -> None:
+        """Look up the Record IDs, emails and domains of the next rows in a few queries:
+        what exists goes to the cache, what does not is remembered as absent."""
+        self._absent = set()
+        sids: dict[int, set[str]] = {}
+        emails: set[str] = set()
+        domains: set[str] = set()
+        for column in file.values + file.by_ids:
+            if column.object is None:
+                continue
+            if column.kind in (hdr.RECORD_ID, hdr.ASSOC_IDS, hdr.ASSOC_PRIMARY):
+                bucket = sids.setdefault(self._type_id(column.object), set())
+                for cells in rows:
+                    for item in split_list(unneutralise(cells[column.index])):
+                        if ID_RE.match(item):
+                            bucket.add(str(int(item)))
+            elif column.kind == hdr.PROPERTY and (column.object, column.prop) in (
+                (objects.CONTACT, "email"),
+                (objects.COMPANY, "domain"),
+            ):
+                info = objects.by_key(column.object)
+                target = emails if column.prop == "email" else domains
+                for cells in rows:
+                    value = unneutralise(cells[column.index]).strip()
+                    if value:
+                        try:
+                            target.add(objects.clean_value(info, column.prop or "", value))
+                        except RolodexError:
+                            continue
+        for type_id, wanted in sids.items():
+            wanted = {sid for sid in wanted if ("source", type_id, sid) not in self._cache}
+            found: dict[str, int] = {}
+            for part in _chunks(sorted(wanted)):
+                marks = ", ".join(["?"] * len(part))
+                for rid, sid, deleted in raw.fetchall(
+                    f"SELECT id, source_id, deleted_at FROM record WHERE object_type_id = ?"
+                    f" AND source_id IN ({marks}) ORDER BY id",
+                    [type_id, *part],
+                ):
+                    if deleted is None:
+                        found.setdefault(sid, int(rid))
+                    else:
+                        found.setdefault(sid, 0)  # only deleted or merged: ask by_source
+            for sid in wanted:
+                rid = found.get(sid)
+                if rid is None:
+                    self._absent.add(("source", type_id, sid))
+                elif rid:
+                    self._cache[("source", type_id, sid)] = rid
+        for kind, values in (("email", emails), ("domain", domains)):
+            wanted = {v for v in values if (kind, v) not in self._cache}
+            hits: dict[str, list[int]] = {}
+            for part in _chunks(sorted(wanted)):
+                marks = ", ".join(["?"] * len(part))
+                for rid, value in raw.fetchall(
+                    f"SELECT id, {kind} FROM record WHERE {kind} IN ({marks})"
+                    " AND deleted_at IS NULL AND merged_into_id IS NULL ORDER BY id",
+                    list(part),
+                ):
+                    hits.setdefault(value, []).append(int(rid))
+            for value in wanted:
+                ids = hits.get(value)
+                if not ids:
+                    self._absent.add((kind, value))
+                elif kind == "email" or len(ids) == 1:
+                    self._cache[(kind, value)] = ids[0]
+
+    def _flush(self) -> None:
+        """Write the queued plain associations and the created-records log (outside any
+        row's savepoint: those rows were accepted)."""
+        if self._created_log:
+            log, self._created_log = self._created_log, []
+            db = database.obj
+            sql = "INSERT INTO imported_record (import_id, record_id, action) VALUES (?, ?, ?)"
+            db.cursor().executemany(
+                sql if db.param == "?" else sql.replace("?", db.param),
+                [(self.import_id, rid, "created") for rid in log],
+            )
+        if self._queue:
+            queue, self._queue = self._queue, []
+            self.summary.associations_created += bulk.link_plain(queue, self.ctx)
+
+    def _one_row(self, file: _File, number: int, cells: list[str]) -> None:
+        queue_mode = True
+        while True:
+            self._row = _RowState()
+            self._queue_mode = queue_mode
+            cursor = database.cursor()
+            cursor.execute("SAVEPOINT import_row")
+            try:
+                self._apply_row(file, cells)
+            except (_NeedsRules, RolodexError) as exc:
+                cursor.execute("ROLLBACK TO SAVEPOINT import_row")
+                cursor.execute("RELEASE SAVEPOINT import_row")
+                if isinstance(exc, _NeedsRules):
+                    self._flush()
+                    queue_mode = False
+                    continue
+                if isinstance(exc, ImportFileError):
+                    raise
+                assert isinstance(exc, RolodexError)
+                self._reject(file, number, cells, exc)
+                return
+            cursor.execute("RELEASE SAVEPOINT import_row")
+            break
+        self._accept()
+
+    def _reject(self, file: _File, number: int, cells: list[str], exc: RolodexError) -> None:
+        if isinstance(exc, ImportFileError):
+            raise
+        if self._row.n.get("labels_created"):
+            labels_mod.invalidate()
+        code = getattr(exc, "code", "INVALID_VALUE")
+        message = str(exc)
+        self.summary.rejected[code] += 1
+        if self.summary.first_rejection is None:
+            self.summary.first_rejection = _("{file}, row {row}: {code}: {message}").format(
+                file=file.path, row=number, code=code, message=message
+            )
+        self.errors.write(file.path, file.headers, cells, code, message)
+
+    def _accept(self) -> None:
+        row = self._row
+        summary = self.summary
+        summary.accepted += 1
+        for key, amount in row.n.items():
+            if isinstance(key, tuple):
+                getattr(summary, key[0])[key[1]] += amount
+            else:
+                setattr(summary, key, getattr(summary, key) + amount)
+        if row.warnings:
+            summary.warnings.extend(row.warnings)
+        if len(self._cache) > CACHE_LIMIT:
+            self._cache.clear()
+        for key in row.forget:
+            self._cache.pop(key, None)
+        for key, value in row.cache:
+            self._cache[key] = value
+            self._absent.discard(key)
+        for rid in row.touched:
+            self._main_touched.add(rid)
+        self._created_log.extend(row.created_ids)
+        if row.links:
+            self._queue.extend(row.links)
+        if len(self._queue) >= FLUSH_EVERY or len(self._created_log) >= FLUSH_EVERY:
+            self._flush()
+
+    # ------------------------------------------------------------ one row
+
+    def _apply_row(self, file: _File, cells: list[str]) -> None:
+        mapping = file.mapping
+        props: dict[str, dict[str, str]] = {g: {} for g in mapping.groups}
+        sids: dict[str, str] = {}
+        for column in file.values:
+            value = cells[column.index]
+            if not value:
+                continue
+            value = unneutralise(value).strip()
+            if not value:
+                continue
+            if column.kind == hdr.PROPERTY and column.object and column.prop:
+                props[column.object][column.prop] = value
+            elif column.kind == hdr.RECORD_ID and column.object:
+                sids[column.object] = self._check_id(column.header, value)
+        ids: dict[str, int] = {}
+        for index, group in enumerate(mapping.groups):
+            rid = self._upsert(
+                group,
+                props[group],
+                sids.get(group),
+                main=index == 0,
+                single=len(mapping.groups) == 1,
+            )
+            if rid is not None:
+                ids[group] = rid
+        main_id = ids.get(mapping.main)
+        if main_id is None:
+            has_links = any(
+                cells[c.index].strip()
+                for c in mapping.columns
+                if c.kind not in (hdr.PROPERTY, hdr.RECORD_ID, hdr.IGNORED)
+            )
+            if has_links or ids:
+                raise InvalidValue(
+                    _("the row has no {object}: give at least one of its properties").format(
+                        object=mapping.main
+                    )
+                )
+            raise InvalidValue(_("the row has no values"))
+        # Records on one row are associated with each other; the label column labels them.
+        row_labels: list[str] = []
+        for column in file.row_labels:
+            row_labels += [unescape(w) for w in split_list(unneutralise(cells[column.index]))]
+        others = [g for g in mapping.groups[1:] if g in ids]
+        for position, group in enumerate(others):
+            self._link_row_pair(
+                main_id, mapping.main, ids[group], group, row_labels if position == 0 else []
+            )
+        if row_labels and not others:
+            raise InvalidValue(_("'Association label' needs a second record on the row to label"))
+        self._association_columns(file, cells, main_id, mapping.main)
+
+    @staticmethod
+    def _check_id(header: str, value: str) -> str:
+        if not ID_RE.match(value):
+            raise InvalidReference(
+                _("'{header}': '{value}' is not a record id (a whole number)").format(
+                    header=header.strip(), value=value
+                )
+            )
+        return str(int(value))
+
+    # ------------------------------------------------------------ records
+
+    def _type_id(self, type_key: str) -> int:
+        found = self._types.get(type_key)
+        if found is None:
+            found = self._types[type_key] = objects.by_key(type_key).id
+        return found
+
+    def _lookup(self, key: tuple, query: Callable[[], int | None]) -> int | None:
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        for k, v in self._row.cache:
+            if k == key:
+                return v
+        if key in self._absent:
+            return None
+        found = query()
+        if found is not None:
+            self._row.cache.append((key, found))
+        return found
+
+    def by_source(self, type_key: str, sid: str) -> int | None:
+        type_id = self._type_id(type_key)
+
+        def query() -> int | None:
+            rows = raw.fetchall(
+                "SELECT id, deleted_at, merged_into_id FROM record"
+                " WHERE object_type_id = ? AND source_id = ? ORDER BY id",
+                (type_id, sid),
+            )
+            live = [r for r in rows if r[1] is None]
+            if live:
+                return int(live[0][0])
+            merged = [r for r in rows if r[2] is not None]
+            if merged:
+                try:
+                    return records.get(merged[0][0]).id
+                except (NotFound, Deleted):
+                    return None
+            return None
+
+        return self._lookup(("source", type_id, sid), query)
+
+    def by_email(self, email: str) -> int | None:
+        def query() -> int | None:
+            found = raw.fetchone(
+                "SELECT id FROM record WHERE email = ? AND deleted_at IS NULL"
+                " AND merged_into_id IS NULL ORDER BY id LIMIT 1",
+                (email,),
+            )
+            return int(found[0]) if found else None
+
+        return self._lookup(("email", email), query)
+
+    def by_domain(self, domain: str) -> int | None:
+        def query() -> int | None:
+            rows = [
+                r[0]
+                for r in raw.fetchall(
+                    "SELECT id FROM record WHERE domain = ? AND deleted_at IS NULL"
+                    " AND merged_into_id IS NULL ORDER BY id LIMIT 6",
+                    (domain,),
+                )
+            ]
+            if len(rows) > 1:
+                refs = ", ".join(records.ref_of("company", r) for r in rows[:5])
+                raise AmbiguousReference(
+                    _("several companies have the domain {domain}: {refs}").format(
+                        domain=domain, refs=refs
+                    )
+                )
+            return int(rows[0]) if rows else None
+
+        return self._lookup(("domain", domain), query)
+
+    def by_name(self, type_key: str, name: str) -> int | None:
+        type_id = self._types.get(type_key) or objects.by_key(type_key).id
+        rows = [
+            r[0]
+            for r in Record.select(Record.id)
+            .where(
+                (Record.object_type == type_id)
+                & (Record.name_key == name.casefold())
+                & Record.deleted_at.is_null()
+                & Record.merged_into.is_null()
+            )
+            .limit(6)
+            .tuples()
+        ]
+        if len(rows) > 1:
+            refs = ", ".join(records.ref_of(type_key, r) for r in rows[:5])
+            if type_key == objects.COMPANY:
+                raise AmbiguousReference(
+                    _("several companies are named '{name}': {refs}").format(name=name, refs=refs)
+                )
+            raise InvalidReference(
+                _("several {type} records are named '{name}': {refs}").format(
+                    type=type_key, name=name, refs=refs
+                )
+            )
+        return int(rows[0]) if rows else None
+
+    def _upsert(
+        self, type_key: str, values: dict[str, str], sid: str | None, *, main: bool, single: bool
+    ) -> int | None:
+        info = objects.by_key(type_key)
+        cleaned = {k: objects.clean_value(info, k, v) for k, v in values.items()}
+        cleaned = {k: v for k, v in cleaned.items() if v != ""}
+        if not cleaned and sid is None:
+            return None
+        existing = None
+        if sid is not None:
+            existing = self.by_source(type_key, sid)
+        email = cleaned.get("email") if type_key == objects.CONTACT else None
+        domain = cleaned.get("domain") if type_key == objects.COMPANY else None
+        if existing is None and email:
+            existing = self.by_email(email)
+        if existing is None and domain:
+            existing = self.by_domain(domain)
+        if existing is None and not main and sid is None and not email and not domain:
+            name = objects.display_name(info, cleaned)
+            if name:
+                existing = self.by_name(type_key, name)
+        if existing is not None and main and single and existing in self._main_touched:
+            raise DuplicateRecord(
+                _("{ref} already appears on an earlier row of this import").format(
+                    ref=records.ref_of(type_key, existing)
+                )
+            )
+        if existing is not None:
+            if self.mode == "create" and main:
+                raise DuplicateRecord(
+                    _("{ref} already exists (--mode create only adds new records)").format(
+                        ref=records.ref_of(type_key, existing)
+                    )
+                )
+            view = records.get(existing)
+            if self.mode != "create" or main:
+                changes = {k: v for k, v in cleaned.items() if view.properties.get(k, "") != v}
+                current_sid = None
+                if sid is not None:
+                    current_sid = (
+                        Record.select(Record.source_id).where(Record.id == view.id).scalar()
+                    )
+                set_sid = sid is not None and current_sid is None
+                if changes or set_sid:
+                    ImportedRecord.create(
+                        import_id=self.import_id,
+                        record_id=view.id,
+                        action="updated",
+                        before=json.dumps(
+                            {"properties": view.properties, "source_id": current_sid},
+                            ensure_ascii=False,
+                        ),
+                    )
+                if changes:
+                    records.update(view.id, changes)
+                    self._row.add(("updated", type_key))
+                    for kind in ("email", "domain"):
+                        if kind in changes and (kind == "email") == (type_key == objects.CONTACT):
+                            old_value = view.properties.get(kind)
+                            if old_value:
+                                self._row.forget.append((kind, old_value))
+                            self._row.cache.append(((kind, changes[kind]), view.id))
+                else:
+                    self._row.add(("unchanged", type_key))
+                if set_sid:
+                    Record.update(source_id=sid).where(Record.id == view.id).execute()
+                    self._row.cache.append((("source", info.id, sid), view.id))
+            if main and single:
+                self._row.touched.append(view.id)
+            self._resolve_pending(view.id, type_key, sid, email, domain)
+            return view.id
+        if self.mode == "update":
+            raise NotFound(
+                _(
+                    "no {type} matches this row (--mode update changes existing records only)"
+                ).format(type=type_key)
+            )
+        new_id = bulk.create_record(
+            type_key, cleaned, source_id=sid, email_checked=email is not None, cleaned=True
+        )
+        self._row.created_ids.append(new_id)
+        self._row.add(("created", type_key))
+        if sid is not None:
+            self._row.cache.append((("source", info.id, sid), new_id))
+        if email:
+            self._row.cache.append((("email", email), new_id))
+        if domain:
+            self._row.cache.append((("domain", domain), new_id))
+        if main and single:
+            self._row.touched.append(new_id)
+        self._resolve_pending(new_id, type_key, sid, email, domain)
+        return new_id
+
+    # ------------------------------------------------------------ associations
+
+    def _ensure_labels(self, src_type: str, dst_type: str, words: list[str]) -> None:
+        """ "src is dst's WORD" must resolve; with --create-labels an unknown word becomes a label."""
+        for word in words:
+            try:
+                labels_mod.resolve(src_type, dst_type, word)
+            except LabelNotFound:
+                if not self.create_labels:
+                    raise
+                inverse = self._inverses.get(word)
+                created = labels_mod.create(src_type, dst_type, word, inverse=inverse)
+                ImportedRecord.create(
+                    import_id=self.import_id, record_id=created.id, action="label"
+                )
+                self._row.add("labels_created", 1)
+
+    def _label_count(self, x: int, y: int) -> int:
+        a, b = sorted((x, y))
+        return (
+            AssociationLabel.select()
+            .join(Association)
+            .where((Association.a == a) & (Association.b == b))
+            .count()
+        )
+
+    def _count(self, change: associations.Change) -> None:
+        if change.created:
+            self._row.add("associations_created", 1)
+        elif change.changed:
+            self._row.add("associations_updated", 1)
+
+    def link(
+        self,
+        record_id: int,
+        record_type: str,
+        target_id: int,
+        target_type: str,
+        words: list[str],
+        primary: bool,
+    ) -> None:
+        """The target is the record's WORDS; with ``primary`` it becomes the record's primary."""
+        words = [w for w in words if w.strip()]
+        if self._queue_mode:
+            self._queue_link(record_id, record_type, target_id, target_type, bool(words or primary))
+            return
+        if words:
+            self._ensure_labels(target_type, record_type, words)
+            before = self._label_count(record_id, target_id)
+        if primary:
+            self._count(associations.associate(record_id, target_id, self.ctx, primary=True))
+        if words or not primary:
+            change = associations.associate(target_id, record_id, self.ctx, words)
+            if primary and change.changed and not change.created:
+                pass  # counted once above
+            else:
+                self._count(change)
+            if words:
+                self._row.add("labels_applied", self._label_count(record_id, target_id) - before)
+
+    def _queue_link(self, x: int, x_type: str, y: int, y_type: str, needs_rules: bool) -> None:
+        """Batch a plain link; anything more (labels, primary, a limit) goes through the rules."""
+        x_type_id, y_type_id = self._type_id(x_type), self._type_id(y_type)
+        if (
+            needs_rules
+            or (x_type_id, y_type_id) in self._limited
+            or (y_type_id, x_type_id) in self._limited
+        ):
+            raise _NeedsRules
+        self._row.links.append((x, x_type_id, y, y_type_id))
+
+    def _link_row_pair(
+        self, main_id: int, main_type: str, other_id: int, other_type: str, words: list[str]
+    ) -> None:
+        """Records side by side on a row: "main is other's WORD" (or the other way round)."""
+        if main_id == other_id:
+            return
+        if not words:
+            if self._queue_mode:
+                self._queue_link(main_id, main_type, other_id, other_type, False)
+                return
+            self._count(associations.associate(main_id, other_id, self.ctx))
+            return
+        if self._queue_mode:
+            raise _NeedsRules
+        try:
+            with database.atomic():
+                for word in words:
+                    labels_mod.resolve(main_type, other_type, word)
+            self.link(other_id, other_type, main_id, main_type, words, False)
+            return
+        except LabelNotFound:
+            pass
+        try:
+            with database.atomic():
+                for word in words:
+                    labels_mod.resolve(other_type, main_type, word)
+            self.link(main_id, main_type, other_id, other_type, words, False)
+        except LabelNotFound:
+            self.link(other_id, other_type, main_id, main_type, words, False)
+
+    def _link_or_wait(
+        self,
+        record_id: int,
+        record_type: str,
+        target_type: str,
+        kind: str,
+        key: str,
+        words: list[str],
+        primary: bool,
+    ) -> None:
+        if kind == "source":
+            target = self.by_source(target_type, key)
+        elif kind == "email":
+            target = self.by_email(key)
+        elif kind == "domain":
+            target = self.by_domain(key)
+        else:
+            target = self.by_name(target_type, key)
+            if target is None:
+                raise NotFound(_("no {type} named '{name}'").format(type=target_type, name=key))
+        if target is not None:
+            if target == record_id:
+                return  # a record listed among its own associations: nothing to link
+            self.link(record_id, record_type, target, target_type, words, primary)
+            return
+        if words:
+            self._ensure_labels(target_type, record_type, words)
+        PendingLink.create(
+            record_id=record_id,
+            target_type_id=self._type_id(target_type),
+            kind=kind,
+            key=key,
+            labels=json.dumps(words, ensure_ascii=False),
+            primary=primary,
+            import_id=self.import_id,
+        )
+        self._pending_possible = True
+        self._pending_keys.add((self._type_id(target_type), kind, key))
+        self._row.add("pending_added", 1)
+
+    def _association_columns(
+        self, file: _File, cells: list[str], record_id: int, record_type: str
+    ) -> None:
+        # (target type, source id) -> [words, primary]
+        by_id: dict[tuple[str, str], list[Any]] = {}
+        for column in file.by_ids:
+            raw = cells[column.index]
+            if not raw or column.object is None:
+                continue
+            raw = unneutralise(raw).strip()
+            target = column.object
+            if column.kind in (hdr.ASSOC_IDS, hdr.ASSOC_PRIMARY):
+                for item in split_list(raw):
+                    entry = by_id.setdefault(
+                        (target, self._check_id(column.header, item)), [[], False]
+                    )
+                    if column.kind == hdr.ASSOC_PRIMARY:
+                        entry[1] = True
+            elif column.kind == hdr.ASSOC_LABELS:
+                for item in split_list(raw):
+                    parts = split_first(item, ":", keep_escapes=True)
+                    if parts is None:
+                        raise InvalidValue(
+                            _("'{header}': '{item}' is not 'ID: label'").format(
+                                header=column.header.strip(), item=unescape(item)
+                            )
+                        )
+                    sid = self._check_id(column.header, unescape(parts[0]))
+                    entry = by_id.setdefault((target, sid), [[], False])
+                    # "WORD" or, for a paired label, "WORD / INVERSE"
+                    pair = split_first(parts[1], "/")
+                    word = pair[0] if pair else unescape(parts[1]).strip()
+                    if word:
+                        entry[0].append(word)
+                        if pair and pair[1]:
+                            self._inverses[word] = pair[1]
+        for (target, sid), (words, primary) in by_id.items():
+            if primary and target != objects.COMPANY:
+                raise InvalidValue(
+                    _("only a company can be a primary: {header}").format(header=target)
+                )
+            self._link_or_wait(record_id, record_type, target, "source", sid, words, primary)
+        for column in file.by_keys:
+            raw = cells[column.index]
+            if not raw or column.object is None:
+                continue
+            raw = unneutralise(raw).strip()
+            if column.kind == hdr.ASSOC_NAMES:
+                for item in split_list(raw):
+                    kind, key = self._name_entry(column.object, unescape(item))
+                    self._link_or_wait(record_id, record_type, column.object, kind, key, [], False)
+            elif column.kind == hdr.ASSOC_BY:
+                for item in split_list(raw):
+                    kind, key = self._keyed(column, unescape(item))
+                    self._link_or_wait(record_id, record_type, column.object, kind, key, [], False)
+
+    def _keyed(self, column: hdr.Column, value: str) -> tuple[str, str]:
+        kind = column.prop or "name"
+        info = objects.by_key(column.object or "")
+        if kind == "email":
+            if "email" not in {p.key for p in info.properties}:
+                raise InvalidValue(_("{type} records have no email").format(type=column.object))
+            return "email", objects.clean_value(info, "email", value)
+        if kind == "domain":
+            if "domain" not in {p.key for p in info.properties}:
+                raise InvalidValue(_("{type} records have no domain").format(type=column.object))
+            return "domain", objects.clean_value(info, "domain", value)
+        if kind == "source":
+            return "source", self._check_id(column.header, value)
+        return "name", value
+
+    def _name_entry(self, target: str, item: str) -> tuple[str, str]:
+        """'Name (key)': the key in brackets names the record (email, domain or Record ID)."""
+        match = NAME_KEY_RE.match(item)
+        if match:
+            key = match.group(2).strip()
+            if "@" in key and target == objects.CONTACT:
+                return "email", objects.clean_value(objects.by_key(target), "email", key)
+            if ID_RE.match(key):
+                return "source", str(int(key))
+            if DOMAIN_LIKE.match(key) and target == objects.COMPANY:
+                return "domain", objects.normalise_domain(key)
+            return "name", match.group(1).strip() or key
+        return "name", item
+
+    # ------------------------------------------------------------ waiting links
+
+    def _queue_pending(self, links: list[PendingLink], record_id: int, type_key: str) -> None:
+        """Waiting plain links to live records join the batch; anything else needs the rules."""
+        if any(link.primary or json.loads(link.labels or "[]") for link in links):
+            raise _NeedsRules
+        ids = sorted({int(link.record_id) for link in links})
+        live: dict[int, int] = {}
+        for part in _chunks([str(i) for i in ids]):
+            marks = ", ".join(["?"] * len(part))
+            for rid, type_id in raw.fetchall(
+                f"SELECT id, object_type_id FROM record WHERE id IN ({marks})"
+                " AND deleted_at IS NULL AND merged_into_id IS NULL",
+                [int(i) for i in part],
+            ):
+                live[int(rid)] = int(type_id)
+        if len(live) != len(ids):
+            raise _NeedsRules  # merged or deleted since: the rules follow or drop them
+        for link in links:
+            if int(link.record_id) == record_id:
+                continue
+            source_type = objects.by_id(live[int(link.record_id)]).key
+            self._queue_link(int(link.record_id), source_type, record_id, type_key, False)
+            self._row.add("pending_resolved", 1)
+        for part in _chunks([str(link.id) for link in links]):
+            PendingLink.delete().where(PendingLink.id.in_([int(i) for i in part])).execute()
+
+    def _resolve_pending(
+        self,
+        record_id: int,
+        type_key: str,
+        sid: str | None,
+        email: str | None,
+        domain: str | None,
+    ) -> None:
+        if not self._pending_possible:
+            return
+        type_id = self._type_id(type_key)
+        condition = None
+        for kind, key in (("source", sid), ("email", email), ("domain", domain)):
+            if not key or (type_id, kind, key) not in self._pending_keys:
+                continue
+            part = (PendingLink.kind == kind) & (PendingLink.key == key)
+            condition = part if condition is None else (condition | part)
+        if condition is None:
+            return
+        links = list(
+            PendingLink.select()
+            .where((PendingLink.target_type_id == type_id) & condition)
+            .order_by(PendingLink.id)
+        )
+        if not links:
+            return
+        if self._queue_mode:
+            self._queue_pending(links, record_id, type_key)
+            return
+        for link in links:
+            PendingLink.delete().where(PendingLink.id == link.id).execute()
+            try:
+                with database.atomic():
+                    source = records.get(link.record_id)
+                    if source.id == record_id:
+                        continue
+                    self.link(
+                        source.id,
+                        source.type,
+                        record_id,
+                        type_key,
+                        json.loads(link.labels or "[]"),
+                        bool(link.primary),
+                    )
+                self._row.add("pending_resolved", 1)
+            except RolodexError as exc:
+                self._row.warnings.append(
+                    _("the waiting association {a} - {b} was dropped: {error}").format(
+                        a=records.ref_of("record", link.record_id),
+                        b=records.ref_of(type_key, record_id),
+                        error=exc,
+                    )
+                )
+
+
+def run_import(
+    paths: list[str],
+    *,
+    mode: str = "upsert",
+    create_labels: bool = False,
+    dry_run: bool = False,
+    errors: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Summary:
+    """Import files in one transaction; raise ImportFileError (nothing written) on a bad file."""
+    importer = Importer(
+        mode=mode, create_labels=create_labels, dry_run=dry_run, errors=errors, progress=progress
+    )
+    return importer.run(paths)
+
+
+def preview(path: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """How each header of a file is understood (header, meaning), and notes: for a mapping
+    preview before importing. Raises ImportFileError when the file cannot be read."""
+    with open_table(path) as table:
+        mapping = hdr.map_headers(table.headers, path)
+        return [(c.header, c.describe()) for c in mapping.columns], table.warnings + mapping.notes
