@@ -228,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("seed", _("fill a database with synthetic data"))
     p.add_argument("--size", choices=("demo", "10k", "100k", "1m"), required=True)
-    p.add_argument("--seed", type=int, default=1, metavar="N")
+    p.add_argument("--seed", type=int, default=42, metavar="N")
 
     p = command("serve", _("the app in a web browser"))
     p.add_argument("--host", default="127.0.0.1")

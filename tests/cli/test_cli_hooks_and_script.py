@@ -129,6 +129,13 @@ def test_seed_serve_and_init_shared(monkeypatch, run, db_url, tmp_path, capsys):
     assert run("seed", "--size", "10k", "--seed", "7").code == 0
     assert seeded[0][1][:2] == ("10k", 7)
     assert run("seed", "--size", "huge").code == 2
+    # Without --seed, the generator's own default: the one the committed demo.db was built with.
+    import inspect
+
+    from rolodex.synth.generator import generate
+
+    assert run("seed", "--size", "demo").code == 0
+    assert seeded[-1][1][:2] == ("demo", inspect.signature(generate).parameters["seed"].default)
 
     served = _fake(monkeypatch, "rolodex.serve", serve=0)
     assert main(["--db", db_url, "serve", "--port", "9001"]) == 0
