@@ -29,3 +29,21 @@ def fetchone(sql: str, params: Sequence[Any] = ()) -> tuple | None:
     cursor = db.cursor()
     cursor.execute(_translate(sql, db.param), tuple(params))
     return cursor.fetchone()
+
+
+_streams = 0
+
+
+def cursor(sql: str, params: Sequence[Any] = ()) -> Any:
+    """An executed cursor to iterate without loading every row (a server-side cursor on
+    PostgreSQL, whose ordinary cursors fetch the whole result)."""
+    global _streams
+    db = database.obj
+    if db.param == "?":
+        handle = db.cursor()
+    else:
+        _streams += 1
+        handle = db.connection().cursor(name=f"rolodex_stream_{_streams}", withhold=True)
+        handle.itersize = 5000
+    handle.execute(_translate(sql, db.param), tuple(params))
+    return handle
