@@ -70,7 +70,23 @@ def _reset() -> None:
 
 def _state_snapshot() -> tuple:
     return (
-        frozenset((s.key(), s) for s in check.stored_states()),
+        frozenset(
+            Association.select(
+                Association.a,
+                Association.b,
+                Association.a_type,
+                Association.b_type,
+                Association.a_primary_b,
+                Association.b_primary_a,
+            ).tuples()
+        ),
+        frozenset(
+            AssociationLabel.select(
+                Association.a, Association.b, AssociationLabel.label, AssociationLabel.forward
+            )
+            .join(Association)
+            .tuples()
+        ),
         History.select().count(),
         frozenset(Record.select(Record.id, Record.deleted_at, Record.merged_into).tuples()),
     )

@@ -503,6 +503,7 @@ _PRIMARY_SQL = (
 
 
 def _page_rows(record_id: int, type_id: int, limit: int, before: int | None) -> list[tuple]:
+    params: tuple[int, ...]
     if before is None:
         tail, params = " ORDER BY s.id DESC LIMIT ?", (record_id, type_id, limit)
     else:
@@ -557,12 +558,16 @@ def page(
     ``before`` is the last association id of the previous page (keyset paging).
     """
     info = objects.by_key(type_key)
-    rows = _page_rows(record_id, info.id, limit, before)
-    if before is None and info.key == objects.COMPANY:
-        primary = raw.fetchall(_PRIMARY_SQL, (record_id, info.id, record_id, info.id))
-        if primary:
-            rows = primary + [r for r in rows if r[0] != primary[0][0]][: limit - 1]
-    return _views(record_id, type_key, rows)
+    if info.key != objects.COMPANY:
+        return _views(record_id, type_key, _page_rows(record_id, info.id, limit, before))
+    rows = _page_rows(record_id, info.id, limit + 1, before)
+    primary = raw.fetchall(_PRIMARY_SQL, (record_id, info.id, record_id, info.id))
+    if primary:
+        # The primary leads the first page and is not listed again on a later one.
+        rows = [r for r in rows if r[0] != primary[0][0]]
+        if before is None:
+            rows = primary + rows
+    return _views(record_id, type_key, rows[:limit])
 
 
 def all_of(record_id: int) -> list[Associated]:

@@ -6,6 +6,7 @@ import json
 
 from rolodex.crm import associations, objects, records
 from rolodex.crm.context import DOMAIN, Context
+from rolodex.crm.errors import LimitExceeded
 from rolodex.store.models import Association, Meta, Record
 from rolodex.store.transactions import writes
 
@@ -127,6 +128,9 @@ def associate_all_by_domain(ctx: Context) -> int:
     ]
     done = 0
     for rid in ids:
-        if associate_by_domain(rid, ctx) is not None:
-            done += 1
+        try:
+            if associate_by_domain(rid, ctx) is not None:
+                done += 1
+        except LimitExceeded:
+            continue  # the company is full: this contact is skipped, the run goes on
     return done

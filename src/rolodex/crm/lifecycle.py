@@ -14,7 +14,14 @@ from rolodex.crm.context import OBJECT_DELETED, OBJECT_MERGE, OBJECT_RESTORE, Co
 from rolodex.crm.errors import DuplicateRecord, InvalidValue
 from rolodex.crm.records import RecordView
 from rolodex.i18n import _
-from rolodex.store.models import Association, AssociationLabel, History, Record, utcnow
+from rolodex.store.models import (
+    Association,
+    AssociationLabel,
+    History,
+    Label,
+    Record,
+    utcnow,
+)
 from rolodex.store.transactions import writes
 
 RETENTION_DAYS = 90
@@ -109,7 +116,9 @@ def restore(record_id: int, ctx: Context) -> RecordView:
         state = history._state_of(row)
         assoc = Association.create(a=a, b=b, a_type=state.a_type, b_type=state.b_type)
         for lid, fwd in sorted(state.labels):
-            AssociationLabel.create(association=assoc.id, label=lid, forward=fwd)
+            # A label deleted while the record was in the bin is not brought back.
+            if Label.get_or_none(Label.id == lid) is not None:
+                AssociationLabel.create(association=assoc.id, label=lid, forward=fwd)
         for holder, flagged in ((a, state.a_primary_b), (b, state.b_primary_a)):
             company_type = objects.by_key(objects.COMPANY).id
             if flagged and associations._primary_assoc(holder, company_type) is None:

@@ -8,7 +8,7 @@ from peewee import fn
 
 from rolodex.crm import labels as labels_mod
 from rolodex.crm import objects
-from rolodex.crm.errors import InvalidValue, LimitExceeded
+from rolodex.crm.errors import InvalidValue, LabelNotFound, LimitExceeded
 from rolodex.i18n import _
 from rolodex.store.models import Association, AssociationLabel, AssociationLimit, Record, database
 
@@ -72,7 +72,14 @@ def set_limit(
     label_id = None
     if label:
         # The word as seen from the FROM record's side: "FROM is TO's WORD".
-        info, _forward = labels_mod.resolve(from_type, to_type, label)
+        try:
+            info, _forward = labels_mod.resolve(from_type, to_type, label)
+        except LabelNotFound:
+            if from_type == to_type:
+                raise
+            # Between two objects a label counts whichever word names it: "a deal has at
+            # most one Champion" names the word the TO records carry.
+            info, _forward = labels_mod.resolve(to_type, from_type, label)
         label_id = info.id
     with database.atomic():
         query = AssociationLimit.delete().where(

@@ -49,7 +49,8 @@ def search(
     text: str, types: Sequence[str] | None = None, *, limit: int = 20, exclude: Sequence[int] = ()
 ) -> list[Hit]:
     """Live records whose name, email or domain contains ``text`` (case-insensitive)."""
-    text = " ".join(text.split())
+    # No stored value holds NUL, and both engines refuse it inside a query string.
+    text = " ".join(text.replace("\x00", "").split())
     if not text:
         return []
     type_ids = _type_ids(types)
