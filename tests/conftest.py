@@ -4,6 +4,7 @@ ROLODEX_TEST_PG_URL names a server (CI sets it; see .ci/run)."""
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,22 +20,33 @@ os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 PG_URL = os.environ.get("ROLODEX_TEST_PG_URL")
 
 
-def _pg_worker_url() -> str:
-    """One PostgreSQL database per xdist worker, created on first use."""
+def _pg_admin(sql: str) -> None:
     import psycopg2
 
     assert PG_URL
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    base, _slash, _name = PG_URL.rpartition("/")
-    name = f"rolodex_test_{worker}"
     conn = psycopg2.connect(PG_URL)
     conn.autocommit = True
     with conn.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
-        if cur.fetchone() is None:
-            cur.execute(f'CREATE DATABASE "{name}"')
+        cur.execute(sql)
     conn.close()
-    return f"{base}/{name}"
+
+
+@pytest.fixture(scope="session")
+def pg_worker_url() -> Iterator[str]:
+    """One PostgreSQL database per test run and xdist worker, dropped at the end, so
+    two runs at the same time never share tables."""
+    assert PG_URL
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", uuid.uuid4().hex)[:10]
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"rolodex_test_{run}_{worker}"
+    base, _slash, _name = PG_URL.rpartition("/")
+    _pg_admin(f'CREATE DATABASE "{name}"')
+    yield f"{base}/{name}"
+    from rolodex.store.models import database
+
+    if database.obj is not None:
+        database.obj.close()
+    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _reset_postgres(url: str) -> Database:
@@ -48,10 +60,10 @@ def _reset_postgres(url: str) -> Database:
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh, empty, migrated database's path or URL."""
     if PG_URL:
-        return _pg_worker_url()
+        return str(request.getfixturevalue("pg_worker_url"))
     return str(tmp_path / "test.db")
 
 

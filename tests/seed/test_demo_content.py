@@ -14,14 +14,16 @@ from rolodex.crm import associations, labels, limits, objects, search
 from rolodex.store.database import open_database
 from rolodex.synth import story
 from rolodex.synth.generator import generate
-from tests.conftest import PG_URL, _pg_worker_url, _reset_postgres
+from tests.conftest import PG_URL, _reset_postgres
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+def demo(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Database]:
     objects.invalidate()
     if PG_URL:
-        database = _reset_postgres(_pg_worker_url())
+        database = _reset_postgres(request.getfixturevalue("pg_worker_url"))
     else:
         database = open_database(str(tmp_path_factory.mktemp("demo") / "demo.db"))
     objects.invalidate()
