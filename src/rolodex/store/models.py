@@ -84,8 +84,7 @@ class Record(BaseModel):
             (("email",), False),
             (("domain",), False),
             (("object_type", "source_id"), False),
-            (("deleted_at",), False),
-        )
+        )  # more in migrations: (name_key, id) and a partial index on deleted_at
 
 
 class Label(BaseModel):
