@@ -1,8 +1,15 @@
 """Import: CSV/xlsx rows -> records and associations, through the crm rules.
 
 One import is one transaction: every accepted row is applied, or (on a bad file,
-Ctrl-C, a crash, or ``dry_run``) nothing is. Each row runs in its own savepoint,
-so a rejected row leaves no trace while the others apply.
+Ctrl-C, a crash, or ``dry_run``) nothing is. A rejected row leaves no trace while
+the others apply:
+
+- Most rows take the batched path: the row is validated and resolved without writing
+  anything; what it would write (new records with ids taken beforehand, plain
+  associations, waiting links) is kept aside and joins a batch only once the whole
+  row is accepted. Batches are written with one statement per table (executemany).
+- A row that needs more (labels, an explicit primary, a limit, changing an existing
+  record) is redone through the full crm rules inside its own savepoint.
 """
 
 from __future__ import annotations
@@ -32,8 +39,9 @@ from rolodex.crm.errors import (
     RolodexError,
 )
 from rolodex.i18n import _
+from rolodex.io import cells as cells_mod
 from rolodex.io import headers as hdr
-from rolodex.io.cells import neutralise, split_first, split_list, unescape, unneutralise
+from rolodex.io.cells import neutralise, split_first, unescape, unneutralise
 from rolodex.io.models import ImportedRecord, PendingLink
 from rolodex.io.sniff import ImportFileError, open_table
 from rolodex.store import raw
@@ -43,6 +51,13 @@ MODES = ("create", "update", "upsert")
 CACHE_LIMIT = 50_000
 FLUSH_EVERY = 2000  # plain associations written per batch
 PREFETCH = 500  # rows whose keys are looked up together
+
+
+def split_list(value: str, sep: str = ";") -> list[str]:
+    """``cells.split_list``, without its character loop when nothing is escaped."""
+    if "\\" in value:
+        return cells_mod.split_list(value, sep)
+    return [item.strip() for item in value.split(sep) if item.strip()]
 
 
 def _chunks(items: list[str], size: int = 400) -> list[list[str]]:
@@ -143,7 +158,19 @@ class Summary:
 class _RowState:
     """What one row did, applied to the summary and caches only when the row is accepted."""
 
-    __slots__ = ("n", "cache", "forget", "touched", "warnings", "links", "created_ids")
+    __slots__ = (
+        "n",
+        "cache",
+        "forget",
+        "touched",
+        "warnings",
+        "links",
+        "created_ids",
+        "records",
+        "pending_new",
+        "pending_keys",
+        "pending_gone",
+    )
 
     def __init__(self) -> None:
         # counters: "assoc_created", ("created", type), ...
@@ -154,6 +181,11 @@ class _RowState:
         self.warnings: list[str] = []
         self.links: list[tuple[int, int, int, int]] = []
         self.created_ids: list[int] = []
+        # batched path only: what the row writes once accepted
+        self.records: list[tuple] = []  # bulk.record_row rows
+        self.pending_new: list[tuple] = []  # pending_link rows
+        self.pending_keys: list[tuple[int, str, str]] = []
+        self.pending_gone: list[int] = []  # pending_link ids resolved
 
     def add(self, key: Any, amount: int = 1) -> None:
         self.n[key] = self.n.get(key, 0) + amount
@@ -276,7 +308,12 @@ class Importer:
         self._types: dict[str, int] = {}
         self._queue: list[tuple[int, int, int, int]] = []
         self._created_log: list[int] = []
-        self._queue_mode = False
+        self._queue_mode = False  # True: the batched path (the row writes nothing itself)
+        self._ids = bulk.RecordIds()
+        self._now: Any = None
+        self._new_records: list[tuple] = []  # accepted, not written yet
+        self._pending_new: list[tuple] = []
+        self._pending_gone: list[int] = []
         self._pending_keys: set[tuple[int, str, str]] = set()
         self._limited: set[tuple[int, int]] = set()
         self._absent: set[tuple] = set()  # keys the last prefetch found no record for
@@ -347,6 +384,7 @@ class Importer:
         if not chunk:
             return
         self._prefetch(file, [cells for _number, cells in chunk])
+        self._now = bulk.stamp()  # creation time of this chunk's new records
         for number, cells in chunk:
             self.summary.rows += 1
             self._one_row(file, number, cells)
@@ -365,8 +403,16 @@ class Importer:
                 continue
             if column.kind in (hdr.RECORD_ID, hdr.ASSOC_IDS, hdr.ASSOC_PRIMARY):
                 bucket = sids.setdefault(self._type_id(column.object), set())
+                index = column.index
                 for cells in rows:
-                    for item in split_list(unneutralise(cells[column.index])):
+                    cell = cells[index]
+                    if not cell:
+                        continue
+                    if ";" in cell or "\\" in cell or cell[0] == "'":
+                        items: Iterable[str] = split_list(unneutralise(cell))
+                    else:
+                        items = (cell.strip(),)
+                    for item in items:
                         if ID_RE.match(item):
                             bucket.add(str(int(item)))
             elif column.kind == hdr.PROPERTY and (column.object, column.prop) in (
@@ -386,11 +432,16 @@ class Importer:
             wanted = {sid for sid in wanted if ("source", type_id, sid) not in self._cache}
             found: dict[str, int] = {}
             for part in _chunks(sorted(wanted)):
-                marks = ", ".join(["?"] * len(part))
-                for rid, sid, deleted in raw.fetchall(
-                    f"SELECT id, source_id, deleted_at FROM record WHERE object_type_id = ?"
-                    f" AND source_id IN ({marks}) ORDER BY id",
-                    [type_id, *part],
+                for rid, sid, deleted in sorted(
+                    bulk.rows_for_keys(
+                        "record",
+                        ("id", "source_id", "deleted_at"),
+                        ("source_id",),
+                        ("text",),
+                        [(sid,) for sid in part],
+                        "object_type_id = ?",
+                        (type_id,),
+                    )
                 ):
                     if deleted is None:
                         found.setdefault(sid, int(rid))
@@ -406,13 +457,19 @@ class Importer:
             wanted = {v for v in values if (kind, v) not in self._cache}
             hits: dict[str, list[int]] = {}
             for part in _chunks(sorted(wanted)):
-                marks = ", ".join(["?"] * len(part))
-                for rid, value in raw.fetchall(
-                    f"SELECT id, {kind} FROM record WHERE {kind} IN ({marks})"
-                    " AND deleted_at IS NULL AND merged_into_id IS NULL ORDER BY id",
-                    list(part),
+                # Live records filtered here: "deleted_at IS NULL" in SQL makes SQLite
+                # pick the deleted_at index and scan every live record.
+                for rid, value, deleted, merged in sorted(
+                    bulk.rows_for_keys(
+                        "record",
+                        ("id", kind, "deleted_at", "merged_into_id"),
+                        (kind,),
+                        ("text",),
+                        [(value,) for value in part],
+                    )
                 ):
-                    hits.setdefault(value, []).append(int(rid))
+                    if deleted is None and merged is None:
+                        hits.setdefault(value, []).append(int(rid))
             for value in wanted:
                 ids = hits.get(value)
                 if not ids:
@@ -421,44 +478,81 @@ class Importer:
                     self._cache[(kind, value)] = ids[0]
 
     def _flush(self) -> None:
-        """Write the queued plain associations and the created-records log (outside any
-        row's savepoint: those rows were accepted)."""
+        """Write what accepted rows of the batched path left aside: new records, the
+        created-records log, waiting links and plain associations. Never inside a row's
+        savepoint (a rejected row would take them along)."""
+        unlinked: set[int] = set()
+        if self._new_records:
+            rows, self._new_records = self._new_records, []
+            bulk.insert_records(rows)
+            # Their links are all in this flush's queue: none exist yet.
+            unlinked = {row[0] for row in rows}
+        if self._pending_gone:
+            gone, self._pending_gone = self._pending_gone, []
+            for start in range(0, len(gone), 400):
+                part = gone[start : start + 400]
+                marks = ", ".join(["?"] * len(part))
+                bulk.execute(f"DELETE FROM pending_link WHERE id IN ({marks})", part)
+        if self._pending_new:
+            pending, self._pending_new = self._pending_new, []
+            bulk.insert_many(
+                'INSERT INTO pending_link (record_id, target_type_id, kind, key, labels, "primary",'
+                " import_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                pending,
+            )
         if self._created_log:
             log, self._created_log = self._created_log, []
-            db = database.obj
-            sql = "INSERT INTO imported_record (import_id, record_id, action) VALUES (?, ?, ?)"
-            db.cursor().executemany(
-                sql if db.param == "?" else sql.replace("?", db.param),
+            bulk.insert_many(
+                "INSERT INTO imported_record (import_id, record_id, action) VALUES (?, ?, ?)",
                 [(self.import_id, rid, "created") for rid in log],
             )
         if self._queue:
             queue, self._queue = self._queue, []
-            self.summary.associations_created += bulk.link_plain(queue, self.ctx)
+            self.summary.associations_created += bulk.link_plain(queue, self.ctx, unlinked)
 
     def _one_row(self, file: _File, number: int, cells: list[str]) -> None:
-        queue_mode = True
-        while True:
-            self._row = _RowState()
-            self._queue_mode = queue_mode
-            cursor = database.cursor()
-            cursor.execute("SAVEPOINT import_row")
-            try:
-                self._apply_row(file, cells)
-            except (_NeedsRules, RolodexError) as exc:
-                cursor.execute("ROLLBACK TO SAVEPOINT import_row")
-                cursor.execute("RELEASE SAVEPOINT import_row")
-                if isinstance(exc, _NeedsRules):
-                    self._flush()
-                    queue_mode = False
-                    continue
-                if isinstance(exc, ImportFileError):
-                    raise
-                assert isinstance(exc, RolodexError)
-                self._reject(file, number, cells, exc)
-                return
+        # The batched path: the row writes nothing, so a rejection needs no undo.
+        self._row = _RowState()
+        self._queue_mode = True
+        try:
+            self._apply_row(file, cells)
+        except _NeedsRules:
+            pass
+        except RolodexError as exc:
+            self._reject(file, number, cells, exc)
+            return
+        else:
+            self._accept()
+            return
+        # The full rules, in a savepoint, after everything accepted so far is written.
+        self._flush()
+        self._row = _RowState()
+        self._queue_mode = False
+        cursor = database.cursor()
+        cursor.execute("SAVEPOINT import_row")
+        try:
+            self._apply_row(file, cells)
+        except RolodexError as exc:
+            cursor.execute("ROLLBACK TO SAVEPOINT import_row")
             cursor.execute("RELEASE SAVEPOINT import_row")
-            break
+            self._reject(file, number, cells, exc)
+            return
+        cursor.execute("RELEASE SAVEPOINT import_row")
         self._accept()
+
+    def _written(self, record_id: int | None = None) -> None:
+        """Before reading what the batched path may have left aside: write it first
+        (only ``record_id``'s batch when given). The current row's own records are
+        never in it, and no savepoint is open on that path."""
+        if not self._queue_mode:
+            return  # the rules path flushed before its savepoint
+        if record_id is not None:
+            if any(row[0] == record_id for row in self._row.records):
+                raise _NeedsRules  # created by this very row
+            if not self._new_records or record_id < self._new_records[0][0]:
+                return
+        if self._new_records or self._pending_gone or self._pending_new or self._queue:
+            self._flush()
 
     def _reject(self, file: _File, number: int, cells: list[str], exc: RolodexError) -> None:
         if isinstance(exc, ImportFileError):
@@ -485,7 +579,17 @@ class Importer:
                 setattr(summary, key, getattr(summary, key) + amount)
         if row.warnings:
             summary.warnings.extend(row.warnings)
+        if row.records:
+            self._new_records.extend(row.records)
+        if row.pending_new:
+            self._pending_new.extend(row.pending_new)
+            self._pending_keys.update(row.pending_keys)
+            self._pending_possible = True
+        if row.pending_gone:
+            self._pending_gone.extend(row.pending_gone)
         if len(self._cache) > CACHE_LIMIT:
+            # Records not written yet are found through the cache: write them first.
+            self._flush()
             self._cache.clear()
         for key in row.forget:
             self._cache.pop(key, None)
@@ -497,7 +601,12 @@ class Importer:
         self._created_log.extend(row.created_ids)
         if row.links:
             self._queue.extend(row.links)
-        if len(self._queue) >= FLUSH_EVERY or len(self._created_log) >= FLUSH_EVERY:
+        if (
+            len(self._queue) >= FLUSH_EVERY
+            or len(self._created_log) >= FLUSH_EVERY
+            or len(self._new_records) >= FLUSH_EVERY
+            or len(self._pending_new) + len(self._pending_gone) >= FLUSH_EVERY
+        ):
             self._flush()
 
     # ------------------------------------------------------------ one row
@@ -510,7 +619,9 @@ class Importer:
             value = cells[column.index]
             if not value:
                 continue
-            value = unneutralise(value).strip()
+            if value[0] == "'":
+                value = unneutralise(value)
+            value = value.strip()
             if not value:
                 continue
             if column.kind == hdr.PROPERTY and column.object and column.prop:
@@ -643,6 +754,7 @@ class Importer:
 
     def by_name(self, type_key: str, name: str) -> int | None:
         type_id = self._types.get(type_key) or objects.by_key(type_key).id
+        self._written()  # names are not cached: new records must be visible
         rows = [
             r[0]
             for r in Record.select(Record.id)
@@ -702,6 +814,7 @@ class Importer:
                         ref=records.ref_of(type_key, existing)
                     )
                 )
+            self._written(existing)
             view = records.get(existing)
             if self.mode != "create" or main:
                 changes = {k: v for k, v in cleaned.items() if view.properties.get(k, "") != v}
@@ -711,6 +824,8 @@ class Importer:
                         Record.select(Record.source_id).where(Record.id == view.id).scalar()
                     )
                 set_sid = sid is not None and current_sid is None
+                if (changes or set_sid) and self._queue_mode:
+                    raise _NeedsRules  # changing a record: the rules, in a savepoint
                 if changes or set_sid:
                     ImportedRecord.create(
                         import_id=self.import_id,
@@ -745,9 +860,20 @@ class Importer:
                     "no {type} matches this row (--mode update changes existing records only)"
                 ).format(type=type_key)
             )
-        new_id = bulk.create_record(
-            type_key, cleaned, source_id=sid, email_checked=email is not None, cleaned=True
+        new_id = self._ids.take()
+        row = bulk.record_row(
+            new_id,
+            type_key,
+            cleaned,
+            source_id=sid,
+            email_checked=email is not None,
+            cleaned=True,
+            now=self._now,
         )
+        if self._queue_mode:
+            self._row.records.append(row)
+        else:
+            bulk.insert_records([row])
         self._row.created_ids.append(new_id)
         self._row.add(("created", type_key))
         if sid is not None:
@@ -887,6 +1013,16 @@ class Importer:
                 return  # a record listed among its own associations: nothing to link
             self.link(record_id, record_type, target, target_type, words, primary)
             return
+        if self._queue_mode:
+            if words or primary:
+                raise _NeedsRules
+            type_id = self._type_id(target_type)
+            self._row.pending_new.append(
+                (record_id, type_id, kind, key, "[]", False, self.import_id)
+            )
+            self._row.pending_keys.append((type_id, kind, key))
+            self._row.add("pending_added", 1)
+            return
         if words:
             self._ensure_labels(target_type, record_type, words)
         PendingLink.create(
@@ -1011,8 +1147,7 @@ class Importer:
             source_type = objects.by_id(live[int(link.record_id)]).key
             self._queue_link(int(link.record_id), source_type, record_id, type_key, False)
             self._row.add("pending_resolved", 1)
-        for part in _chunks([str(link.id) for link in links]):
-            PendingLink.delete().where(PendingLink.id.in_([int(i) for i in part])).execute()
+        self._row.pending_gone.extend(int(link.id) for link in links)
 
     def _resolve_pending(
         self,
@@ -1033,6 +1168,7 @@ class Importer:
             condition = part if condition is None else (condition | part)
         if condition is None:
             return
+        self._written()
         links = list(
             PendingLink.select()
             .where((PendingLink.target_type_id == type_id) & condition)
