@@ -2,8 +2,12 @@
 
     python -m rolodex.bench --size 100k            # builds (or reuses) /tmp/rolodex-bench-100k.db
     python -m rolodex.bench --db some.db --json out.json
+    python -m rolodex.bench --db postgresql://u:p@host/db --compare-sqlite same-size.db
+    python -m rolodex.bench --sizes /tmp/bench-10k.db /tmp/bench-100k.db /tmp/bench-1m.db
 
 Figures are p50/p95 in milliseconds over many runs; the ratio is ours / raw at p95.
+On PostgreSQL the raw baseline is psycopg2 with the same hand-written SQL (``%s``
+placeholders); its search baseline is the ILIKE / prefix SQL crm/search.py issues there.
 """
 
 from __future__ import annotations
@@ -13,23 +17,33 @@ import json
 import random
 import sqlite3
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from rolodex.crm import associations, history, objects, search
 from rolodex.crm.context import api
 from rolodex.i18n import _
-from rolodex.store.database import open_database
+from rolodex.store.database import is_url, open_database
 
 Result = dict[str, Any]
 
 
+# A slow path gets fewer runs (at least MIN_RUNS), so that a whole run stays within minutes.
+BUDGET_MS = 5000.0
+MIN_RUNS = 20
+
+
 def _timings(fn: Callable[[], object], runs: int) -> list[float]:
+    start = time.perf_counter()
     fn()  # warm caches once, as a person's second click would
+    first = (time.perf_counter() - start) * 1000
+    runs = min(runs, max(MIN_RUNS, int(BUDGET_MS / max(first, 1e-3))))
     out = []
     for _i in range(runs):
         start = time.perf_counter()
@@ -52,14 +66,52 @@ def measure(name: str, ours: Callable[[], object], raw: Callable[[], object], ru
         "raw_p50": statistics.median(base),
         "raw_p95": _pct(base, 0.95),
         "ratio_p95": _pct(mine, 0.95) / max(_pct(base, 0.95), 1e-6),
-        "runs": runs,
+        "runs": len(mine),
     }
+
+
+# ------------------------------------------------------------------ raw connections
+
+
+@lru_cache(maxsize=256)
+def _pg_sql(sql: str) -> str:
+    return sql.replace("?", "%s")
+
+
+class PgRaw:
+    """A psycopg2 connection that reads like sqlite3's: ``execute`` returns the cursor.
+
+    The baselines keep one SQL text; ``?`` becomes ``%s`` (translated once per statement).
+    """
+
+    postgres = True
+
+    def __init__(self, url: str) -> None:
+        import psycopg2
+
+        self.conn = psycopg2.connect(url)
+        self.conn.autocommit = True
+
+    def execute(self, sql: str, params: Any = ()) -> Any:
+        cursor = self.conn.cursor()
+        cursor.execute(_pg_sql(sql), tuple(params))
+        return cursor
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+Conn = sqlite3.Connection | PgRaw
+
+
+def _is_pg(conn: Conn) -> bool:
+    return isinstance(conn, PgRaw)
 
 
 # ------------------------------------------------------------------ raw baselines
 
 
-def raw_sidebar(conn: sqlite3.Connection, record_id: int, page: int = 25) -> list:
+def raw_sidebar(conn: Conn, record_id: int, page: int = 25) -> list:
     counts: dict[int, int] = {}
     for type_id, n in conn.execute(
         "SELECT b_type_id, count(*) FROM association WHERE a_id=? GROUP BY b_type_id", (record_id,)
@@ -100,7 +152,31 @@ def ours_sidebar(record_id: int) -> list:
     return cards
 
 
-def raw_search(conn: sqlite3.Connection, text: str) -> list:
+_PG_SEARCH = (
+    "SELECT id, object_type_id, name, email, domain FROM record WHERE deleted_at IS NULL "
+    "AND merged_into_id IS NULL AND id IN (SELECT id FROM record WHERE name ILIKE %s "
+    "OR email ILIKE %s OR domain ILIKE %s LIMIT 400) ORDER BY name_key, id LIMIT 20"
+)
+
+
+def raw_search_pg(conn: PgRaw, text: str) -> list:
+    """What crm/search.py issues on PostgreSQL: ILIKE for 3+ characters (pg_trgm serves it)."""
+    if len(text) >= 3:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        cursor = conn.conn.cursor()
+        cursor.execute(_PG_SEARCH, (pattern, pattern, pattern))
+        return cursor.fetchall()
+    key = text.casefold()
+    return conn.execute(
+        "SELECT id, object_type_id, name, email, domain FROM record WHERE deleted_at IS NULL "
+        "AND merged_into_id IS NULL AND name_key >= ? AND name_key < ? ORDER BY name_key, id LIMIT 20",
+        (key, key + "\U0010ffff"),
+    ).fetchall()
+
+
+def raw_search(conn: Conn, text: str) -> list:
+    if isinstance(conn, PgRaw):
+        return raw_search_pg(conn, text)
     if len(text) >= 3:
         query = '"' + text.replace('"', '""') + '"'
         return conn.execute(
@@ -118,7 +194,7 @@ def raw_search(conn: sqlite3.Connection, text: str) -> list:
     ).fetchall()
 
 
-def raw_history(conn: sqlite3.Connection, record_id: int) -> list:
+def raw_history(conn: Conn, record_id: int) -> list:
     rows = conn.execute(
         "SELECT * FROM history WHERE a_id=? ORDER BY id DESC LIMIT 50", (record_id,)
     ).fetchall()
@@ -130,7 +206,7 @@ def raw_history(conn: sqlite3.Connection, record_id: int) -> list:
 
 
 def raw_index_page(
-    conn: sqlite3.Connection,
+    conn: Conn,
     type_id: int,
     after: tuple[str, int] | None,
     counted: list[int],
@@ -178,11 +254,11 @@ def _next_search(words: Iterator[str]) -> object:
     return search.search(next(words))
 
 
-def _next_raw_search(conn: sqlite3.Connection, words: Iterator[str]) -> object:
+def _next_raw_search(conn: Conn, words: Iterator[str]) -> object:
     return raw_search(conn, next(words))
 
 
-def _pick(conn: sqlite3.Connection, type_key: str, rng: random.Random, n: int) -> list[int]:
+def _pick(conn: Conn, type_key: str, rng: random.Random, n: int) -> list[int]:
     type_id = objects.by_key(type_key).id
     lo, hi = conn.execute(
         "SELECT min(id), max(id) FROM record WHERE object_type_id=?", (type_id,)
@@ -198,7 +274,7 @@ def _pick(conn: sqlite3.Connection, type_key: str, rng: random.Random, n: int) -
     return picked
 
 
-def _biggest_company(conn: sqlite3.Connection) -> int:
+def _biggest_company(conn: Conn) -> int:
     company = objects.by_key("company").id
     row = conn.execute(
         "SELECT b_id, count(*) c FROM association WHERE b_type_id=? GROUP BY b_id ORDER BY c DESC LIMIT 1",
@@ -212,9 +288,20 @@ def _biggest_company(conn: sqlite3.Connection) -> int:
     return int(best[0])
 
 
-def run(db_path: Path, runs: int) -> list[Result]:
+def raw_connect(target: str) -> Conn:
+    """The baseline's own connection: sqlite3 for a file, psycopg2 for a PostgreSQL URL."""
+    if is_url(target) and not target.startswith("sqlite:///"):
+        return PgRaw(target)
+    return sqlite3.connect(target.removeprefix("sqlite:///"))
+
+
+def record_count(conn: Conn) -> int:
+    return int(conn.execute("SELECT count(*) FROM record").fetchone()[0])
+
+
+def run(db_path: Path | str, runs: int) -> list[Result]:
     open_database(str(db_path))
-    conn = sqlite3.connect(str(db_path))
+    conn = raw_connect(str(db_path))
     rng = random.Random(7)
     results: list[Result] = []
     contacts = _pick(conn, "contact", rng, 50)
@@ -268,7 +355,7 @@ def run(db_path: Path, runs: int) -> list[Result]:
     return results
 
 
-def _index_results(conn: sqlite3.Connection, runs: int) -> list[Result]:
+def _index_results(conn: Conn, runs: int) -> list[Result]:
     try:
         from rolodex.crm import index  # built with the TUI's index pages
     except ImportError:
@@ -303,7 +390,7 @@ def _index_results(conn: sqlite3.Connection, runs: int) -> list[Result]:
     return out
 
 
-def _write_results(conn: sqlite3.Connection, contacts: list[int], runs: int) -> list[Result]:
+def _write_results(conn: Conn, contacts: list[int], runs: int) -> list[Result]:
     ctx = api()
     deals = _pick(conn, "deal", random.Random(3), 1)
     if not deals or not contacts:
@@ -316,7 +403,37 @@ def _write_results(conn: sqlite3.Connection, contacts: list[int], runs: int) -> 
         associations.associate(deal, target, ctx)
         associations.dissociate(deal, target, ctx)
 
+    def raw_pg(pg: PgRaw) -> None:
+        target = next(targets)
+        a, b = sorted((deal, target))
+        pg.execute("BEGIN")
+        row = pg.execute(
+            "INSERT INTO association (a_id, b_id, a_type_id, b_type_id, a_primary_b, "
+            "b_primary_a, created_at) VALUES (?, ?, 1, 1, false, false, now()) "
+            "ON CONFLICT DO NOTHING RETURNING id",
+            (a, b),
+        ).fetchone()
+        pg.execute(
+            "INSERT INTO history (at, a_id, b_id, a_type_id, b_type_id, action, labels, "
+            "a_primary_b, b_primary_a, source, actor) VALUES (now(), ?, ?, 1, 1, "
+            "'created', '[]', false, false, 'API', 'bench')",
+            (a, b),
+        )
+        pg.execute("COMMIT")
+        pg.execute("BEGIN")
+        if row:
+            pg.execute("DELETE FROM association WHERE id=?", (row[0],))
+        pg.execute(
+            "INSERT INTO history (at, a_id, b_id, a_type_id, b_type_id, action, labels, "
+            "a_primary_b, b_primary_a, source, actor) VALUES (now(), ?, ?, 1, 1, "
+            "'removed', '[]', false, false, 'API', 'bench')",
+            (a, b),
+        )
+        pg.execute("COMMIT")
+
     def raw() -> None:
+        if isinstance(conn, PgRaw):
+            return raw_pg(conn)
         target = next(targets)
         a, b = sorted((deal, target))
         with conn:
@@ -344,47 +461,220 @@ def _write_results(conn: sqlite3.Connection, contacts: list[int], runs: int) -> 
     return [measure("associate + dissociate (with history)", ours, raw, max(20, runs // 4))]
 
 
-def print_table(results: list[Result], out=sys.stdout) -> None:
+def print_table(results: list[Result], out: TextIO | None = None) -> None:
+    out = out or sys.stdout
+    w = max([46] + [len(r["name"]) for r in results])
     header = (
-        f"{'path':44} {'ours p50':>9} {'ours p95':>9} {'raw p50':>9} {'raw p95':>9} {'ratio':>6}"
+        f"{'path':{w}} {'ours p50':>9} {'ours p95':>9} {'raw p50':>9} {'raw p95':>9} {'ratio':>6}"
     )
     print(header, file=out)
     print("-" * len(header), file=out)
     for r in results:
         print(
-            f"{r['name']:44} {r['ours_p50']:9.2f} {r['ours_p95']:9.2f} {r['raw_p50']:9.2f} "
+            f"{r['name']:{w}} {r['ours_p50']:9.2f} {r['ours_p95']:9.2f} {r['raw_p50']:9.2f} "
             f"{r['raw_p95']:9.2f} {r['ratio_p95']:6.2f}",
             file=out,
         )
+
+
+def print_compare(
+    results: list[Result], sqlite: list[Result], limit: float = 5.0, out: TextIO | None = None
+) -> None:
+    """PostgreSQL beside SQLite at the same size: ours p95 on each, and their ratio."""
+    out = out or sys.stdout
+    by_name = {r["name"]: r for r in sqlite}
+    header = (
+        f"{'path':46} {'pg p50':>8} {'pg p95':>8} {'pg raw95':>9} {'ratio':>6} "
+        f"{'sqlite p95':>10} {'pg/sqlite':>9}"
+    )
+    print(header, file=out)
+    print("-" * len(header), file=out)
+    for r in results:
+        other = by_name.get(r["name"])
+        if other is None:
+            tail = f"{'-':>10} {'-':>9}"
+        else:
+            times = r["ours_p95"] / max(other["ours_p95"], 1e-6)
+            flag = " !" if times > limit else ""
+            tail = f"{other['ours_p95']:10.2f} {times:9.2f}{flag}"
+        print(
+            f"{r['name']:46} {r['ours_p50']:8.2f} {r['ours_p95']:8.2f} {r['raw_p95']:9.2f} "
+            f"{r['ratio_p95']:6.2f} {tail}",
+            file=out,
+        )
+
+
+def size_label(records: int) -> str:
+    if records >= 950_000:
+        return f"{records / 1_000_000:.1f}M".replace(".0M", "M")
+    if records >= 1000:
+        return f"{round(records / 1000)}k"
+    return str(records)
+
+
+def print_sizes(runs_by_size: list[dict], out: TextIO | None = None) -> None:
+    """The same paths at each size, side by side: ours p50 and p95, raw p50 (ms), and
+    how much ours grew from the smallest to the largest size (p50, and p95)."""
+    out = out or sys.stdout
+    labels = [size_label(d["records"]) for d in runs_by_size]
+    first, last = runs_by_size[0]["records"], runs_by_size[-1]["records"]
+    grow = f"x{last / max(first, 1):.0f} data:"
+    parts = [
+        " ".join(f"{head + ' ' + lab:>9}" for lab in labels) for head in ("p50", "p95", "raw50")
+    ]
+    header = f"{'ours in ms':46} {parts[0]} {parts[1]} {parts[2]} {grow:>10} {'p50':>5} {'p95':>5}"
+    print(header, file=out)
+    print("-" * len(header), file=out)
+    tables = [{r["name"]: r for r in d["results"]} for d in runs_by_size]
+    for name in [r["name"] for r in runs_by_size[-1]["results"]]:
+        rows = [t.get(name) for t in tables]
+        cells = [
+            " ".join(f"{r[key]:9.2f}" if r else f"{'-':>9}" for r in rows)
+            for key in ("ours_p50", "ours_p95", "raw_p50")
+        ]
+        a, b = rows[0], rows[-1]
+        if a and b:
+            g50 = f"x{b['ours_p50'] / max(a['ours_p50'], 1e-6):.1f}"
+            g95 = f"x{b['ours_p95'] / max(a['ours_p95'], 1e-6):.1f}"
+        else:
+            g50 = g95 = "-"
+        print(f"{name:46} {cells[0]} {cells[1]} {cells[2]} {'':>10} {g50:>5} {g95:>5}", file=out)
+
+
+def run_child(target: str, runs: int) -> dict:
+    """One benchmark in a fresh interpreter (its caches hold one database's ids)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "bench.json"
+        subprocess.run(
+            [sys.executable, "-m", "rolodex.bench", "--db", target, "--runs", str(runs)]
+            + ["--json", str(out)],
+            check=True,
+        )
+        return json.loads(out.read_text())
+
+
+def run_tui(path: str) -> list[dict] | None:
+    try:
+        from rolodex import bench_tui  # type: ignore[attr-defined]
+    except ImportError:
+        print(_("the TUI benchmark (rolodex.bench_tui) is not available"), file=sys.stderr)
+        return None
+    found: list[dict] = bench_tui.measure(path)
+    return found
+
+
+def print_tui(found: list[dict], out: TextIO | None = None) -> None:
+    out = out or sys.stdout
+    keys = ("name", "ours_p50", "ours_p95", "raw_p50", "raw_p95", "ratio_p95")
+    table = [r for r in found if all(k in r for k in keys)]
+    if table:
+        print_table(table, out)
+    for r in found:
+        if r in table:
+            continue
+        if "value" in r:  # a figure without a baseline: {"name", "value", "unit", "target"}
+            value = r["value"]
+            shown = f"{value:.2f}" if isinstance(value, float) else str(value or "")
+            target = f"  (target {r['target']})" if r.get("target") else ""
+            unit = r.get("unit") or ""
+            print(f"{r['name']:46} {shown:>9} {unit}{target}", file=out)
+        else:
+            print("  ".join(f"{k}={v}" for k, v in r.items()), file=out)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m rolodex.bench", description=_("Benchmark beside raw SQL")
     )
-    parser.add_argument("--db", help=_("an existing SQLite database to measure"))
+    parser.add_argument(
+        "--db", help=_("an existing database to measure: a SQLite path or a postgresql:// URL")
+    )
     parser.add_argument(
         "--size", default="10k", help=_("demo, 10k, 100k or 1m: build or reuse a seeded database")
     )
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--json", help=_("write the figures to this file"))
+    parser.add_argument(
+        "--compare-sqlite",
+        metavar="PATH",
+        help=_("also measure this SQLite database (same size) and print PostgreSQL beside it"),
+    )
+    parser.add_argument(
+        "--sizes",
+        nargs="+",
+        metavar="PATH",
+        help=_("measure each SQLite database (smallest first) and print them side by side"),
+    )
+    parser.add_argument(
+        "--tui", action="store_true", help=_("also run the TUI benchmark (SQLite only)")
+    )
     args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error(_("--runs must be at least 1"))
+    if args.sizes:
+        done = []
+        for one in args.sizes:
+            print(_("== {db}").format(db=one), flush=True)
+            done.append(run_child(one, args.runs))
+        done.sort(key=lambda d: d["records"])
+        print()
+        print_sizes(done)
+        if args.json:
+            Path(args.json).write_text(json.dumps({"sizes": done}, indent=2))
+        return 0
+    target: str
     if args.db:
-        path = Path(args.db)
+        target = args.db
     else:
-        path = Path(f"/tmp/rolodex-bench-{args.size}.db")
-        if not path.exists():
+        target = f"/tmp/rolodex-bench-{args.size}.db"
+        if not Path(target).exists():
             from rolodex.synth.generator import generate
 
-            open_database(str(path))
+            open_database(target)
             start = time.perf_counter()
             generate(args.size, seed=42)
-            print(_("built {path} in {s:.1f} s").format(path=path, s=time.perf_counter() - start))
-    results = run(path, args.runs)
+            print(_("built {path} in {s:.1f} s").format(path=target, s=time.perf_counter() - start))
+    postgres = is_url(target) and not target.startswith("sqlite:///")
+    if args.tui and postgres:
+        parser.error(_("--tui measures a SQLite database only"))
+    results = run(target, args.runs)
+    conn = raw_connect(target)
+    records = record_count(conn)
+    conn.close()
+    print(_("{db}: {n} records").format(db=_redacted(target), n=records))
     print_table(results)
+    report: dict[str, Any] = {"db": _redacted(target), "records": records, "results": results}
+    if args.compare_sqlite:
+        print()
+        print(_("== SQLite {path}").format(path=args.compare_sqlite), flush=True)
+        other = run_child(args.compare_sqlite, args.runs)
+        print()
+        print(
+            _("PostgreSQL beside SQLite ({n} records here, {m} there); ! marks over 5x").format(
+                n=records, m=other["records"]
+            )
+        )
+        print_compare(results, other["results"])
+        report["sqlite"] = other
+    if args.tui:
+        found = run_tui(target.removeprefix("sqlite:///"))
+        if found is not None:
+            print()
+            print_tui(found)
+            report["tui"] = found
     if args.json:
-        Path(args.json).write_text(json.dumps({"db": str(path), "results": results}, indent=2))
+        Path(args.json).write_text(json.dumps(report, indent=2, default=str))
     return 0
+
+
+def _redacted(target: str) -> str:
+    """A URL without its password, for output that may be pasted into a README."""
+    if "://" in target and "@" in target:
+        head, _sep, tail = target.partition("://")
+        cred, _at, host = tail.rpartition("@")
+        user = cred.split(":", 1)[0]
+        return f"{head}://{user}@{host}"
+    return target
 
 
 if __name__ == "__main__":
