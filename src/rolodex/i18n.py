@@ -28,3 +28,61 @@ def set_language(language: str | None) -> None:
     _translation = gettext.translation(
         "rolodex", localedir=LOCALE_DIR, languages=languages, fallback=True
     )
+
+
+def data_text(text: str) -> str:
+    """Translate a label that is stored as data (a built-in property label or object
+    name, a recommendation reason): shown translated when the catalogue knows it, else as
+    stored. Use it for display only: the stored value stays the one that is matched.
+
+    ``_()`` takes literal strings only, so they can be extracted; the literals
+    below put the built-in data labels into the catalogue.
+    """
+    return _translation.gettext(text)
+
+
+def _data_texts() -> tuple[str, ...]:  # pragma: no cover - never called, read by extraction
+    return (
+        # built-in property labels (store/seed_types.py)
+        _("First name"),
+        _("Last name"),
+        _("Email"),
+        _("Phone"),
+        _("Job title"),
+        _("Name"),
+        _("Domain"),
+        _("Industry"),
+        _("City"),
+        _("Country"),
+        _("Amount"),
+        _("Stage"),
+        _("Close date"),
+        _("Subject"),
+        _("Status"),
+        _("Priority"),
+        _("Body"),
+        _("Date"),
+        # built-in object and activity names, singular and plural (store/seed_types.py)
+        _("Contact"),
+        _("Contacts"),
+        _("Company"),
+        _("Companies"),
+        _("Deal"),
+        _("Deals"),
+        _("Ticket"),
+        _("Tickets"),
+        _("Note"),
+        _("Notes"),
+        _("Emails"),
+        _("Call"),
+        _("Calls"),
+        _("Meeting"),
+        _("Meetings"),
+        _("Task"),
+        _("Tasks"),
+        # recommendation reasons (crm/recommend.py)
+        _("shared association"),
+        _("same domain"),
+        _("same email domain"),
+        _("similar name"),
+    )

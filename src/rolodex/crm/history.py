@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from rolodex.crm import changes, objects, records
+from rolodex.crm import changes, context, objects, records
 from rolodex.crm import labels as labels_mod
 from rolodex.crm.context import USER, Context
 from rolodex.crm.state import AssociationState
+from rolodex.i18n import _
 from rolodex.store.models import History, Record, utcnow
 
 CREATED, UPDATED, REMOVED = "created", "updated", "removed"
@@ -75,9 +76,28 @@ class HistoryEntry:
 
     @property
     def source_display(self) -> str:
+        """The source as shown to a user, in the user's language (``source`` stays the data value)."""
+        shown = source_label(self.source)
         if self.source == USER and self.actor:
-            return f"{USER} ({self.actor})"
-        return self.source
+            return f"{shown} ({self.actor})"
+        return shown
+
+
+def source_label(source: str) -> str:
+    """The display label of one of the ten history sources (unknown values are shown as stored)."""
+    labels = {
+        context.USER: _("User"),
+        context.OBJECT_DELETED: _("Object deleted"),
+        context.OBJECT_MERGE: _("Object merge"),
+        context.OBJECT_RESTORE: _("Object restore"),
+        context.IMPORT: _("Import"),
+        context.DOMAIN: _("Automatic association by domain"),
+        context.API: _("API"),
+        context.JOB: _("Job"),
+        context.MIGRATION: _("Migration"),
+        context.UNKNOWN: _("Unknown"),
+    }
+    return labels.get(source, source)
 
 
 def _state_of(row: tuple) -> AssociationState:
