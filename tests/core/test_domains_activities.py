@@ -160,3 +160,28 @@ def test_logging_on_a_deleted_record_changes_nothing(db, ctx):
     with pytest.raises(Deleted):
         activities.log(ana.id, "note", {"subject": "Hello"}, ctx)
     assert records.count("note") == 0
+
+
+def test_timeline_is_newest_first_by_the_activity_date_and_cut_to_the_limit(db, ctx):
+    acme = records.create("company", {"name": "Acme", "domain": "acme.com"})
+    # Logged out of date order: the timeline follows the activity's date, not its id.
+    dates = [
+        "2026-03-01T10:00:00",
+        "2026-01-15T09:00:00",
+        "2026-05-20T08:30:00",
+        "2025-12-24T12:00:00",
+    ]
+    logged = {
+        date: activities.log(
+            acme.id, "note", {"body": f"note of {date}", "timestamp": date}, ctx
+        ).id
+        for date in dates
+    }
+    deleted = activities.log(
+        acme.id, "call", {"subject": "gone", "timestamp": "2026-06-01T00:00:00"}, ctx
+    )
+    lifecycle.delete(deleted.id, ctx)
+
+    shown = [view.id for view in activities.timeline(acme.id)]
+    assert shown == [logged[d] for d in sorted(dates, reverse=True)]
+    assert [view.id for view in activities.timeline(acme.id, limit=2)] == shown[:2]
