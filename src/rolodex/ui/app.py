@@ -1,0 +1,242 @@
+"""The Rolodex TUI: opens on the Contacts index; one key per object index."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import ModalScreen, Screen
+
+from rolodex.crm import index
+from rolodex.i18n import _
+from rolodex.ui.commands import RecordsProvider
+from rolodex.ui.config import Settings, default_config_dir, load_keymap, load_settings
+from rolodex.ui.modals.common import ChoiceDialog
+from rolodex.ui.modals.help import HelpDialog
+from rolodex.ui.screens.index import IndexScreen
+from rolodex.ui.themes import DEFAULT_THEME, FALLBACK, load_themes
+
+MAX_INDEX_KEYS = 9
+
+
+class RolodexApp(App):
+    CSS_PATH = "rolodex.tcss"
+    TITLE = "Rolodex"
+    COMMANDS = App.COMMANDS | {RecordsProvider}
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", _("Quit"), id="app.quit", priority=True),
+        Binding("f1", "help", _("Help"), id="app.help"),
+        Binding("ctrl+p", "command_palette", _("Commands"), id="app.palette", show=False),
+        Binding("f2", "labels", _("Labels"), id="app.labels", show=False),
+        Binding("f3", "recycle_bin", _("Recycle bin"), id="app.recycle_bin", show=False),
+        Binding("f4", "pick_theme", _("Theme"), id="app.theme", show=False),
+        Binding("f5", "import_files", _("Import"), id="app.import", show=False),
+    ]
+    BINDINGS += [
+        Binding(
+            str(n),
+            f"show_index({n})",
+            _("Object {n}").format(n=n),
+            id=f"app.index_{n}",
+            show=False,
+        )
+        for n in range(1, MAX_INDEX_KEYS + 1)
+    ]
+
+    def __init__(
+        self,
+        *,
+        config_dir: Path | None = None,
+        themes_dir: Path | None = None,
+        start_type: str = "contact",
+    ) -> None:
+        self.config_dir = config_dir or default_config_dir()
+        self.settings, self._settings_problem = load_settings(self.config_dir)
+        self._user_keymap, self._keymap_problem = load_keymap(self.config_dir)
+        self._theme_files = load_themes(themes_dir)
+        self._start_type = start_type
+        self._theme_ready = False
+        super().__init__()
+
+    # ------------------------------------------------------------------ start
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        """Variables a theme file may leave out (Textual's own CSS needs them for ANSI themes)."""
+        return {
+            **super().get_theme_variable_defaults(),
+            "ansi-background": "ansi_black",
+            "ansi-foreground": "ansi_white",
+        }
+
+    def get_default_screen(self) -> Screen:
+        return IndexScreen(self._start_type)
+
+    def on_mount(self) -> None:
+        self.register_theme(FALLBACK)
+        for theme_file in self._theme_files:
+            if theme_file.theme is not None:
+                self.register_theme(theme_file.theme)
+        wanted = self.settings.theme or DEFAULT_THEME
+        self.theme = wanted if wanted in self.available_themes else DEFAULT_THEME
+        self._theme_ready = True
+        if self._user_keymap:
+            self.set_keymap(self._user_keymap)
+        for problem in [t.problem for t in self._theme_files if t.problem] + [
+            self._settings_problem,
+            self._keymap_problem,
+        ]:
+            if problem:
+                self.notify(problem, severity="warning", markup=False, timeout=8)
+        if self.settings.theme and self.settings.theme not in self.available_themes:
+            self.notify(
+                _("Theme '{name}' is not available; using {fallback}").format(
+                    name=self.settings.theme, fallback=DEFAULT_THEME
+                ),
+                severity="warning",
+                markup=False,
+            )
+
+    def watch_theme(self, theme: str) -> None:
+        if not getattr(self, "_theme_ready", False) or theme == self.settings.theme:
+            return
+        self.settings.theme = theme
+        problem = self.settings.save()
+        if problem:
+            self.notify(problem, severity="warning", markup=False)
+
+    # ------------------------------------------------------------------ navigation
+
+    @property
+    def index_screen(self) -> IndexScreen:
+        screen = self.screen_stack[0]
+        assert isinstance(screen, IndexScreen)
+        return screen
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "show_index":
+            if isinstance(self.screen, ModalScreen):
+                return False
+            types = self.index_screen.types
+            number = int(parameters[0]) if parameters else 0  # type: ignore[call-overload]
+            return bool(types) and 1 <= number <= len(types)
+        modal = isinstance(self.screen, ModalScreen)
+        return not (modal and action in ("labels", "recycle_bin", "pick_theme", "import_files"))
+
+    def action_show_index(self, number: int) -> None:
+        types = self.index_screen.types
+        if not 1 <= number <= len(types):
+            return
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.index_screen.show_type(types[number - 1].key)
+
+    def go_to_type(self, type_key: str) -> None:
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.index_screen.show_type(type_key)
+
+    def open_record(self, record_id: int) -> None:
+        from rolodex.ui.screens.record import RecordScreen
+
+        self.push_screen(RecordScreen(record_id))
+
+    def refresh_index(self) -> None:
+        self.index_screen.load(reset=True)
+
+    def action_labels(self) -> None:
+        from rolodex.ui.screens.admin import LabelsScreen
+
+        self.push_screen(LabelsScreen())
+
+    def action_recycle_bin(self) -> None:
+        from rolodex.ui.screens.admin import RecycleBinScreen
+
+        self.push_screen(RecycleBinScreen())
+
+    def action_import_files(self) -> None:
+        try:
+            from rolodex.ui.screens.import_screen import ImportScreen
+        except ImportError:
+            self.notify(_("Import is not available in this build"), severity="warning")
+            return
+        self.push_screen(ImportScreen(), lambda _result: self.refresh_index())
+
+    def action_pick_theme(self) -> None:
+        ours = [name for name in self.available_themes if name.startswith("rolodex-")]
+        options = [(name, name.removeprefix("rolodex-")) for name in sorted(ours)]
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self.theme = name
+
+        self.push_screen(ChoiceDialog(_("Theme"), options), chosen)
+
+    # ------------------------------------------------------------------ help and commands
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpDialog):
+            return
+        focused = self.screen.focused
+        area = type(focused).__name__ if focused is not None else type(self.screen).__name__
+        area = {
+            "DataTable": _("the table"),
+            "OptionList": _("the list"),
+            "Input": _("the text box"),
+            "Tree": _("the tree"),
+            "Button": _("the button"),
+            "SelectionList": _("the pick list"),
+        }.get(area, area)
+        rows = []
+        seen = set()
+        for key, active in self.screen.active_bindings.items():
+            binding = active.binding
+            if not binding.description or (binding.action, key) in seen:
+                continue
+            seen.add((binding.action, key))
+            rows.append((self.get_key_display(binding), binding.description, binding.id or ""))
+        rows.sort(key=lambda row: not row[2])  # Rolodex's own (remappable) keys first
+        self.push_screen(HelpDialog(area, rows))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        for info in getattr(self.index_screen, "types", []) or index.index_types():
+            yield SystemCommand(
+                _("Go to {plural}").format(plural=info.plural),
+                _("Open the index of {plural}").format(plural=info.plural.lower()),
+                lambda key=info.key: self.go_to_type(key),
+            )
+        yield SystemCommand(
+            _("Labels & limits"), _("Create labels, set limits"), self.action_labels
+        )
+        yield SystemCommand(_("Recycle bin"), _("Restore deleted records"), self.action_recycle_bin)
+        yield SystemCommand(
+            _("Import CSV files"), _("Dry run, import, revert"), self.action_import_files
+        )
+        for name in sorted(n for n in self.available_themes if n.startswith("rolodex-")):
+            yield SystemCommand(
+                _("Theme: {name}").format(name=name.removeprefix("rolodex-")),
+                _("Switch the colours (remembered)"),
+                lambda name=name: setattr(self, "theme", name),
+            )
+        yield SystemCommand(_("Help"), _("Keys of the focused area"), self.action_help)
+        yield SystemCommand(_("Quit"), _("Leave Rolodex"), self.exit)
+
+
+def run_app(db_target: str | None) -> int:
+    """Open the database and run the TUI; returns the exit code."""
+    from rolodex.store.database import DatabaseOpenError, open_database
+
+    try:
+        open_database(db_target)
+    except (DatabaseOpenError, RuntimeError) as exc:
+        print(_("rolodex: {error}").format(error=exc), file=sys.stderr)
+        return 1
+    RolodexApp().run()
+    return 0
+
+
+__all__ = ["RolodexApp", "Settings", "run_app"]

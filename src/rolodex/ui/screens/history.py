@@ -1,0 +1,290 @@
+"""A record's association history, one association's full history, and the "as of" view."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Static
+
+from rolodex.crm import history, objects
+from rolodex.crm.history import HistoryEntry, PastAssociation
+from rolodex.crm.records import RecordView
+from rolodex.i18n import _
+from rolodex.ui.db import run_db
+from rolodex.ui.modals.common import Dialog
+from rolodex.ui.text import cell, plain, visible, when
+
+PAGE = 200
+ACTIONS = {"created": _("created"), "removed": _("removed"), "updated": _("updated")}
+
+
+def entry_cells(entry: HistoryEntry) -> tuple:
+    detail = ", ".join(entry.labels)
+    if entry.primary:
+        detail = (
+            (_("Primary") + (" · " + detail if detail else ""))
+            if entry.action != "removed"
+            else detail
+        )
+    return (
+        cell(entry.other_name or entry.other_ref),
+        cell(entry.other_ref, "dim"),
+        cell(ACTIONS.get(entry.action, entry.action)),
+        cell(when(entry.at)),
+        cell(entry.source_display),
+        cell(detail),
+    )
+
+
+def add_history_columns(table: DataTable) -> None:
+    table.add_column(_("Name"), key="name", width=18)
+    table.add_column(_("REF"), key="ref")
+    table.add_column(_("Change"), key="action")
+    table.add_column(_("Date and time"), key="at")
+    table.add_column(_("Source"), key="source")
+    table.add_column(_("Labels"), key="labels")
+
+
+class HistoryScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "back", _("Back"), id="history.back"),
+        Binding("enter", "open_pair", _("Association history"), id="history.pair", show=False),
+        Binding("y", "copy_ref", _("Copy REF"), id="history.copy_ref"),
+        Binding("t", "as_of", _("As of…"), id="history.as_of"),
+        Binding("f", "focus_filter", _("Filter"), id="history.filter"),
+    ]
+
+    def __init__(self, record: RecordView) -> None:
+        super().__init__()
+        self.record = record
+        self.entries: dict[str, HistoryEntry] = {}
+        self.oldest: int | None = None
+        self.more = False
+        self.loading = False
+        self.object_filter: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(
+            Content.from_markup(
+                "[b]$title[/b]  [dim]$ref[/dim]",
+                title=_("Association history of {name}").format(name=visible(self.record.label)),
+                ref=self.record.ref,
+            ),
+            id="history-header",
+        )
+        options = [(plain(_("All objects and activities")), "*")] + [
+            (plain(info.plural), info.key) for info in objects.all_types()
+        ]
+        with Horizontal(id="history-bar"):
+            yield Label(_("Show"), classes="bar-label")
+            yield Select(options, value="*", allow_blank=False, id="history-filter", compact=True)
+        table: DataTable = DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
+        add_history_columns(table)
+        yield table
+        yield Static("", id="history-status", classes="muted")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).focus()
+        self.load(reset=True)
+
+    def load(self, *, reset: bool) -> None:
+        record_id, object_type = self.record.id, self.object_filter
+        before = None if reset else self.oldest
+        self.loading = True
+
+        def read() -> list[HistoryEntry]:
+            return history.record_history(record_id, object_type, limit=PAGE, before_id=before)
+
+        def show(entries: list[HistoryEntry]) -> None:
+            table = self.query_one(DataTable)
+            if reset:
+                table.clear()
+                self.entries = {}
+            for entry in entries:
+                key = str(entry.id)
+                self.entries[key] = entry
+                table.add_row(*entry_cells(entry), key=key)
+            self.oldest = entries[-1].id if entries else self.oldest
+            self.more = len(entries) == PAGE
+            self.loading = False
+            count = len(self.entries)
+            self.query_one("#history-status", Static).update(
+                _("{n} changes, newest first · Enter: one association's history").format(n=count)
+                if count
+                else _("No association changes yet")
+            )
+
+        run_db(self, read, show, group="history", exclusive=True)
+
+    @on(Select.Changed, "#history-filter")
+    def filter_changed(self, event: Select.Changed) -> None:
+        value = event.value
+        self.object_filter = None if value in ("*", Select.NULL) else str(value)
+        self.load(reset=True)
+
+    @on(DataTable.RowHighlighted)
+    def near_end(self, event: DataTable.RowHighlighted) -> None:
+        table = event.data_table
+        if self.more and not self.loading and event.cursor_row >= table.row_count - 20:
+            self.load(reset=False)
+
+    def _current(self) -> HistoryEntry | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.entries.get(key or "")
+
+    @on(DataTable.RowSelected)
+    def selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open_pair()
+
+    def action_open_pair(self) -> None:
+        entry = self._current()
+        if entry is not None:
+            self.app.push_screen(
+                PairHistoryDialog(
+                    self.record.id, entry.other_id, entry.other_name or entry.other_ref
+                )
+            )
+
+    def action_copy_ref(self) -> None:
+        entry = self._current()
+        ref = entry.other_ref if entry else self.record.ref
+        self.app.copy_to_clipboard(ref)
+        self.app.notify(_("Copied {ref}").format(ref=ref))
+
+    def action_as_of(self) -> None:
+        self.app.push_screen(AsOfDialog(self.record))
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#history-filter", Select).focus()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+class PairHistoryDialog(Dialog):
+    """Every change of one association, newest first."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", _("Close"), id="pair.close"),
+        Binding("y", "copy_ref", _("Copy REF"), id="pair.copy_ref"),
+    ]
+
+    def __init__(self, record_id: int, other_id: int, other_name: str) -> None:
+        super().__init__()
+        self.record_id = record_id
+        self.other_id = other_id
+        self.other_name = other_name
+        self.other_ref = ""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box wide"):
+            yield Label(
+                plain(_("History of the association with {name}").format(name=self.other_name)),
+                classes="dialog-title",
+            )
+            table: DataTable = DataTable(id="pair-table", cursor_type="row", zebra_stripes=True)
+            add_history_columns(table)
+            yield table
+            yield Label(_("y: copy the REF · Esc: close"), classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        record_id, other_id = self.record_id, self.other_id
+
+        def show(entries: list[HistoryEntry]) -> None:
+            table = self.query_one(DataTable)
+            for entry in entries:
+                table.add_row(*entry_cells(entry), key=str(entry.id))
+                self.other_ref = entry.other_ref
+            table.focus()
+
+        run_db(self, lambda: history.pair_history(record_id, other_id), show)
+
+    def action_copy_ref(self) -> None:
+        if self.other_ref:
+            self.app.copy_to_clipboard(self.other_ref)
+            self.app.notify(_("Copied {ref}").format(ref=self.other_ref))
+
+
+def parse_moment(text: str) -> dt.datetime:
+    text = text.strip().removesuffix("UTC").strip().replace(" ", "T")
+    moment = dt.datetime.fromisoformat(text)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    if len(text) <= 10:  # a date alone means the end of that day
+        moment = moment + dt.timedelta(days=1) - dt.timedelta(microseconds=1)
+    return moment
+
+
+class AsOfDialog(Dialog):
+    """The record's associations as they stood at a chosen moment, rebuilt from history."""
+
+    def __init__(self, record: RecordView) -> None:
+        super().__init__()
+        self.record = record
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box wide"):
+            yield Label(
+                plain(_("Associations of {name} as of…").format(name=self.record.label)),
+                classes="dialog-title",
+            )
+            with Horizontal(classes="form-row"):
+                yield Input(placeholder=_("YYYY-MM-DD HH:MM (UTC)"), id="moment")
+                yield Button(_("Show"), id="show", variant="primary", compact=True)
+            yield Static("", id="asof-status", classes="muted")
+            table: DataTable = DataTable(id="asof-table", cursor_type="row", zebra_stripes=True)
+            table.add_column(_("Name"), key="name", width=28)
+            table.add_column(_("REF"), key="ref")
+            table.add_column(_("Labels"), key="labels")
+            yield table
+
+    def on_mount(self) -> None:
+        self.query_one("#moment", Input).focus()
+
+    @on(Input.Submitted, "#moment")
+    def submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.show()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.show()
+
+    def show(self) -> None:
+        text = self.query_one("#moment", Input).value
+        status = self.query_one("#asof-status", Static)
+        try:
+            moment = parse_moment(text)
+        except ValueError:
+            status.update(
+                plain(_("'{text}' is not a date and time (YYYY-MM-DD HH:MM)").format(text=text))
+            )
+            return
+        record_id = self.record.id
+
+        def fill(rows: list[PastAssociation]) -> None:
+            table = self.query_one(DataTable)
+            table.clear()
+            for row in rows:
+                labels = ", ".join(row.labels)
+                if row.primary:
+                    labels = _("Primary") + (" · " + labels if labels else "")
+                table.add_row(
+                    cell(row.other_name or row.other_ref), cell(row.other_ref, "dim"), cell(labels)
+                )
+            status.update(
+                plain(_("{n} associations at {moment}").format(n=len(rows), moment=when(moment)))
+            )
+
+        run_db(self, lambda: history.as_of(record_id, moment), fill)

@@ -1,0 +1,222 @@
+"""Snapshot tests of every screen and dialog at 80x24 and 120x40 (deterministic data, frozen clock)."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import DataTable, Input, OptionList, SelectionList
+
+from tests.conftest import PG_URL
+from tests.ui.conftest import settle
+
+pytestmark = pytest.mark.skipif(
+    bool(PG_URL), reason="snapshots use SQLite's deterministic record ids"
+)
+SIZES = [(80, 24), (120, 40)]
+
+
+async def still(pilot) -> None:  # type: ignore[no-untyped-def]
+    await settle(pilot)
+    for widget in pilot.app.screen.query(Input):
+        widget.cursor_blink = False
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause(0.1)
+    await settle(pilot)
+
+
+def opener(record_key: str, world, *keys: str, after=None):  # type: ignore[no-untyped-def]
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        if record_key:
+            pilot.app.open_record(world.ids[record_key])
+            await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+        if after is not None:
+            await after(pilot)
+        await still(pilot)
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_index_contacts(snap_compare, world, make_app, size):
+    assert snap_compare(make_app(), terminal_size=size, run_before=opener("", world))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_index_companies(snap_compare, world, make_app, size):
+    assert snap_compare(make_app(), terminal_size=size, run_before=opener("", world, "2"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_index_empty_database(snap_compare, db, make_app, size):
+    assert snap_compare(make_app(), terminal_size=size, run_before=opener("", None))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_edit_columns_dialog(snap_compare, world, make_app, size):
+    assert snap_compare(make_app(), terminal_size=size, run_before=opener("", world, "c"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_new_record_dialog(snap_compare, world, make_app, size):
+    assert snap_compare(make_app(), terminal_size=size, run_before=opener("", world, "n"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_associated_list_dialog(snap_compare, world, make_app, size):
+    async def open_count(pilot) -> None:  # type: ignore[no-untyped-def]
+        table = pilot.app.screen.query_one(DataTable)
+        names = [table.get_cell_at((r, 0)).plain for r in range(table.row_count)]
+        column = [str(c.value) for c in table.columns].index("assoc:company")
+        table.move_cursor(row=names.index("Ana Andersson"), column=column)
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(
+        make_app(), terminal_size=size, run_before=opener("", world, after=open_count)
+    )
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_record_view(snap_compare, world, make_app, size):
+    assert snap_compare(make_app(), terminal_size=size, run_before=opener("ana", world))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_record_view_of_a_hostile_company(snap_compare, world, make_app, size):
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        pilot.app.open_record(world.hostile_companies[2])  # [@click=app.quit]x[/]
+        await still(pilot)
+
+    assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_association_menu(snap_compare, world, make_app, size):
+    async def menu(pilot) -> None:  # type: ignore[no-untyped-def]
+        items = pilot.app.screen.query_one("#items-company", OptionList)
+        items.focus(scroll_visible=False)
+        items.highlighted = 0
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=size, run_before=opener("ana", world, after=menu))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_associate_existing_dialog(snap_compare, world, make_app, size):
+    async def search(pilot) -> None:  # type: ignore[no-untyped-def]
+        pilot.app.screen.query_one("#items-company").focus(scroll_visible=False)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press(*"Ini")
+        await settle(pilot)
+        pilot.app.screen.query_one("#results", SelectionList).select(world.ids["initech"])
+        await settle(pilot)
+
+    assert snap_compare(
+        make_app(), terminal_size=size, run_before=opener("ana", world, after=search)
+    )
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_associate_new_dialog(snap_compare, world, make_app, size):
+    async def new(pilot) -> None:  # type: ignore[no-untyped-def]
+        pilot.app.screen.query_one("#items-contact").focus(scroll_visible=False)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=size, run_before=opener("ana", world, after=new))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_log_note_dialog(snap_compare, world, make_app, size):
+    assert snap_compare(make_app(), terminal_size=size, run_before=opener("ana", world, "n"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_history_screen(snap_compare, world, make_app, size):
+    assert snap_compare(make_app(), terminal_size=size, run_before=opener("ana", world, "h"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_pair_history_dialog(snap_compare, world, make_app, size):
+    async def pair(pilot) -> None:  # type: ignore[no-untyped-def]
+        table = pilot.app.screen.query_one(DataTable)
+        table.move_cursor(row=table.row_count - 1)  # Acme, the oldest
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(
+        make_app(), terminal_size=size, run_before=opener("ana", world, "h", after=pair)
+    )
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_as_of_dialog(snap_compare, world, make_app, size):
+    async def as_of(pilot) -> None:  # type: ignore[no-untyped-def]
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press(*"2026-03-02 09:14", "enter")
+        await settle(pilot)
+
+    assert snap_compare(
+        make_app(), terminal_size=size, run_before=opener("ana", world, "h", after=as_of)
+    )
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_neighbourhood(snap_compare, world, make_app, size):
+    assert snap_compare(make_app(), terminal_size=size, run_before=opener("ana", world, "g"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_labels_and_limits(snap_compare, world, make_app, size):
+    from rolodex.crm import limits
+
+    limits.set_limit("contact", "company", 10)
+    assert snap_compare(make_app(), terminal_size=size, run_before=opener("", world, "f2"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_new_label_dialog(snap_compare, world, make_app, size):
+    assert snap_compare(make_app(), terminal_size=size, run_before=opener("", world, "f2", "n"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_recycle_bin(snap_compare, world, make_app, size):
+    from rolodex.crm import lifecycle
+    from rolodex.crm.context import Context
+
+    lifecycle.delete(world.hostile_contacts[0], Context("API", actor="tester"))
+    lifecycle.delete(world.ids["bo"], Context("API", actor="tester"))
+    assert snap_compare(make_app(), terminal_size=size, run_before=opener("", world, "f3"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_merge_dialog(snap_compare, world, make_app, size):
+    async def pick(pilot) -> None:  # type: ignore[no-untyped-def]
+        await pilot.press(*"Cy")
+        await settle(pilot)
+
+    assert snap_compare(
+        make_app(), terminal_size=size, run_before=opener("ana", world, "m", after=pick)
+    )
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_help_dialog(snap_compare, world, make_app, size):
+    assert snap_compare(make_app(), terminal_size=size, run_before=opener("ana", world, "f1"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_theme_picker_light(snap_compare, world, make_app, size, config_dir):
+    import json
+
+    (config_dir / "settings.json").write_text(json.dumps({"theme": "rolodex-light"}))
+    assert snap_compare(make_app(), terminal_size=size, run_before=opener("", world, "f4"))
