@@ -162,7 +162,9 @@ async def run_tour(out_dir: Path) -> list[tuple[Path, str]]:
     names = iter(name for name, _ in STEPS)
     try:
         with tempfile.TemporaryDirectory(prefix="rolodex-tour-") as config:
-            app = RolodexApp(config_dir=Path(config), themes_dir=REPO / "themes")
+            app = RolodexApp(
+                config_dir=Path(config), themes_dir=REPO / "themes", live_refresh=False
+            )
             async with app.run_test(size=SIZE) as pilot:
                 real_press = pilot.press
 

@@ -285,7 +285,7 @@ async def _drive(
     results: list[Result] = []
     started = time.perf_counter()
     open_database(db_target)
-    app = _bench_app_class()(probe, config_dir=config_dir)
+    app = _bench_app_class()(probe, config_dir=config_dir, live_refresh=False)
     probe.arm(partial(_first_row_painted, app))
     async with app.run_test(size=SIZE) as pilot:
         at = await probe.wait()

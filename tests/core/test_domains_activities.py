@@ -185,3 +185,19 @@ def test_timeline_is_newest_first_by_the_activity_date_and_cut_to_the_limit(db, 
     shown = [view.id for view in activities.timeline(acme.id)]
     assert shown == [logged[d] for d in sorted(dates, reverse=True)]
     assert [view.id for view in activities.timeline(acme.id, limit=2)] == shown[:2]
+
+
+def test_a_rule_set_on_one_database_does_not_leak_into_the_next(db, ctx, tmp_path):
+    from rolodex.store.database import open_database
+    from rolodex.store.models import database
+
+    activities.set_rule("contact", "note", {"companies": 3})
+    assert activities.rules()["contact"]["note"] == {"companies": 3}
+    first = database.obj
+    other = open_database(str(tmp_path / "other.db"))
+    try:
+        assert "contact" not in activities.rules()
+        assert activities.rules() == activities.DEFAULT_RULES
+    finally:
+        other.close()
+        database.initialize(first)

@@ -134,6 +134,9 @@ def make_app(config_dir: Path):  # type: ignore[no-untyped-def]
     def factory(**kwargs):  # type: ignore[no-untyped-def]
         kwargs.setdefault("config_dir", config_dir)
         kwargs.setdefault("themes_dir", THEMES)
+        # The live-refresh watcher runs for the app's lifetime, and settle() waits for
+        # every worker: flows run without it; test_live_refresh.py turns it on.
+        kwargs.setdefault("live_refresh", False)
         return RolodexApp(**kwargs)
 
     return factory

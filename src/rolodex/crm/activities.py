@@ -39,7 +39,8 @@ class TimelineItem:
 
 def rules() -> dict[str, dict[str, dict[str, int]]]:
     row = Meta.get_or_none(Meta.key == RULES_KEY)
-    return json.loads(row.value) if row else DEFAULT_RULES
+    # A copy: set_rule edits what it gets, and the defaults serve every database.
+    return json.loads(row.value if row else json.dumps(DEFAULT_RULES))
 
 
 def set_rule(object_key: str, activity_type: str, targets: dict[str, int]) -> None:

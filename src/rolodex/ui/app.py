@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import ClassVar
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
+from textual.worker import get_current_worker
 
 from rolodex.crm import index
 from rolodex.i18n import _
@@ -54,12 +57,14 @@ class RolodexApp(App):
         config_dir: Path | None = None,
         themes_dir: Path | None = None,
         start_type: str = "contact",
+        live_refresh: bool = True,
     ) -> None:
         self.config_dir = config_dir or default_config_dir()
         self.settings, self._settings_problem = load_settings(self.config_dir)
         self._user_keymap, self._keymap_problem = load_keymap(self.config_dir)
         self._theme_files = load_themes(themes_dir)
         self._start_type = start_type
+        self._live_refresh = live_refresh
         self._theme_ready = False
         super().__init__()
 
@@ -77,6 +82,8 @@ class RolodexApp(App):
         return IndexScreen(self._start_type)
 
     def on_mount(self) -> None:
+        if self._live_refresh:
+            self._watch_database()
         self.register_theme(FALLBACK)
         for theme_file in self._theme_files:
             if theme_file.theme is not None:
@@ -108,6 +115,37 @@ class RolodexApp(App):
         problem = self.settings.save()
         if problem:
             self.notify(problem, severity="warning", markup=False)
+
+    # ------------------------------------------------------------------ live refresh
+
+    @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
+    def _watch_database(self) -> None:
+        """Poll for commits by anyone (another person, another process); refresh the views."""
+        from rolodex.crm.changes import POLL_INTERVAL, ChangeWatcher
+
+        worker = get_current_worker()
+        try:
+            watcher = ChangeWatcher()
+        except Exception:  # no watcher, no live refresh: views still reload after own writes
+            return
+        try:
+            while not worker.is_cancelled:
+                time.sleep(POLL_INTERVAL)
+                try:
+                    changed = watcher.poll()
+                except Exception:  # a dropped connection: try again next round
+                    continue
+                if changed and not worker.is_cancelled:
+                    self.call_from_thread(self.database_changed)
+        finally:
+            watcher.close()
+
+    def database_changed(self) -> None:
+        """Every open view re-reads what it shows, keeping its cursor and scroll position."""
+        for screen in self.screen_stack:
+            refresh = getattr(screen, "refresh_from_database", None)
+            if refresh is not None:
+                refresh()
 
     # ------------------------------------------------------------------ navigation
 

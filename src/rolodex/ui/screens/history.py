@@ -94,6 +94,11 @@ class HistoryScreen(Screen):
         self.query_one(DataTable).focus()
         self.load(reset=True)
 
+    def refresh_from_database(self) -> None:
+        """Someone committed a change: the newest entries appear at the top."""
+        if not self.loading:
+            self.load(reset=True)
+
     def load(self, *, reset: bool) -> None:
         record_id, object_type = self.record.id, self.object_filter
         before = None if reset else self.oldest

@@ -179,6 +179,55 @@ class IndexScreen(Screen):
 
         run_db(self, read, show, group="index", exclusive=True)
 
+    def refresh_from_database(self) -> None:
+        """Someone committed a change: re-read the rows on show, keeping cursor and scroll."""
+        if self.loading or not self.columns:
+            return
+        type_key, sort, text, columns = self.type_key, self.sort, self.filter_text, self.columns
+        count = max(len(self.rows), index.PAGE_SIZE)
+        assoc = [c.removeprefix("assoc:") for c in columns if c.startswith("assoc:")]
+        wants_primary = "primary" in columns
+
+        def read() -> tuple[index.IndexPage, int]:
+            page = index.page(
+                type_key,
+                sort=sort,
+                filter_text=text,
+                associated=assoc,
+                primary_company=wants_primary,
+                limit=count,
+            )
+            return page, index.total(type_key, text)
+
+        def show(result: tuple[index.IndexPage, int]) -> None:
+            if (type_key, sort, text, columns) != (
+                self.type_key,
+                self.sort,
+                self.filter_text,
+                self.columns,
+            ):
+                return  # the person moved on meanwhile
+            page, total = result
+            table = self.query_one(DataTable)
+            row, column = table.cursor_coordinate
+            keys = list(self.rows)
+            current = keys[row] if 0 <= row < len(keys) else None
+            scroll_x, scroll_y = table.scroll_x, table.scroll_y
+            table.clear()
+            self.rows = {}
+            for item in page.rows:
+                self.rows[str(item.id)] = item
+                table.add_row(*self._cells(item), key=str(item.id))
+            keys = list(self.rows)
+            if keys:
+                target = keys.index(current) if current in self.rows else min(row, len(keys) - 1)
+                table.move_cursor(row=target, column=column, scroll=False)
+            table.scroll_to(scroll_x, scroll_y, animate=False, immediate=True)
+            self.after, self.more, self.total = page.after, page.after is not None, total
+            self._show_title()
+
+        run_db(self, read, show, group="index-refresh", exclusive=True)
+
     def _column_title(self, key: str) -> str:
         choices = dict(column_choices(self.info, self.types or index.index_types()))
         return choices.get(key, key)
@@ -271,7 +320,8 @@ class IndexScreen(Screen):
         self.set_timer(0.05, self.query_one(DataTable).focus)
 
     def action_focus_filter(self) -> None:
-        self.query_one("#filter", Input).focus()
+        # At once, not via focus() (deferred): keys typed right after "/" belong to the filter.
+        self.set_focus(self.query_one("#filter", Input))
 
     def action_cycle_sort(self) -> None:
         self.sort = SORT_CYCLE[(SORT_CYCLE.index(self.sort) + 1) % len(SORT_CYCLE)]

@@ -203,6 +203,11 @@ class RecordScreen(Screen):
 
     # ------------------------------------------------------------------ loading
 
+    def refresh_from_database(self) -> None:
+        """Someone committed a change: reload, keeping focus where it was."""
+        focused = self.focused
+        self.reload(focus=focused.id if focused is not None and focused.id else None)
+
     def reload(self, focus: str | None = None) -> None:
         record_id = self.record_id
         run_db(
