@@ -122,7 +122,10 @@ async def test_filter_and_sort(world, make_app):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("slash", "a", "n")
+        await pilot.press("slash")
+        await settle(pilot)
+        assert isinstance(app.focused, Input) and app.focused.id == "filter"
+        await pilot.press("a", "n")
         await settle(pilot)
         assert table_names(app.screen.query_one(DataTable)) == ["Ana Andersson"]
         await pilot.press("enter")  # back to the table, without opening the row

@@ -62,3 +62,24 @@ async def test_index_and_record_refresh_when_another_process_commits(world, make
         assert await wait_for(pilot, lambda: record.data.counts.get("deal", 0) == before + 1), (
             "the record's sidebar did not show the new deal"
         )
+
+
+async def test_a_refresh_never_overwrites_what_the_person_is_typing(world, make_app, db_url):
+    from textual.widgets import Input
+
+    app = make_app(live_refresh=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        ana = world.ids["ana"]
+        app.open_record(ana)
+        assert await wait_for(
+            pilot, lambda: isinstance(app.screen, RecordScreen) and app.screen.data is not None
+        )
+        record = app.screen
+        job_title = record.query_one("#prop-job_title", Input)
+        record.set_focus(job_title)
+        job_title.value = "Chief typing officer"  # being edited, not saved
+
+        other_process(db_url, "update", f"contact:{ana}", "phone=+46 70 000 00 00")
+        await pilot.pause(2.0)  # several watcher rounds
+        assert job_title.value == "Chief typing officer"
+        assert record.query_one("#prop-job_title", Input) is job_title

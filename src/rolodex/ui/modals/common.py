@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -23,6 +24,23 @@ class Dialog(ModalScreen):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class FormDialog(Dialog):
+    """A form: the SAVE_BUTTON button runs ``action_save``; any other button closes it
+    with None. (Enter stays each form's own: a base @on handler would run beside it.)"""
+
+    SAVE_BUTTON: ClassVar[str] = "save"
+
+    def action_save(self) -> None:
+        raise NotImplementedError
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == self.SAVE_BUTTON:
+            self.action_save()
+        else:
+            self.dismiss(None)
 
 
 class ChoiceDialog(Dialog):

@@ -16,12 +16,14 @@ from rolodex.i18n import _
 from rolodex.ui.db import run_db
 from rolodex.ui.labelpick import LabelChoice
 from rolodex.ui.modals.associate import hit_prompt
-from rolodex.ui.modals.common import Dialog
+from rolodex.ui.modals.common import Dialog, FormDialog
 from rolodex.ui.text import cell, plain, visible
 
 
-class LogActivityDialog(Dialog):
+class LogActivityDialog(FormDialog):
     """Subject and body of a note, email or call; returns the values or None."""
+
+    SAVE_BUTTON = "log"
 
     BINDINGS = [
         Binding("escape", "cancel", _("Cancel"), id="log.cancel"),
@@ -75,15 +77,8 @@ class LogActivityDialog(Dialog):
         else:
             self.action_save()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "log":
-            self.action_save()
-        else:
-            self.dismiss(None)
 
-
-class EditLabelsDialog(Dialog):
+class EditLabelsDialog(FormDialog):
     """Tick the labels of one association; returns the crm words or None."""
 
     BINDINGS = [
@@ -122,13 +117,6 @@ class EditLabelsDialog(Dialog):
             self.dismiss(None)
             return
         self.dismiss(list(self.query_one("#labels", SelectionList).selected))
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "save":
-            self.action_save()
-        else:
-            self.dismiss(None)
 
 
 class ConflictDialog(Dialog):

@@ -17,7 +17,7 @@ from rolodex.crm.limits import LimitInfo, LimitUsage
 from rolodex.crm.records import RecordView
 from rolodex.i18n import _
 from rolodex.ui.db import run_db
-from rolodex.ui.modals.common import ConfirmDialog, Dialog
+from rolodex.ui.modals.common import ConfirmDialog, FormDialog
 from rolodex.ui.text import cell, plain, visible, when
 
 
@@ -187,8 +187,10 @@ class LabelsScreen(Screen):
         self.app.pop_screen()
 
 
-class NewLabelDialog(Dialog):
+class NewLabelDialog(FormDialog):
     """Create a label, or with ``editing`` rename one (its objects stay)."""
+
+    SAVE_BUTTON = "create"
 
     BINDINGS = [
         Binding("escape", "cancel", _("Cancel"), id="newlabel.cancel"),
@@ -262,15 +264,9 @@ class NewLabelDialog(Dialog):
         event.stop()
         self.action_save()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "create":
-            self.action_save()
-        else:
-            self.dismiss(None)
 
-
-class SetLimitDialog(Dialog):
+class SetLimitDialog(FormDialog):
+    SAVE_BUTTON = "set"
     BINDINGS = [
         Binding("escape", "cancel", _("Cancel"), id="limit.cancel"),
         Binding("ctrl+s", "save", _("Set"), id="limit.save"),
@@ -319,13 +315,6 @@ class SetLimitDialog(Dialog):
     def submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.action_save()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "set":
-            self.action_save()
-        else:
-            self.dismiss(None)
 
 
 class RecycleBinScreen(Screen):

@@ -29,7 +29,7 @@ from rolodex.crm.objects import ObjectInfo
 from rolodex.crm.records import RecordView
 from rolodex.i18n import _, data_text
 from rolodex.ui.db import run_db
-from rolodex.ui.modals.common import Dialog
+from rolodex.ui.modals.common import Dialog, FormDialog
 from rolodex.ui.text import cell, plain, visible
 from rolodex.ui.widgets.form import PropertyForm
 
@@ -356,7 +356,7 @@ class IndexScreen(Screen):
         self.app.push_screen(NewRecordDialog(self.info), created)
 
 
-class EditColumnsDialog(Dialog):
+class EditColumnsDialog(FormDialog):
     BINDINGS = [
         Binding("escape", "cancel", _("Cancel"), id="columns.cancel"),
         Binding("ctrl+s", "save", _("Save"), id="columns.save"),
@@ -389,15 +389,9 @@ class EditColumnsDialog(Dialog):
         ordered += [key for key, _title in self.choices if key in selected and key not in ordered]
         self.dismiss(ordered)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "save":
-            self.action_save()
-        else:
-            self.dismiss(None)
 
-
-class NewRecordDialog(Dialog):
+class NewRecordDialog(FormDialog):
+    SAVE_BUTTON = "create"
     BINDINGS = [
         Binding("escape", "cancel", _("Cancel"), id="new.cancel"),
         Binding("ctrl+s", "save", _("Create"), id="new.save"),
@@ -439,13 +433,6 @@ class NewRecordDialog(Dialog):
     def submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.action_save()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "create":
-            self.action_save()
-        else:
-            self.dismiss(None)
 
 
 class AssociatedListDialog(Dialog):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 
 from textual import on
@@ -204,9 +205,27 @@ class RecordScreen(Screen):
     # ------------------------------------------------------------------ loading
 
     def refresh_from_database(self) -> None:
-        """Someone committed a change: reload, keeping focus where it was."""
+        """Someone committed a change: show it if it touches this record.
+
+        Not under an open dialog, and never while the property form holds unsaved
+        edits (they would be lost; saving then meets the version check). The watcher
+        also reports this app's own writes, already shown: an unchanged record stays.
+        """
+        if self.app.screen is not self or self.data is None:
+            return
+        forms = self.query(PropertyForm)
+        if forms and forms.first().changes():
+            return
         focused = self.focused
-        self.reload(focus=focused.id if focused is not None and focused.id else None)
+        record_id, shown = self.record_id, self.data
+        focus = focused.id if focused is not None and focused.id else None
+
+        def show(data: RecordData) -> Awaitable[None] | None:
+            if data == shown or self.data is not shown:
+                return None
+            return self._show(data, focus)
+
+        run_db(self, lambda: load_record(record_id), show, group="record-refresh", exclusive=True)
 
     def reload(self, focus: str | None = None) -> None:
         record_id = self.record_id
