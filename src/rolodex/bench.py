@@ -39,7 +39,7 @@ BUDGET_MS = 5000.0
 MIN_RUNS = 20
 
 
-def _timings(fn: Callable[[], object], runs: int) -> list[float]:
+def timings(fn: Callable[[], object], runs: int) -> list[float]:
     start = time.perf_counter()
     fn()  # warm caches once, as a person's second click would
     first = (time.perf_counter() - start) * 1000
@@ -52,20 +52,20 @@ def _timings(fn: Callable[[], object], runs: int) -> list[float]:
     return out
 
 
-def _pct(values: list[float], q: float) -> float:
+def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 def measure(name: str, ours: Callable[[], object], raw: Callable[[], object], runs: int) -> Result:
-    mine, base = _timings(ours, runs), _timings(raw, runs)
+    mine, base = timings(ours, runs), timings(raw, runs)
     return {
         "name": name,
         "ours_p50": statistics.median(mine),
-        "ours_p95": _pct(mine, 0.95),
+        "ours_p95": percentile(mine, 0.95),
         "raw_p50": statistics.median(base),
-        "raw_p95": _pct(base, 0.95),
-        "ratio_p95": _pct(mine, 0.95) / max(_pct(base, 0.95), 1e-6),
+        "raw_p95": percentile(base, 0.95),
+        "ratio_p95": percentile(mine, 0.95) / max(percentile(base, 0.95), 1e-6),
         "runs": len(mine),
     }
 

@@ -47,20 +47,16 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from rolodex.bench import Result, percentile, timings
+from rolodex.bench import measure as beside_raw
 from rolodex.i18n import _
 
-Result = dict[str, Any]
 SIZE = (120, 40)
 TIMEOUT = 60.0
 _ESCAPES = re.compile(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]")
 
 
 # ------------------------------------------------------------------ small helpers
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 def _figure(name: str, value: float | None, unit: str, target: str = "") -> Result:
@@ -71,11 +67,11 @@ def _spread(name: str, values: list[float], target: str = "") -> Result:
     """p50/p95 of a figure without a raw baseline."""
     return {
         "name": name,
-        "value": _pct(values, 0.95) if values else None,
+        "value": percentile(values, 0.95) if values else None,
         "unit": "ms p95",
         "target": target,
         "p50": statistics.median(values) if values else None,
-        "p95": _pct(values, 0.95) if values else None,
+        "p95": percentile(values, 0.95) if values else None,
         "runs": len(values),
     }
 
@@ -394,29 +390,6 @@ def pilot_figures(db_target: str, runs: int = 15, pagedowns: int = 150) -> list[
 # ------------------------------------------------------------------ the data part
 
 
-def _timings(fn: Callable[[], object], runs: int) -> list[float]:
-    fn()
-    out = []
-    for _i in range(runs):
-        start = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - start) * 1000)
-    return out
-
-
-def _versus(name: str, ours: Callable[[], object], raw: Callable[[], object], runs: int) -> Result:
-    mine, base = _timings(ours, runs), _timings(raw, runs)
-    return {
-        "name": name,
-        "ours_p50": statistics.median(mine),
-        "ours_p95": _pct(mine, 0.95),
-        "raw_p50": statistics.median(base),
-        "raw_p95": _pct(base, 0.95),
-        "ratio_p95": _pct(mine, 0.95) / max(_pct(base, 0.95), 1e-6),
-        "runs": runs,
-    }
-
-
 def _raw_load_record(conn: sqlite3.Connection, record_id: int) -> list:
     """What the record screen reads, by hand: the record, its sidebar, primary company, timeline."""
     from rolodex import bench
@@ -468,21 +441,21 @@ def data_figures(db_target: str, runs: int = 100) -> list[Result]:
         results.append(
             _spread(
                 f"record open data (load_record), biggest company ({big_count} contacts)",
-                _timings(lambda: load_record(big_id), runs),
+                timings(lambda: load_record(big_id), runs),
                 "< 20",
             )
         )
         results.append(
-            _spread("index page as the TUI reads it: top", _timings(read_page, runs), "< 30")
+            _spread("index page as the TUI reads it: top", timings(read_page, runs), "< 30")
         )
         results.append(
-            _spread("index count (the title's total)", _timings(lambda: index.total("contact"), 10))
+            _spread("index count (the title's total)", timings(lambda: index.total("contact"), 10))
         )
         return results
     conn = sqlite3.connect(_sqlite_path(db_target))
     try:
         results.append(
-            _versus(
+            beside_raw(
                 f"record open data (load_record), biggest company ({big_count} contacts)",
                 lambda: load_record(big_id),
                 partial(_raw_load_record, conn, big_id),
@@ -502,7 +475,7 @@ def data_figures(db_target: str, runs: int = 100) -> list[Result]:
         company = objects.by_key(objects.COMPANY).id
         for label, after in (("top", None), ("90% deep", deep)):
             results.append(
-                _versus(
+                beside_raw(
                     f"index page as the TUI reads it ({index.PAGE_SIZE} rows, counts, primary): {label}",
                     partial(read_page, after=tuple(after) if after else None),
                     partial(
@@ -518,7 +491,7 @@ def data_figures(db_target: str, runs: int = 100) -> list[Result]:
                 )
             )
         results.append(
-            _versus(
+            beside_raw(
                 "index count (the title's total)",
                 lambda: index.total("contact"),
                 lambda: conn.execute(

@@ -27,6 +27,18 @@ LABEL_SPECIALS = ";:/\\"
 FORMATS = ("csv", "xlsx")
 
 
+# What an export reads of each association (both directions use the same columns).
+LINK_COLUMNS = (
+    Association.id,
+    Association.a,
+    Association.b,
+    Association.a_type,
+    Association.b_type,
+    Association.a_primary_b,
+    Association.b_primary_a,
+)
+
+
 def property_header(info: ObjectInfo, key: str, label: str) -> str:
     known = EXPORT_HEADERS.get((info.key, key))
     if known:
@@ -100,28 +112,12 @@ def _rows(info: ObjectInfo, others: list[ObjectInfo]) -> Iterator[list[str]]:
         # record id -> other type id -> [(other id, primary, [words])]
         links: dict[int, dict[int, list[tuple[int, bool, list[str]]]]] = {}
         assoc_rows = list(
-            Association.select(
-                Association.id,
-                Association.a,
-                Association.b,
-                Association.a_type,
-                Association.b_type,
-                Association.a_primary_b,
-                Association.b_primary_a,
-            )
+            Association.select(*LINK_COLUMNS)
             .join(Record, on=(Record.id == Association.b))
             .where(Association.a.in_(ids) & Record.deleted_at.is_null())
             .tuples()
         ) + list(
-            Association.select(
-                Association.id,
-                Association.a,
-                Association.b,
-                Association.a_type,
-                Association.b_type,
-                Association.a_primary_b,
-                Association.b_primary_a,
-            )
+            Association.select(*LINK_COLUMNS)
             .join(Record, on=(Record.id == Association.a))
             .where(Association.b.in_(ids) & Record.deleted_at.is_null())
             .tuples()

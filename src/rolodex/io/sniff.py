@@ -74,6 +74,25 @@ class Table:
 # ---------------------------------------------------------------- encoding
 
 
+def _fit_row(path: str | Path, cells: list[str], width: int, number: int) -> list[str] | None:
+    """A data row padded or cut to the header's width; None for a blank line.
+
+    Extra cells are allowed only when empty (a trailing delimiter)."""
+    if not any(cell.strip() for cell in cells):
+        return None
+    if len(cells) > width:
+        if any(cell.strip() for cell in cells[width:]):
+            raise file_error(
+                path,
+                _("{n} values but the header has {width} columns").format(
+                    n=len(cells), width=width
+                ),
+                number,
+            )
+        return cells[:width]
+    return cells + [""] * (width - len(cells))
+
+
 def _looks_utf16(sample: bytes) -> str | None:
     """UTF-16 without a BOM: every other byte is NUL in mostly-ASCII text."""
     if len(sample) < 4:
@@ -229,21 +248,9 @@ def _open_csv(path: str | Path, raw: IO[bytes]) -> Table:
     def body() -> Iterator[tuple[int, list[str]]]:
         for cells in rows:
             number = state["row"]
-            if not any(cell.strip() for cell in cells):
-                continue  # blank line
-            if len(cells) > width:
-                if any(cell.strip() for cell in cells[width:]):
-                    raise file_error(
-                        path,
-                        _("{n} values but the header has {width} columns").format(
-                            n=len(cells), width=width
-                        ),
-                        number,
-                    )
-                cells = cells[:width]
-            elif len(cells) < width:
-                cells = cells + [""] * (width - len(cells))
-            yield number, cells
+            fitted = _fit_row(path, cells, width, number)
+            if fitted is not None:  # None: a blank line
+                yield number, fitted
 
     return Table(
         path=str(path),
@@ -339,21 +346,9 @@ def _open_xlsx(path: str | Path, raw: IO[bytes]) -> Table:
             cells = next_row()
             if cells is None:
                 return
-            if not any(c.strip() for c in cells):
-                continue
-            if len(cells) > width:
-                if any(c.strip() for c in cells[width:]):
-                    raise file_error(
-                        path,
-                        _("{n} values but the header has {width} columns").format(
-                            n=len(cells), width=width
-                        ),
-                        number,
-                    )
-                cells = cells[:width]
-            elif len(cells) < width:
-                cells = cells + [""] * (width - len(cells))
-            yield number, cells
+            fitted = _fit_row(path, cells, width, number)
+            if fitted is not None:  # None: a blank line
+                yield number, fitted
 
     return Table(
         path=str(path),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -27,6 +29,14 @@ def type_options() -> list[tuple[Content, str]]:
     ]
 
 
+def _table(table_id: str, columns: tuple[tuple[str, str], ...], **options: Any) -> DataTable:
+    """A row-cursor table with (title, key) columns."""
+    table: DataTable = DataTable(id=table_id, cursor_type="row", **options)
+    for title, key in columns:
+        table.add_column(title, key=key)
+    return table
+
+
 class LabelsScreen(Screen):
     BINDINGS = [
         Binding("escape", "back", _("Back"), id="labels.back"),
@@ -40,36 +50,27 @@ class LabelsScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static(_("Labels & limits"), classes="screen-title")
         yield Label(_("Labels"), classes="section-title")
-        table: DataTable = DataTable(id="labels-table", cursor_type="row", zebra_stripes=True)
-        for title, key in (
-            (_("From"), "from"),
-            (_("To"), "to"),
-            (_("Label"), "name"),
-            (_("Inverse"), "inverse"),
-            (_("In use"), "in_use"),
-        ):
-            table.add_column(title, key=key)
-        yield table
+        yield _table(
+            "labels-table",
+            (
+                (_("From"), "from"),
+                (_("To"), "to"),
+                (_("Label"), "name"),
+                (_("Inverse"), "inverse"),
+                (_("In use"), "in_use"),
+            ),
+            zebra_stripes=True,
+        )
         yield Label(_("Limits"), classes="section-title")
-        limits_table: DataTable = DataTable(id="limits-table", cursor_type="row")
-        for title, key in (
-            (_("From"), "from"),
-            (_("To"), "to"),
-            (_("Label"), "label"),
-            (_("At most"), "max"),
-        ):
-            limits_table.add_column(title, key=key)
-        yield limits_table
+        yield _table(
+            "limits-table",
+            ((_("From"), "from"), (_("To"), "to"), (_("Label"), "label"), (_("At most"), "max")),
+        )
         yield Label(_("Records near or over their limit"), classes="section-title")
-        usage: DataTable = DataTable(id="usage-table", cursor_type="row")
-        for title, key in (
-            (_("Record"), "name"),
-            (_("REF"), "ref"),
-            (_("Limit"), "limit"),
-            (_("Used"), "used"),
-        ):
-            usage.add_column(title, key=key)
-        yield usage
+        yield _table(
+            "usage-table",
+            ((_("Record"), "name"), (_("REF"), "ref"), (_("Limit"), "limit"), (_("Used"), "used")),
+        )
         yield Footer()
 
     def on_mount(self) -> None:
