@@ -106,7 +106,8 @@ class IndexScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#empty").display = False
-        self.query_one(DataTable).focus()
+        # At once: a deferred focus() could land after a key the person already typed.
+        self.set_focus(self.query_one(DataTable))
         self.show_type(self.type_key)
 
     # ------------------------------------------------------------------ state
