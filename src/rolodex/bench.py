@@ -146,10 +146,9 @@ def raw_sidebar(conn: Conn, record_id: int, page: int = 25) -> list:
 
 
 def ours_sidebar(record_id: int) -> list:
-    cards = []
-    for type_key, n in associations.counts(record_id).items():
-        cards.append((type_key, n, associations.page(record_id, type_key)))
-    return cards
+    """Counts per object and the first page of every card: one statement on PostgreSQL."""
+    counts, pages = associations.sidebar(record_id, [t.key for t in objects.all_types()])
+    return [(type_key, n, pages.get(type_key, [])) for type_key, n in counts.items()]
 
 
 _PG_SEARCH = (
@@ -205,25 +204,35 @@ def raw_history(conn: Conn, record_id: int) -> list:
     return rows[:50]
 
 
+_RAW_SORTS = {
+    # sort: (keyset condition, ORDER BY)
+    "name": ("(name_key, id) > (?, ?)", "name_key, id"),
+    "created": ("id > ?", "id"),
+    "-created": ("id < ?", "id DESC"),
+}
+
+
 def raw_index_page(
     conn: Conn,
     type_id: int,
-    after: tuple[str, int] | None,
+    after: tuple | None,
     counted: list[int],
     company: int,
+    sort: str = "name",
 ) -> list:
     """50 visible rows, their association counts per counted object, and primary company."""
     where = "object_type_id=? AND deleted_at IS NULL AND merged_into_id IS NULL"
+    keyset, order = _RAW_SORTS[sort]
     if after is None:
         rows = conn.execute(
             f"SELECT id, name, name_key, properties FROM record WHERE {where} "
-            "ORDER BY name_key, id LIMIT 51",
+            f"ORDER BY {order} LIMIT 51",
             (type_id,),
         ).fetchall()
     else:
         rows = conn.execute(
             f"SELECT id, name, name_key, properties FROM record WHERE {where} "
-            "AND (name_key, id) > (?, ?) ORDER BY name_key, id LIMIT 51",
+            f"AND {keyset} ORDER BY {order} LIMIT 51",
             (type_id, *after),
         ).fetchall()
     rows = rows[:50]
@@ -361,29 +370,46 @@ def _index_results(conn: Conn, runs: int) -> list[Result]:
     except ImportError:
         return []
     contact_type = objects.by_key("contact").id
-    total = conn.execute(
-        "SELECT count(*) FROM record WHERE object_type_id=?", (contact_type,)
-    ).fetchone()[0]
-    deep = conn.execute(
-        "SELECT name_key, id FROM record WHERE object_type_id=? ORDER BY name_key, id LIMIT 1 OFFSET ?",
-        (contact_type, max(0, int(total * 0.9))),
-    ).fetchone()
+    live = "object_type_id=? AND deleted_at IS NULL AND merged_into_id IS NULL"
+    total = conn.execute(f"SELECT count(*) FROM record WHERE {live}", (contact_type,)).fetchone()[0]
+    offset = max(0, int(total * 0.9))
+
+    def deep(columns: str, order: str) -> tuple:
+        return tuple(
+            conn.execute(
+                f"SELECT {columns} FROM record WHERE {live} ORDER BY {order} LIMIT 1 OFFSET ?",
+                (contact_type, offset),
+            ).fetchone()
+        )
+
     counted = [objects.by_key("company").id, objects.by_key("deal").id]
     company = objects.by_key("company").id
+    by_name = "index page (50 rows, counts, primary)"
+    newest, oldest = "index page (newest first)", "index page (oldest first)"
+    cases = [
+        ("name", by_name, None),
+        ("name", by_name, deep("name_key, id", "name_key, id")),
+        ("-created", newest, None),
+        ("-created", newest, deep("id", "id DESC")),
+        ("created", oldest, None),
+        ("created", oldest, deep("id", "id")),
+    ]
     out = []
-    for label, after in (("top", None), ("90% deep", deep)):
+    for sort, label, after in cases:
+        depth = "top" if after is None else "90% deep"
         out.append(
             measure(
-                f"index page (50 rows, counts, primary): {label}",
+                f"{label}: {depth}",
                 partial(
                     index.page,
                     "contact",
+                    sort=sort,
                     after=after,
                     limit=50,
                     associated=("company", "deal"),
                     primary_company=True,
                 ),
-                partial(raw_index_page, conn, contact_type, after, counted, company),
+                partial(raw_index_page, conn, contact_type, after, counted, company, sort),
                 runs,
             )
         )

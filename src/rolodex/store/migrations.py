@@ -77,11 +77,34 @@ def _name_prefix_index(db: Database) -> None:
     )
 
 
+def _live_created_index(db: Database) -> None:
+    """Index pages sorted by creation ("created", "-created": ORDER BY id, either way)
+    walk the live records of one object in id order instead of sorting all of them
+    (~400 ms for 500k contacts at 1M records). Partial: it holds live records only,
+    which is what every index page asks for (the terms must match crm/index.py's)."""
+    db.execute_sql(
+        "CREATE INDEX IF NOT EXISTS record_live_type_id ON record (object_type_id, id) "
+        "WHERE deleted_at IS NULL AND merged_into_id IS NULL"
+    )
+    if isinstance(db, SqliteDatabase) and db.table_exists("sqlite_stat1"):
+        # A database analysed before (a seeded one) has statistics for every index but
+        # this one, and SQLite then took it for name-sorted pages too, sorting 500k rows
+        # (~110 ms). Statistics for the record table's indexes alike, quickly, as the seed
+        # computes them (synth/bulk.py).
+        (previous,) = db.execute_sql("PRAGMA analysis_limit").fetchone()
+        db.execute_sql("PRAGMA analysis_limit = 1000")
+        try:
+            db.execute_sql("ANALYZE record")
+        finally:
+            db.execute_sql(f"PRAGMA analysis_limit = {int(previous)}")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _create_tables,
     _search_index,
     _import_tables,
     _name_prefix_index,
+    _live_created_index,
 ]
 LATEST = len(MIGRATIONS)
 
