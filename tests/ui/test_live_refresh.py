@@ -83,3 +83,34 @@ async def test_a_refresh_never_overwrites_what_the_person_is_typing(world, make_
         await pilot.pause(2.0)  # several watcher rounds
         assert job_title.value == "Chief typing officer"
         assert record.query_one("#prop-job_title", Input) is job_title
+
+
+async def test_a_refresh_keeps_the_item_highlighted_in_a_card(world, make_app, db_url):
+    from textual.widgets import OptionList
+
+    app = make_app(live_refresh=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        ana = world.ids["ana"]
+        app.open_record(ana)
+        # Mounted: the screen has put focus on its first card (on_mount ran).
+        assert await wait_for(
+            pilot, lambda: isinstance(app.screen, RecordScreen) and app.screen.is_mounted
+        )
+        record = app.screen
+        companies = record.query_one("#items-company", OptionList)
+        record.set_focus(companies)
+        companies.highlighted = 3
+        await pilot.pause()
+        on_before = companies.highlighted_option.id if companies.highlighted_option else None
+        deals_before = record.data.counts.get("deal", 0)
+
+        deal = other_process(db_url, "add", "deal", "name=Refresh deal")
+        other_process(db_url, "associate", deal, f"contact:{ana}")
+        assert await wait_for(pilot, lambda: record.data.counts.get("deal", 0) == deals_before + 1)
+        await pilot.pause()
+        assert record.focused is companies, "focus left the card"
+        assert companies.highlighted_option is not None
+        assert companies.highlighted_option.id == on_before, "the highlight moved to another item"
+        assert "Refresh deal" in str(
+            record.query_one("#items-deal", OptionList).get_option_at_index(0).prompt
+        )

@@ -18,6 +18,7 @@ from rolodex.crm import index
 from rolodex.i18n import _
 from rolodex.ui.commands import RecordsProvider
 from rolodex.ui.config import Settings, default_config_dir, load_keymap, load_settings
+from rolodex.ui.db import run_db
 from rolodex.ui.modals.common import ChoiceDialog
 from rolodex.ui.modals.help import HelpDialog
 from rolodex.ui.screens.index import IndexScreen
@@ -179,9 +180,16 @@ class RolodexApp(App):
         self.index_screen.show_type(type_key)
 
     def open_record(self, record_id: int) -> None:
-        from rolodex.ui.screens.record import RecordScreen
+        """Read the record in a worker, then push its screen built in one pass."""
+        from rolodex.ui.screens.record import RecordScreen, load_record
 
-        self.push_screen(RecordScreen(record_id))
+        run_db(
+            self,
+            lambda: load_record(record_id),
+            lambda data: self.push_screen(RecordScreen(data)),
+            group="open-record",
+            exclusive=True,
+        )
 
     def refresh_index(self) -> None:
         self.index_screen.load(reset=True)

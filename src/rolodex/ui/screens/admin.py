@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Static
+from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from rolodex.crm import index, labels, lifecycle, limits, objects
 from rolodex.crm.context import user
@@ -21,6 +21,7 @@ from rolodex.i18n import _
 from rolodex.ui.db import run_db
 from rolodex.ui.modals.common import ConfirmDialog, FormDialog
 from rolodex.ui.text import cell, plain, visible, when
+from rolodex.ui.widgets.footer import Footer
 
 
 def type_options() -> list[tuple[Content, str]]:

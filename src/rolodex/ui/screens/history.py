@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Static
+from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from rolodex.crm import history, objects
 from rolodex.crm.history import HistoryEntry, PastAssociation
@@ -19,6 +19,7 @@ from rolodex.i18n import _
 from rolodex.ui.db import run_db
 from rolodex.ui.modals.common import Dialog
 from rolodex.ui.text import cell, plain, visible, when
+from rolodex.ui.widgets.footer import Footer
 
 PAGE = 200
 ACTIONS = {"created": _("created"), "removed": _("removed"), "updated": _("updated")}

@@ -29,7 +29,6 @@ from textual.widgets import (
     Button,
     DataTable,
     DirectoryTree,
-    Footer,
     Input,
     Label,
     OptionList,
@@ -47,6 +46,7 @@ from rolodex.i18n import _
 from rolodex.ui.db import in_connection
 from rolodex.ui.modals.common import ConfirmDialog
 from rolodex.ui.text import cell, plain, visible
+from rolodex.ui.widgets.footer import Footer
 
 SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
 PROGRESS_EVERY = 0.25  # seconds between progress messages

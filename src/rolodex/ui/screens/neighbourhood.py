@@ -8,7 +8,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Static, Tree
+from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
 from rolodex.crm import associations, objects
@@ -17,6 +17,7 @@ from rolodex.crm.records import RecordView
 from rolodex.i18n import _
 from rolodex.ui.db import run_db
 from rolodex.ui.text import cell, visible
+from rolodex.ui.widgets.footer import Footer
 
 PER_OBJECT = 10
 
@@ -30,13 +31,9 @@ class Node:
 
 def neighbours(record_id: int) -> list[tuple[str, int, list[Associated]]]:
     """(object key, total, first items) per associated object."""
-    out = []
-    counts = associations.counts(record_id)
-    for info in objects.all_types():
-        n = counts.get(info.key, 0)
-        if n:
-            out.append((info.key, n, associations.page(record_id, info.key, limit=PER_OBJECT)))
-    return out
+    keys = [info.key for info in objects.all_types()]
+    counts, cards = associations.sidebar(record_id, keys, limit=PER_OBJECT)
+    return [(key, counts[key], cards[key]) for key in keys if key in cards]
 
 
 def node_label(item: Associated):

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Label, OptionList, Static
+from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from rolodex.crm import activities, associations, index, lifecycle, objects, records
@@ -34,6 +34,7 @@ from rolodex.ui.modals.record_dialogs import (
     merge_hint,
 )
 from rolodex.ui.text import plain, shorten, visible
+from rolodex.ui.widgets.footer import Footer
 from rolodex.ui.widgets.form import PropertyForm
 
 CARD_PAGE = associations.PAGE
@@ -54,13 +55,8 @@ class RecordData:
 def load_record(record_id: int) -> RecordData:
     record = records.get(record_id)
     info = objects.by_key(record.type)
-    counts = associations.counts(record.id)
     card_types = index.index_types()
-    cards = {
-        t.key: associations.page(record.id, t.key, limit=CARD_PAGE)
-        for t in card_types
-        if counts.get(t.key)
-    }
+    counts, cards = associations.sidebar(record.id, [t.key for t in card_types], limit=CARD_PAGE)
     primary = None
     if info.has_primary_company:
         company = associations.primary_company(record.id)
@@ -121,12 +117,12 @@ class Card(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="card-head"):
-            yield Label(
-                plain(f"{self.info.plural} ({self.count})"),
-                classes="card-title",
-            )
+            yield Label(self._title(), classes="card-title")
             yield Button(_("Add"), id=f"add-{self.info.key}", classes="card-add", compact=True)
         yield OptionList(*self._options(), id=f"items-{self.info.key}", classes="card-items")
+
+    def _title(self) -> Content:
+        return plain(f"{self.info.plural} ({self.count})")
 
     def _options(self) -> list[Option]:
         options = [Option(item_prompt(item), id=f"a{item.other_id}") for item in self.items]
@@ -147,13 +143,22 @@ class Card(Vertical):
             )
         return options
 
+    def show(self, count: int, items: list[Associated]) -> None:
+        """New contents in place: remounting a card costs far more than refilling it."""
+        self.count = count
+        self.items = list(items)
+        self.query_one(".card-title", Label).update(self._title())
+        self._refill()
+
     def extend(self, items: list[Associated]) -> None:
         known = {i.other_id for i in self.items}
         self.items += [i for i in items if i.other_id not in known]
+        self._refill()
+
+    def _refill(self) -> None:
         option_list = self.query_one(OptionList)
         highlighted = option_list.highlighted
-        option_list.clear_options()
-        option_list.add_options(self._options())
+        option_list.set_options(self._options())
         if highlighted is not None:
             option_list.highlighted = min(highlighted, option_list.option_count - 1)
 
@@ -177,17 +182,21 @@ class RecordScreen(Screen):
         Binding("r", "reload", _("Reload"), id="record.reload", show=False),
     ]
 
-    def __init__(self, record_id: int) -> None:
+    def __init__(self, data: RecordData) -> None:
         super().__init__()
-        self.record_id = record_id
-        self.data: RecordData | None = None
+        self.record_id = data.record.id
+        self.data = data
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="record-header")
+        # Built once, with the data already read (the app reads it before pushing
+        # the screen): a reload refills these widgets in place.
+        data = self.data
+        yield Static(self._header(data), id="record-header")
         with Horizontal(id="record-body"):
             with VerticalScroll(id="properties", classes="column"):
                 yield Label(_("Properties"), classes="column-title")
-                yield Vertical(id="form-holder")
+                with Vertical(id="form-holder"):
+                    yield self._form(data)
                 yield Button(_("Save"), id="save", variant="primary", compact=True)
             with Vertical(id="activity", classes="column"):
                 yield Label(_("Activity"), classes="column-title")
@@ -195,12 +204,49 @@ class RecordScreen(Screen):
                     yield Button(_("Note"), id="log-note", compact=True)
                     yield Button(_("Email"), id="log-email", compact=True)
                     yield Button(_("Call"), id="log-call", compact=True)
-                yield OptionList(id="timeline")
-            yield VerticalScroll(id="sidebar", classes="column")
+                yield OptionList(*self._timeline_options(data), id="timeline")
+            with VerticalScroll(id="sidebar", classes="column"):
+                yield from self._cards(data)
         yield Footer()
 
     def on_mount(self) -> None:
-        self.reload()
+        self.sub_title = self.data.record.ref
+        # OptionList highlights its first option when built with options; the
+        # timeline shows no highlight until it is used.
+        self.query_one("#timeline", OptionList).highlighted = None
+        self._focus(f"items-{self._first_card()}")
+
+    # ------------------------------------------------------------------ showing
+
+    @staticmethod
+    def _header(data: RecordData) -> Content:
+        return Content.from_markup(
+            "[b]$name[/b]  [dim]$type · $ref$primary[/dim]",
+            name=visible(data.record.label),
+            type=data.info.singular,
+            ref=data.record.ref,
+            primary=(
+                " · " + _("Primary company: {name}").format(name=visible(data.primary_company))
+                if data.primary_company
+                else ""
+            ),
+        )
+
+    @staticmethod
+    def _form(data: RecordData) -> PropertyForm:
+        return PropertyForm(data.info, data.record.properties, id="record-form", placeholders=False)
+
+    @staticmethod
+    def _timeline_options(data: RecordData) -> list[Option]:
+        if not data.timeline:
+            return [Option(_("No activity yet: press n to log a note"), id="none", disabled=True)]
+        return [Option(activity_prompt(a), id=f"t{a.id}") for a in data.timeline]
+
+    @staticmethod
+    def _cards(data: RecordData) -> list[Card]:
+        return [
+            Card(t, data.counts.get(t.key, 0), data.cards.get(t.key, [])) for t in data.card_types
+        ]
 
     # ------------------------------------------------------------------ loading
 
@@ -211,19 +257,16 @@ class RecordScreen(Screen):
         edits (they would be lost; saving then meets the version check). The watcher
         also reports this app's own writes, already shown: an unchanged record stays.
         """
-        if self.app.screen is not self or self.data is None:
+        if self.app.screen is not self:
             return
-        forms = self.query(PropertyForm)
-        if forms and forms.first().changes():
+        if self.query_one(PropertyForm).changes():
             return
-        focused = self.focused
         record_id, shown = self.record_id, self.data
-        focus = focused.id if focused is not None and focused.id else None
 
         def show(data: RecordData) -> Awaitable[None] | None:
             if data == shown or self.data is not shown:
                 return None
-            return self._show(data, focus)
+            return self._show(data, None)
 
         run_db(self, lambda: load_record(record_id), show, group="record-refresh", exclusive=True)
 
@@ -243,56 +286,36 @@ class RecordScreen(Screen):
         self.app.pop_screen()
 
     async def _show(self, data: RecordData, focus: str | None) -> None:
-        first = self.data is None
+        """Refill the screen with newly read data, keeping focus where it was."""
         self.data = data
         self.record_id = data.record.id
-        record = data.record
-        header = Content.from_markup(
-            "[b]$name[/b]  [dim]$type · $ref$primary[/dim]",
-            name=visible(record.label),
-            type=data.info.singular,
-            ref=record.ref,
-            primary=(
-                " · " + _("Primary company: {name}").format(name=visible(data.primary_company))
-                if data.primary_company
-                else ""
-            ),
-        )
-        self.query_one("#record-header", Static).update(header)
-        self.sub_title = record.ref
-        holder = self.query_one("#form-holder")
-        forms = list(holder.query(PropertyForm))
-        if forms and forms[0].info.key == data.info.key:
-            forms[0].reset(record.properties)
+        self.sub_title = data.record.ref
+        self.query_one("#record-header", Static).update(self._header(data))
+        form = self.query_one(PropertyForm)
+        if form.info.key == data.info.key:
+            form.reset(data.record.properties)
         else:
-            await holder.remove_children()
-            await holder.mount(
-                PropertyForm(data.info, record.properties, id="record-form", placeholders=False)
-            )
+            await form.remove()
+            await self.query_one("#form-holder").mount(self._form(data))
         timeline = self.query_one("#timeline", OptionList)
-        timeline.clear_options()
-        if data.timeline:
-            timeline.add_options([Option(activity_prompt(a), id=f"t{a.id}") for a in data.timeline])
-        else:
-            timeline.add_option(
-                Option(_("No activity yet: press n to log a note"), id="none", disabled=True)
-            )
+        highlighted = timeline.highlighted
+        timeline.set_options(self._timeline_options(data))
+        if highlighted is not None:
+            timeline.highlighted = min(highlighted, timeline.option_count - 1)
         sidebar = self.query_one("#sidebar", VerticalScroll)
-        focused = self.focused
-        focused_id = focused.id if focused is not None else None
-        if focused is not None and sidebar in focused.ancestors:
-            self.set_focus(None)  # not into the property form while the cards are rebuilt
-        await sidebar.remove_children()
-        await sidebar.mount_all(
-            [Card(t, data.counts.get(t.key, 0), data.cards.get(t.key, [])) for t in data.card_types]
-        )
-        if focus is None and focused_id and focused_id.startswith("items-"):
-            focus = focused_id
-        if first or focus:
-            self._focus(focus or f"items-{self._first_card()}")
+        cards = list(sidebar.query_children(Card))
+        if [c.info.key for c in cards] == [t.key for t in data.card_types]:
+            for card in cards:
+                card.show(data.counts.get(card.info.key, 0), data.cards.get(card.info.key, []))
+        else:  # an object was added or removed meanwhile
+            if self.focused is not None and sidebar in self.focused.ancestors:
+                self.set_focus(None)
+            await sidebar.remove_children()
+            await sidebar.mount_all(self._cards(data))
+        if focus:
+            self._focus(focus)
 
     def _first_card(self) -> str:
-        assert self.data is not None
         for t in self.data.card_types:
             if self.data.counts.get(t.key):
                 return t.key
@@ -303,7 +326,7 @@ class RecordScreen(Screen):
         if found:
             # No scrolling on focus: the cards stay where the person left them (and
             # screenshots do not depend on when the layout settled).
-            found.first().focus(scroll_visible=False)
+            self.set_focus(found.first(), scroll_visible=False)
 
     def action_reload(self) -> None:
         self.reload()
@@ -311,8 +334,6 @@ class RecordScreen(Screen):
     # ------------------------------------------------------------------ properties
 
     def action_save(self) -> None:
-        if self.data is None:
-            return
         form = self.query_one(PropertyForm)
         changes = form.changes()
         if not changes:
@@ -339,7 +360,6 @@ class RecordScreen(Screen):
         run_db(self, save, saved, failed)
 
     def _conflict(self, changes: dict[str, str], error: Conflict) -> None:
-        assert self.data is not None
         labels = {p.key: p.label for p in self.data.info.properties}
 
         def chosen(choice: str | None) -> None:
@@ -363,8 +383,6 @@ class RecordScreen(Screen):
         self.action_log((event.button.id or "log-note").removeprefix("log-"))
 
     def action_log(self, activity: str) -> None:
-        if self.data is None:
-            return
         label = objects.by_key(activity).singular
         record_id = self.record_id
 
@@ -387,7 +405,7 @@ class RecordScreen(Screen):
     @on(OptionList.OptionSelected, "#timeline")
     def activity_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        if self.data is None or not event.option_id or not event.option_id.startswith("t"):
+        if not event.option_id or not event.option_id.startswith("t"):
             return
         activity_id = int(event.option_id[1:])
         activity = next((a for a in self.data.timeline if a.id == activity_id), None)
@@ -407,7 +425,6 @@ class RecordScreen(Screen):
         self.app.push_screen(ChoiceDialog(activity_prompt(activity), options), chosen)
 
     def _pick_object(self, source: RecordView) -> None:
-        assert self.data is not None
         options = [(t.key, plain(t.plural)) for t in self.data.card_types]
 
         def chosen(type_key: str | None) -> None:
@@ -422,8 +439,6 @@ class RecordScreen(Screen):
     # ------------------------------------------------------------------ sidebar
 
     def action_add_association(self) -> None:
-        if self.data is None:
-            return
         focused = self.focused
         card = None
         while focused is not None:
@@ -439,7 +454,7 @@ class RecordScreen(Screen):
     @on(Button.Pressed, ".card-add")
     def add_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        if self.data is not None and event.button.id:
+        if event.button.id:
             self._associate(self.data.record, event.button.id.removeprefix("add-"))
 
     def _associate(self, source: RecordView, type_key: str) -> None:
@@ -453,7 +468,7 @@ class RecordScreen(Screen):
     def item_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         card = event.option_list.parent
-        if not isinstance(card, Card) or not event.option_id or self.data is None:
+        if not isinstance(card, Card) or not event.option_id:
             return
         if event.option_id == "more":
             self._load_more(card)
@@ -474,7 +489,6 @@ class RecordScreen(Screen):
         run_db(self, more, card.extend)
 
     def _item_menu(self, item: Associated) -> None:
-        assert self.data is not None
         record, info = self.data.record, self.data.info
         other_info = objects.by_key(item.other_type)
         name = visible(item.other_name) or item.other_ref
@@ -610,7 +624,6 @@ class RecordScreen(Screen):
         run_db(self, others, ask)
 
     def _remove(self, item: Associated) -> None:
-        record_id = self.record_id
         name = visible(item.other_name) or item.other_ref
 
         def confirmed(yes: bool | None) -> None:
@@ -622,7 +635,7 @@ class RecordScreen(Screen):
                 _("Remove association"),
                 plain(
                     _("Remove the association between {a} and {b}?").format(
-                        a=visible(self.data.record.label) if self.data else record_id, b=name
+                        a=visible(self.data.record.label), b=name
                     )
                 ),
                 _("Remove"),
@@ -658,7 +671,6 @@ class RecordScreen(Screen):
         )
 
     def _edit_labels(self, item: Associated) -> None:
-        assert self.data is not None
         record = self.data.record
 
         def load() -> list:
@@ -689,23 +701,18 @@ class RecordScreen(Screen):
     def action_history(self) -> None:
         from rolodex.ui.screens.history import HistoryScreen
 
-        if self.data is not None:
-            self.app.push_screen(HistoryScreen(self.data.record))
+        self.app.push_screen(HistoryScreen(self.data.record))
 
     def action_neighbourhood(self) -> None:
         from rolodex.ui.screens.neighbourhood import NeighbourhoodScreen
 
-        if self.data is not None:
-            self.app.push_screen(NeighbourhoodScreen(self.data.record))
+        self.app.push_screen(NeighbourhoodScreen(self.data.record))
 
     def action_copy_ref(self) -> None:
-        if self.data is not None:
-            self.app.copy_to_clipboard(self.data.record.ref)
-            self.app.notify(_("Copied {ref}").format(ref=self.data.record.ref))
+        self.app.copy_to_clipboard(self.data.record.ref)
+        self.app.notify(_("Copied {ref}").format(ref=self.data.record.ref))
 
     def action_merge(self) -> None:
-        if self.data is None:
-            return
         record = self.data.record
         title = _("Merge another {object} into this one").format(
             object=self.data.info.singular.lower()
@@ -726,8 +733,6 @@ class RecordScreen(Screen):
         )
 
     def action_delete(self) -> None:
-        if self.data is None:
-            return
         record = self.data.record
 
         def confirmed(yes: bool | None) -> None:
