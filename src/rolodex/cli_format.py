@@ -152,7 +152,7 @@ def show_text(
     out.write(
         "  "
         + _("{object}, version {version}, created {created} UTC").format(
-            object=info.singular, version=record.version, created=human_utc(record.created_at)
+            object=info.shown_singular, version=record.version, created=human_utc(record.created_at)
         )
         + "\n"
     )
@@ -182,7 +182,7 @@ def show_text(
         if not first:
             out.write("\n")
         first = False
-        plural = objects.by_key(type_key).plural
+        plural = objects.by_key(type_key).shown_plural
         out.write(f"{plural} ({len(views)})\n")
         rows = []
         for view in views:

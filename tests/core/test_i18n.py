@@ -165,6 +165,27 @@ def test_history_sources_are_shown_in_swedish_but_stored_in_english(tmp_path: Pa
     assert [entry["source"] for entry in json.loads(data.stdout)] == ["Object deleted", "API"]
 
 
+def test_object_names_are_shown_in_swedish_but_stored_in_english(tmp_path: Path) -> None:
+    db = str(tmp_path / "sv.db")
+    for step in (
+        ("add", "company", "name=Acme", "domain=acme.se"),
+        ("add", "contact", "first_name=Ann", "email=ann@acme.se"),
+        ("associate", "ann@acme.se", "acme.se"),
+    ):
+        done = run_cli("--db", db, *step, language="sv", tmp_path=tmp_path)
+        assert done.returncode == 0, done.stderr
+    shown = run_cli("--db", db, "show", "ann@acme.se", language="sv", tmp_path=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "Kontakt, version 1" in shown.stdout
+    assert "Företag (1)" in shown.stdout
+    assert "Contact" not in shown.stdout and "Companies" not in shown.stdout
+    listed = run_cli(
+        "--db", db, "objects", "list", "--format", "json", language="sv", tmp_path=tmp_path
+    )
+    contact = next(t for t in json.loads(listed.stdout) if t["key"] == "contact")
+    assert (contact["singular"], contact["plural"]) == ("Contact", "Contacts")
+
+
 def test_every_history_source_has_a_swedish_display_label() -> None:
     try:
         i18n.set_language("sv")

@@ -172,7 +172,7 @@ def check_new(
             if not adds_association:
                 continue
             used = count_to_type(record_id, other_type_id)
-            what = objects.by_id(other_type_id).plural.lower()
+            what = objects.by_id(other_type_id).shown_plural.lower()
         else:
             same = record_type_id == other_type_id
             matching = [

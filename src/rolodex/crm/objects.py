@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from rolodex.crm.errors import InvalidValue, NotFound
-from rolodex.i18n import _
+from rolodex.i18n import _, data_text
 from rolodex.store.models import ObjectType, Property, database
 
 COMPANY = "company"
@@ -37,6 +37,16 @@ class ObjectInfo:
     kind: str
     display_property: str
     properties: tuple[PropertyInfo, ...]
+
+    @property
+    def shown_singular(self) -> str:
+        """The singular as shown to people: translated when it is a built-in name."""
+        return data_text(self.singular)
+
+    @property
+    def shown_plural(self) -> str:
+        """The plural as shown to people: translated when it is a built-in name."""
+        return data_text(self.plural)
 
     @property
     def is_activity(self) -> bool:

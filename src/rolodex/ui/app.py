@@ -251,8 +251,8 @@ class RolodexApp(App):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         for info in getattr(self.index_screen, "types", []) or index.index_types():
             yield SystemCommand(
-                _("Go to {plural}").format(plural=info.plural),
-                _("Open the index of {plural}").format(plural=info.plural.lower()),
+                _("Go to {plural}").format(plural=info.shown_plural),
+                _("Open the index of {plural}").format(plural=info.shown_plural.lower()),
                 lambda key=info.key: self.go_to_type(key),
             )
         yield SystemCommand(

@@ -35,7 +35,7 @@ class RecordsProvider(Provider):
         except Exception:  # a database hiccup must not break the palette
             return
         for rank, hit in enumerate(hits):
-            kind = objects.by_key(hit.type).singular
+            kind = objects.by_key(hit.type).shown_singular
             label = hit.name or hit.ref
             display = highlight(label, text)
             if hit.detail:

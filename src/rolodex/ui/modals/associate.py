@@ -77,7 +77,7 @@ class AssociateDialog(Dialog):
 
     def compose(self) -> ComposeResult:
         title = _("Associate {object} with {name}").format(
-            object=self.target.plural.lower(), name=visible(self.source.label)
+            object=self.target.shown_plural.lower(), name=visible(self.source.label)
         )
         with Vertical(classes="dialog-box wide"):
             yield Label(plain(title), classes="dialog-title")
@@ -86,7 +86,7 @@ class AssociateDialog(Dialog):
                     with VerticalScroll():
                         yield Input(
                             placeholder=_("Search {object} by name, email or domain").format(
-                                object=self.target.plural.lower()
+                                object=self.target.shown_plural.lower()
                             ),
                             id="search",
                             compact=True,

@@ -25,8 +25,8 @@ from rolodex.ui.widgets.footer import Footer
 
 
 def type_options() -> list[tuple[Content, str]]:
-    return [(plain(info.singular), info.key) for info in index.index_types()] + [
-        (plain(info.singular), info.key) for info in objects.all_types() if info.is_activity
+    return [(plain(info.shown_singular), info.key) for info in index.index_types()] + [
+        (plain(info.shown_singular), info.key) for info in objects.all_types() if info.is_activity
     ]
 
 

@@ -80,7 +80,7 @@ class HistoryScreen(Screen):
             id="history-header",
         )
         options = [(plain(_("All objects and activities")), "*")] + [
-            (plain(info.plural), info.key) for info in objects.all_types()
+            (plain(info.shown_plural), info.key) for info in objects.all_types()
         ]
         with Horizontal(id="history-bar"):
             yield Label(_("Show"), classes="bar-label")

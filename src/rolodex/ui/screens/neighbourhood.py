@@ -86,7 +86,7 @@ class NeighbourhoodScreen(Screen):
             node.remove_children()
             for type_key, total, items in groups:
                 info = objects.by_key(type_key)
-                group = node.add(cell(f"{info.plural} ({total})", "italic"), expand=True)
+                group = node.add(cell(f"{info.shown_plural} ({total})", "italic"), expand=True)
                 for item in items:
                     if item.other_id == exclude:
                         continue

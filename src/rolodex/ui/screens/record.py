@@ -94,7 +94,7 @@ def item_prompt(item: Associated) -> Content:
 
 
 def activity_prompt(activity: RecordView) -> Content:
-    kind = objects.by_key(activity.type).singular
+    kind = objects.by_key(activity.type).shown_singular
     stamp = activity.properties.get("timestamp", "").replace("T", " ")[:16]
     subject = activity.properties.get("subject", "")
     body = activity.properties.get("body", "")
@@ -122,14 +122,14 @@ class Card(Vertical):
         yield OptionList(*self._options(), id=f"items-{self.info.key}", classes="card-items")
 
     def _title(self) -> Content:
-        return plain(f"{self.info.plural} ({self.count})")
+        return plain(f"{self.info.shown_plural} ({self.count})")
 
     def _options(self) -> list[Option]:
         options = [Option(item_prompt(item), id=f"a{item.other_id}") for item in self.items]
         if not self.items:
             options.append(
                 Option(
-                    plain(_("No {plural} yet").format(plural=self.info.plural.lower())),
+                    plain(_("No {plural} yet").format(plural=self.info.shown_plural.lower())),
                     id="none",
                     disabled=True,
                 )
@@ -223,7 +223,7 @@ class RecordScreen(Screen):
         return Content.from_markup(
             "[b]$name[/b]  [dim]$type · $ref$primary[/dim]",
             name=visible(data.record.label),
-            type=data.info.singular,
+            type=data.info.shown_singular,
             ref=data.record.ref,
             primary=(
                 " · " + _("Primary company: {name}").format(name=visible(data.primary_company))
@@ -383,7 +383,7 @@ class RecordScreen(Screen):
         self.action_log((event.button.id or "log-note").removeprefix("log-"))
 
     def action_log(self, activity: str) -> None:
-        label = objects.by_key(activity).singular
+        label = objects.by_key(activity).shown_singular
         record_id = self.record_id
 
         def logged(values: dict[str, str] | None) -> None:
@@ -425,7 +425,7 @@ class RecordScreen(Screen):
         self.app.push_screen(ChoiceDialog(activity_prompt(activity), options), chosen)
 
     def _pick_object(self, source: RecordView) -> None:
-        options = [(t.key, plain(t.plural)) for t in self.data.card_types]
+        options = [(t.key, plain(t.shown_plural)) for t in self.data.card_types]
 
         def chosen(type_key: str | None) -> None:
             if type_key:
@@ -715,7 +715,7 @@ class RecordScreen(Screen):
     def action_merge(self) -> None:
         record = self.data.record
         title = _("Merge another {object} into this one").format(
-            object=self.data.info.singular.lower()
+            object=self.data.info.shown_singular.lower()
         )
 
         def picked(other: int | None) -> None:

@@ -1,0 +1,28 @@
+"""The app in Swedish: built-in object names are shown translated, stored names as typed."""
+
+from __future__ import annotations
+
+from textual.widgets import Label
+
+from rolodex import i18n
+from rolodex.crm import objects
+from tests.ui.test_flows import open_record
+
+
+async def test_the_record_view_names_objects_in_swedish(world, make_app):
+    i18n.set_language("sv")
+    try:
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await open_record(pilot, world.ids["ana"])
+            titles = {str(label.render()) for label in screen.query(".card-title").results(Label)}
+            companies = screen.data.counts["company"]
+            assert f"Företag ({companies})" in titles
+            assert any(t.startswith("Kontakter (") for t in titles)
+            assert not any(t.startswith(("Companies", "Contacts")) for t in titles)
+            # a custom object keeps the name it was given
+            custom = [t for t in objects.all_types() if t.kind == "custom"]
+            for info in custom:
+                assert any(t.startswith(info.plural + " (") for t in titles)
+    finally:
+        i18n.set_language(None)
