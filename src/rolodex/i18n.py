@@ -21,6 +21,12 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _translation.ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """``_()`` for a word that means different things in different places ("Key": a
+    keyboard key in the help, an object's key on the command line)."""
+    return _translation.pgettext(context, message)
+
+
 def set_language(language: str | None) -> None:
     """Switch the catalogue at run time (tests, a settings screen)."""
     global _translation

@@ -206,17 +206,20 @@ def test_stored_labels_are_translated_for_display() -> None:
         assert i18n.data_text("same email domain") == "samma e-postdomän"
         assert i18n.data_text("A label someone typed") == "A label someone typed"
         assert i18n._("Primary company") == "Primärt företag"
+        # one English word, two meanings: an object's key, a key on the keyboard (F1 help)
+        assert i18n._("Key") == "Nyckel"
+        assert i18n.pgettext("keyboard", "Key") == "Tangent"
     finally:
         i18n.set_language(None)
 
 
 def non_literal_calls(source: str, where: str) -> list[str]:
-    """_() / ngettext() calls whose message is not a string literal."""
+    """_() / ngettext() / pgettext() calls whose message is not a string literal."""
     bad = []
     for node in ast.walk(ast.parse(source, where)):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
             continue
-        needed = {"_": 1, "ngettext": 2}.get(node.func.id)
+        needed = {"_": 1, "ngettext": 2, "pgettext": 2}.get(node.func.id)
         if needed is None:
             continue
         messages = node.args[:needed]

@@ -7,7 +7,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Label
 
-from rolodex.i18n import _
+from rolodex.i18n import _, pgettext
 from rolodex.ui.modals.common import Dialog
 from rolodex.ui.text import cell
 
@@ -28,7 +28,7 @@ class HelpDialog(Dialog):
                 _("Keys of {area}").format(area=self.area), classes="dialog-title", markup=False
             )
             table: DataTable = DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
-            table.add_column(_("Key"), key="key")
+            table.add_column(pgettext("keyboard", "Key"), key="key")
             table.add_column(_("Action"), key="action")
             table.add_column(_("Binding id (keymap.toml)"), key="id")
             for key, description, binding_id in self.rows:
