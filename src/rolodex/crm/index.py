@@ -14,6 +14,7 @@ from rolodex.crm import objects
 from rolodex.crm.errors import InvalidValue
 from rolodex.i18n import _
 from rolodex.store import raw
+from rolodex.store.database import is_sqlite
 
 PAGE_SIZE = 100
 SORTS = ("name", "-name", "created", "-created")
@@ -28,10 +29,15 @@ class IndexRow:
     properties: dict[str, str]
     counts: dict[str, int] = field(default_factory=dict)  # associated object key -> count
     primary_company: tuple[int, str] | None = None  # (id, name)
+    name_key: str = ""  # the name as sorted (casefolded)
 
     @property
     def ref(self) -> str:
         return f"{self.type}:{self.id}"
+
+    def cursor(self, sort: str) -> tuple:
+        """This row's keyset position in ``sort``: pass as ``after`` or ``before``."""
+        return (self.name_key, self.id) if sort.lstrip("-") == "name" else (self.id,)
 
 
 @dataclass(frozen=True)
@@ -39,11 +45,23 @@ class IndexPage:
     rows: list[IndexRow]
     # Pass as ``after`` to read the next page; None when this was the last page.
     after: tuple | None
+    # Pass as ``before`` to read the previous page; None when this was the first page.
+    before: tuple | None = None
 
 
 # Hand-written SQL (as in associations.py): these reads run for every screenful of an index.
 _LIVE = "object_type_id = ? AND deleted_at IS NULL AND merged_into_id IS NULL"
 _CHUNK = 5000  # ids per statement, well under SQLite's variable limit
+# Created sorts walk the partial (object_type_id, id) index. Written as a range with
+# object_type_id in the ORDER BY, PostgreSQL's planner takes that index instead of
+# walking the primary key past every other object's rows (6-9 ms at 100k).
+_LIVE_BY_ID = (
+    "object_type_id >= ? AND object_type_id <= ? AND deleted_at IS NULL AND merged_into_id IS NULL"
+)
+# A name filter in a created sort: with fewer matches than this, read them through the
+# name index and sort them; with more, walk the id index and keep those that match
+# (at 1M records, filter "a" newest first took 128 ms sorting 60,000 matches).
+_DENSE = 5000
 
 
 def _prefix_key(text: str) -> str:
@@ -67,6 +85,8 @@ def page(
     *,
     sort: str = "name",
     after: tuple | None = None,
+    before: tuple | None = None,
+    last: bool = False,
     filter_text: str = "",
     limit: int = PAGE_SIZE,
     associated: Sequence[str] = (),
@@ -74,34 +94,58 @@ def page(
 ) -> IndexPage:
     """One page of live records of ``type_key``; ``filter_text`` keeps names starting with it.
 
-    ``associated`` names the objects whose association counts to compute for
-    the page's rows; ``primary_company`` adds each row's primary company.
+    Without ``after``/``before`` it is the first page. ``after`` (a cursor: a page's
+    ``after`` or a row's ``cursor(sort)``) gives the rows that follow it; ``before``
+    the rows that precede it; ``last`` the last page of the list. Rows are always in
+    display order. ``associated`` names the objects whose association counts to
+    compute for the page's rows; ``primary_company`` adds each row's primary company.
     """
     if sort not in SORTS:
         raise InvalidValue(
             _("unknown sort '{sort}' (sorts: {sorts})").format(sort=sort, sorts=", ".join(SORTS))
         )
+    if sum((after is not None, before is not None, last)) > 1:
+        raise InvalidValue(_("read a page after a cursor, before one, or the last: only one"))
     info = objects.by_key(type_key)
     prefix, prefix_params = _prefix_sql(filter_text)
-    sql = "SELECT id, name, name_key, properties FROM record WHERE " + _LIVE + prefix
-    params: list = [info.id, *prefix_params]
     descending = sort.startswith("-")
     by_name = sort.lstrip("-") == "name"
-    if by_name:
-        if after is not None:
-            sql += " AND (name_key, id) < (?, ?)" if descending else " AND (name_key, id) > (?, ?)"
-            params += list(after)
-        sql += " ORDER BY name_key DESC, id DESC" if descending else " ORDER BY name_key, id"
+    # Created sorts walk the id index, unless a name filter matches few records: then
+    # they are read through the name index and sorted (SQLite has no statistics to
+    # choose by itself: it sorted 60,000 matches of "a", or walked 500,000 rows for none).
+    by_id_index = not by_name and not (prefix and not _dense(info.id, prefix, prefix_params))
+    params: list
+    if by_id_index:
+        if prefix and is_sqlite():
+            prefix = prefix.replace("name_key", "+name_key")  # "+": not by the name index
+        sql = "SELECT id, name, name_key, properties FROM record WHERE " + _LIVE_BY_ID + prefix
+        params = [info.id, info.id, *prefix_params]
     else:
-        if after is not None:
-            sql += " AND id < ?" if descending else " AND id > ?"
-            params.append(after[0])
-        sql += " ORDER BY id DESC" if descending else " ORDER BY id"
+        sql = "SELECT id, name, name_key, properties FROM record WHERE " + _LIVE + prefix
+        params = [info.id, *prefix_params]
+    # Reading backwards (before a cursor, or the last page) walks the index the other
+    # way and flips the page afterwards: as cheap as reading forwards, at any depth.
+    backwards = before is not None or last
+    step_down = descending != backwards  # rows read in decreasing key order
+    cursor_at = after if after is not None else before
+    if by_name:
+        if cursor_at is not None:
+            sql += " AND (name_key, id) < (?, ?)" if step_down else " AND (name_key, id) > (?, ?)"
+            params += list(cursor_at)
+        sql += " ORDER BY name_key DESC, id DESC" if step_down else " ORDER BY name_key, id"
+    else:
+        if cursor_at is not None:
+            sql += " AND id < ?" if step_down else " AND id > ?"
+            params.append(cursor_at[-1])
+        order = "object_type_id {d}, id {d}" if by_id_index else "id {d}"
+        sql += " ORDER BY " + order.format(d="DESC" if step_down else "ASC")
     sql += " LIMIT ?"
     params.append(limit + 1)
     found = raw.fetchall_hot(sql, params)
     more = len(found) > limit
     found = found[:limit]
+    if backwards:
+        found.reverse()
     ids = [r[0] for r in found]
     wanted = list(dict.fromkeys(associated))
     by_type = _counts_by_type(ids, [objects.by_key(key).id for key in wanted])
@@ -115,14 +159,37 @@ def page(
             properties=json.loads(props or "{}"),
             counts={key: counts[key].get(rid, 0) for key in counts},
             primary_company=primaries.get(rid),
+            name_key=name_key,
         )
-        for rid, name, _name_key, props in found
+        for rid, name, name_key, props in found
     ]
-    cursor: tuple | None = None
-    if more and found:
-        last = found[-1]
-        cursor = (last[2], last[0]) if by_name else (last[0],)
-    return IndexPage(rows, cursor)
+    if not rows:
+        return IndexPage(rows, None, None)
+    first, final = rows[0].cursor(sort), rows[-1].cursor(sort)
+    if backwards:
+        # More before when the read was cut short; the cursor's own row (if any) follows.
+        return IndexPage(rows, final if before is not None else None, first if more else None)
+    return IndexPage(rows, final if more else None, first if after is not None else None)
+
+
+def start_at(row: IndexRow, sort: str) -> tuple:
+    """A cursor to pass as ``after`` so that the page starts with ``row`` itself.
+
+    Ids are integers, so nothing sorts between ``row`` and this cursor: the read starts
+    at the row's place in the list even if the row itself is gone meanwhile.
+    """
+    step = 1 if sort.startswith("-") else -1
+    return (row.name_key, row.id + step) if sort.lstrip("-") == "name" else (row.id + step,)
+
+
+def _dense(type_id: int, prefix: str, prefix_params: list[str]) -> bool:
+    """Whether at least ``_DENSE`` live records of the object match the name filter
+    (counted through the name index, stopping at ``_DENSE``)."""
+    row = raw.fetchone(
+        "SELECT count(*) FROM (SELECT 1 FROM record WHERE " + _LIVE + prefix + " LIMIT ?) AS m",
+        [type_id, *prefix_params, _DENSE],
+    )
+    return row is not None and int(row[0]) >= _DENSE
 
 
 def _counts_by_type(ids: Sequence[int], type_ids: Sequence[int]) -> dict[int, dict[int, int]]:

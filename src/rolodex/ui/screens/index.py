@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from textual import on
+from textual import events, on
+from textual._two_way_dict import TwoWayDict
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.widgets import (
     Button,
@@ -20,6 +20,7 @@ from textual.widgets import (
     SelectionList,
     Static,
 )
+from textual.widgets.data_table import CellKey, RowKey
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
@@ -46,7 +47,8 @@ DEFAULT_COLUMNS = {
     "deal": ["prop:stage", "prop:amount", "assoc:contact", "assoc:company"],
     "ticket": ["prop:status", "prop:priority", "assoc:contact"],
 }
-LOAD_AHEAD = 30
+LOAD_AHEAD = 30  # rows from the window's edge at which the next page is read
+WINDOW = 5 * index.PAGE_SIZE  # rows the table holds at most
 
 
 def default_columns(info: ObjectInfo) -> list[str]:
@@ -62,18 +64,76 @@ def column_choices(info: ObjectInfo, types: list[ObjectInfo]) -> list[tuple[str,
     if info.has_primary_company:
         out.append(("primary", _("Primary company")))
     out += [
-        (f"assoc:{t.key}", _("Associated {object}").format(object=t.plural.lower())) for t in types
+        (f"assoc:{t.key}", _("Associated {object}").format(object=t.shown_plural.lower()))
+        for t in types
     ]
     return out
 
 
-@dataclass
-class Loaded:
-    page: index.IndexPage
-    total: int | None
+class IndexTable(DataTable):
+    """The index's table, holding a window of the list: Home/End and ctrl+Home/ctrl+End
+    go to the first/last record of the whole list, loading it when it is not held."""
+
+    def _edge(self, last: bool) -> None:
+        screen = self.parent  # the table is a child of its screen
+        if isinstance(screen, IndexScreen):
+            screen.go_to_edge(last=last)
+        elif last:
+            super().action_scroll_bottom()
+        else:
+            super().action_scroll_top()
+
+    def remove_rows(self, keys: list[str]) -> None:
+        """``remove_row`` for many rows at once.
+
+        DataTable.remove_row renumbers every row left, so dropping a page of a
+        500-row window one row at a time cost ~200 ms; this renumbers once. It does
+        what remove_row does, on DataTable's internals (textual is pinned exactly).
+        """
+        gone = {RowKey(key) for key in keys}
+        if not gone:
+            return
+        self._require_update_dimensions = True
+        self.check_idle()
+        kept = [row.key for row in self.ordered_rows if row.key not in gone]
+        self._row_locations = TwoWayDict({key: n for n, key in enumerate(kept)})
+        for key in gone:
+            for column_key in self._data.get(key, {}):
+                self._updated_cells.discard(CellKey(key, column_key))
+            self.rows.pop(key, None)
+            self._data.pop(key, None)
+        self.cursor_coordinate = self.cursor_coordinate
+        self.hover_coordinate = self.hover_coordinate
+        self._update_count += 1
+        self.refresh(layout=True)
+
+    def watch_cursor_coordinate(self, old: Coordinate, new: Coordinate) -> None:
+        super().watch_cursor_coordinate(old, new)
+        screen = self.parent
+        # The position in the title changes in the same frame as the cursor: a title
+        # updated later, from the CellHighlighted message, cost a second frame per key.
+        if old.row != new.row and isinstance(screen, IndexScreen) and screen.window_start:
+            screen._show_title(moved=True)
+
+    def action_scroll_top(self) -> None:
+        self._edge(last=False)
+
+    def action_scroll_home(self) -> None:
+        self._edge(last=False)
+
+    def action_scroll_bottom(self) -> None:
+        self._edge(last=True)
+
+    def action_scroll_end(self) -> None:
+        self._edge(last=True)
 
 
 class IndexScreen(Screen):
+    """One object's records. The table holds a sliding window of at most ``WINDOW`` rows
+    (keyset pages): moving past its bottom reads the next page and drops rows from the
+    top, moving past its top reads the previous page and drops rows from the bottom, so
+    memory stays the same however deep the person browses."""
+
     BINDINGS = [
         Binding("slash", "focus_filter", _("Filter"), id="index.filter"),
         Binding("s", "cycle_sort", _("Sort"), id="index.sort"),
@@ -87,20 +147,24 @@ class IndexScreen(Screen):
         self.type_key = type_key
         self.sort = "name"
         self.filter_text = ""
-        self.after: tuple | None = None
-        self.more = False
-        self.loading = False
+        self.more = False  # rows follow the window's last row
+        self.more_before = False  # rows (may) precede the window's first row
+        self.reading = False
+        # The window, in display order: record id (as the row key) -> row.
         self.rows: dict[str, index.IndexRow] = {}
         self.columns: list[str] = []
-        self.total = 0
+        self.total: int | None = None  # None while counting
+        # How many records precede the window's first row; None when not known.
+        self.window_start: int | None = 0
         self.types: list[ObjectInfo] = []
+        self.generation = 0  # bumped by every fresh read; late answers of older ones are dropped
 
     def compose(self) -> ComposeResult:
         yield Static("", id="index-tabs")
         with Horizontal(id="index-bar"):
             yield Static("", id="index-title")
             yield Input(placeholder=_("Filter: names starting with…"), id="filter", compact=True)
-        yield DataTable(id="index-table", cursor_type="cell", zebra_stripes=True)
+        yield IndexTable(id="index-table", cursor_type="cell", zebra_stripes=True)
         yield Static("", id="empty")
         yield Footer()
 
@@ -116,6 +180,13 @@ class IndexScreen(Screen):
     def info(self) -> ObjectInfo:
         return objects.by_key(self.type_key)
 
+    @property
+    def after(self) -> tuple | None:
+        """The cursor after the window's last row, when more rows follow."""
+        if not self.more or not self.rows:
+            return None
+        return next(reversed(self.rows.values())).cursor(self.sort)
+
     def show_type(self, type_key: str) -> None:
         self.type_key = type_key
         self.filter_text = ""
@@ -129,84 +200,233 @@ class IndexScreen(Screen):
         saved = settings.columns.get(self.type_key) if settings is not None else None
         return list(saved) if saved is not None else default_columns(self.info)
 
-    def load(self, *, reset: bool) -> None:
-        if not reset and (self.loading or not self.more):
-            return
-        self.loading = True
+    def _reader(self, columns: list[str]):  # type: ignore[no-untyped-def]
+        """index.page for this screen's object, sort, filter and columns (for a worker)."""
         type_key, sort, text = self.type_key, self.sort, self.filter_text
-        columns = self._settings_columns() if reset else self.columns
-        after = None if reset else self.after
         assoc = [c.removeprefix("assoc:") for c in columns if c.startswith("assoc:")]
         wants_primary = "primary" in columns
 
-        def read() -> tuple[Loaded, list[ObjectInfo]]:
-            page = index.page(
+        def read(**where) -> index.IndexPage:  # type: ignore[no-untyped-def]
+            return index.page(
                 type_key,
                 sort=sort,
-                after=after,
                 filter_text=text,
                 associated=assoc,
                 primary_company=wants_primary,
+                **where,
             )
-            total = index.total(type_key, text) if reset else None
-            return Loaded(page, total), index.index_types()
 
-        def show(result: tuple[Loaded, list[ObjectInfo]]) -> None:
-            loaded, types = result
+        return read
+
+    def load(self, *, reset: bool) -> None:
+        """``reset``: read the list afresh from its first page (and count it); otherwise
+        read the page after the window."""
+        if reset:
+            self._load_edge(last=False, fresh=True)
+        else:
+            self._load_next()
+
+    def _load_edge(self, *, last: bool, fresh: bool) -> None:
+        """Fill the table with the first (or last) page of the list.
+
+        ``fresh``: the object, sort, filter or columns changed: take the columns from
+        the settings and count the records in a second worker, so the first rows are
+        painted without waiting for the count.
+        """
+        self.generation += 1
+        generation = self.generation
+        self.reading = True
+        columns = self._settings_columns() if fresh else self.columns
+        read = self._reader(columns)
+
+        def first() -> tuple[index.IndexPage, list[ObjectInfo]]:
+            return read(last=last), index.index_types()
+
+        async def show(result: tuple[index.IndexPage, list[ObjectInfo]]) -> None:
+            if generation != self.generation:
+                return
+            page, types = result
             self.types = types
-            self.loading = False
+            self.reading = False
             table = self.query_one(DataTable)
-            if reset:
+            column = table.cursor_column
+            if fresh:
                 self.columns = columns
-                self.rows = {}
-                self.total = loaded.total or 0
                 table.clear(columns=True)
                 self._add_columns(table)
                 self._show_tabs()
-            for row in loaded.page.rows:
-                key = str(row.id)
-                if key in self.rows:
-                    continue
-                self.rows[key] = row
-                table.add_row(*self._cells(row), key=key)
-            self.after = loaded.page.after
-            self.more = loaded.page.after is not None
+            else:
+                table.clear()
+            self.rows = {}
+            self._add_rows(table, page.rows)
+            # Measure the rows now, so they are first painted with their column widths.
+            await table._on_idle(events.Idle())
+            self.more = page.after is not None
+            self.more_before = page.before is not None
+            self.window_start = 0 if not last else self._offset_from_end()
+            if last and self.rows:
+                table.move_cursor(row=table.row_count - 1, column=column)
+            elif not fresh and self.rows:
+                table.move_cursor(row=0, column=column)
             self._show_title()
-            empty = reset and self.total == 0 and not self.filter_text
+            empty = fresh and not page.rows and not self.filter_text
             self.query_one("#empty").display = empty
             table.display = not empty
             if empty:
                 self._show_empty()
 
-        run_db(self, read, show, group="index", exclusive=True)
+        run_db(self, first, show, group="index", exclusive=True)
+        if not fresh:
+            return
+        self.total = None
+        type_key, text = self.type_key, self.filter_text
+
+        def counted(total: int) -> None:
+            if generation != self.generation:
+                return
+            self.total = total
+            if self.window_start is None and not self.more:
+                self.window_start = self._offset_from_end()
+            self._show_title()
+
+        run_db(
+            self, lambda: index.total(type_key, text), counted, group="index-total", exclusive=True
+        )
+
+    def _offset_from_end(self) -> int | None:
+        return None if self.total is None else max(self.total - len(self.rows), 0)
+
+    def go_to_edge(self, *, last: bool) -> None:
+        """Home/End: the first/last record of the whole list, keeping the cursor's column."""
+        table = self.query_one(DataTable)
+        held = not self.more if last else not self.more_before
+        if held:  # the edge is in the table already
+            if table.row_count:
+                table.move_cursor(row=table.row_count - 1 if last else 0)
+            return
+        if self.columns:
+            self._load_edge(last=last, fresh=False)
+
+    def _load_next(self) -> None:
+        if self.reading or not self.more or not self.rows:
+            return
+        self._load_window(after=next(reversed(self.rows.values())).cursor(self.sort))
+
+    def _load_previous(self) -> None:
+        if self.reading or not self.more_before or not self.rows:
+            return
+        self._load_window(before=next(iter(self.rows.values())).cursor(self.sort))
+
+    def _load_window(self, *, after: tuple | None = None, before: tuple | None = None) -> None:
+        self.reading = True
+        generation = self.generation
+        read = self._reader(self.columns)
+
+        async def show(page: index.IndexPage) -> None:
+            if generation != self.generation:
+                return
+            self.reading = False
+            if after is not None:
+                self._append(page)
+            else:
+                await self._prepend(page)
+            self._show_title()
+
+        run_db(
+            self,
+            lambda: read(after=after) if after is not None else read(before=before),
+            show,
+            group="index",
+            exclusive=True,
+        )
+
+    def _add_rows(self, table: DataTable, rows: list[index.IndexRow]) -> list[index.IndexRow]:
+        added = []
+        for row in rows:
+            key = str(row.id)
+            if key in self.rows:
+                continue  # moved while paging (renamed meanwhile): shown once
+            self.rows[key] = row
+            table.add_row(*self._cells(row), key=key)
+            added.append(row)
+        return added
+
+    def _remove_rows(self, table: DataTable, keys: list[str]) -> None:
+        for key in keys:
+            del self.rows[key]
+        if isinstance(table, IndexTable):
+            table.remove_rows(keys)
+        else:
+            for key in keys:
+                table.remove_row(key)
+
+    def _append(self, page: index.IndexPage) -> None:
+        """The next page at the bottom; rows beyond the window leave from the top."""
+        table = self.query_one(DataTable)
+        self._add_rows(table, page.rows)
+        self.more = page.after is not None
+        excess = len(self.rows) - WINDOW
+        if excess <= 0:
+            return
+        row, column = table.cursor_coordinate
+        scroll_y = table.scroll_y
+        dropped = list(self.rows)[:excess]
+        self._remove_rows(table, dropped)
+        self.more_before = True
+        if self.window_start is not None:
+            self.window_start += excess
+        # The same record under the cursor, and the same rows on screen.
+        table.move_cursor(row=max(row - excess, 0), column=column, scroll=False)
+        table.scroll_to(y=max(scroll_y - excess, 0), animate=False, immediate=True)
+
+    async def _prepend(self, page: index.IndexPage) -> None:
+        """The previous page at the top; rows beyond the window leave from the bottom."""
+        table = self.query_one(DataTable)
+        self.more_before = page.before is not None
+        row, column = table.cursor_coordinate
+        scroll_y = table.scroll_y
+        added = self._add_rows(table, page.rows)  # appended to the table...
+        if not added:
+            if not self.more_before:
+                self.window_start = 0
+            return
+        held = self.rows
+        self.rows = {str(r.id): r for r in added}
+        self.rows.update((key, r) for key, r in held.items() if key not in self.rows)
+        # ...then moved to the top: each row's name cell is its own object.
+        rank = {id(table.get_cell(key, "name")): n for n, key in enumerate(self.rows)}
+        table.sort("name", key=lambda name_cell: rank[id(name_cell)])
+        excess = len(self.rows) - WINDOW
+        if excess > 0:
+            self._remove_rows(table, list(self.rows)[-excess:])
+            self.more = True
+        if not self.more_before:
+            self.window_start = 0
+        elif self.window_start is not None:
+            self.window_start = max(self.window_start - len(added), 0)
+        # The new rows' heights count before scrolling down past them (textual is pinned:
+        # DataTable measures new rows on idle, and a scroll beyond the old height is clamped).
+        await table._on_idle(events.Idle())
+        table.move_cursor(row=row + len(added), column=column, scroll=False)
+        table.scroll_to(y=scroll_y + len(added), animate=False, immediate=True)
 
     def refresh_from_database(self) -> None:
-        """Someone committed a change: re-read the rows on show, keeping cursor and scroll."""
-        if self.loading or not self.columns:
+        """Someone committed a change: re-read the window's rows, keeping cursor and scroll."""
+        if self.reading or not self.columns:
             return
-        type_key, sort, text, columns = self.type_key, self.sort, self.filter_text, self.columns
+        generation = self.generation
+        type_key, text = self.type_key, self.filter_text
         count = max(len(self.rows), index.PAGE_SIZE)
-        assoc = [c.removeprefix("assoc:") for c in columns if c.startswith("assoc:")]
-        wants_primary = "primary" in columns
+        head = next(iter(self.rows.values()), None)
+        start = index.start_at(head, self.sort) if head is not None and self.more_before else None
+        read = self._reader(self.columns)
+        window = list(self.rows)
 
-        def read() -> tuple[index.IndexPage, int]:
-            page = index.page(
-                type_key,
-                sort=sort,
-                filter_text=text,
-                associated=assoc,
-                primary_company=wants_primary,
-                limit=count,
-            )
-            return page, index.total(type_key, text)
+        def reread() -> tuple[index.IndexPage, int]:
+            return read(after=start, limit=count), index.total(type_key, text)
 
         def show(result: tuple[index.IndexPage, int]) -> None:
-            if (type_key, sort, text, columns) != (
-                self.type_key,
-                self.sort,
-                self.filter_text,
-                self.columns,
-            ):
+            if generation != self.generation or self.reading or list(self.rows) != window:
                 return  # the person moved on meanwhile
             page, total = result
             table = self.query_one(DataTable)
@@ -216,18 +436,18 @@ class IndexScreen(Screen):
             scroll_x, scroll_y = table.scroll_x, table.scroll_y
             table.clear()
             self.rows = {}
-            for item in page.rows:
-                self.rows[str(item.id)] = item
-                table.add_row(*self._cells(item), key=str(item.id))
+            self._add_rows(table, page.rows)
             keys = list(self.rows)
             if keys:
                 target = keys.index(current) if current in self.rows else min(row, len(keys) - 1)
                 table.move_cursor(row=target, column=column, scroll=False)
             table.scroll_to(scroll_x, scroll_y, animate=False, immediate=True)
-            self.after, self.more, self.total = page.after, page.after is not None, total
+            if self.window_start and total != self.total:
+                self.window_start = None  # records came or went: the position is no longer known
+            self.more, self.total = page.after is not None, total
             self._show_title()
 
-        run_db(self, read, show, group="index-refresh", exclusive=True)
+        run_db(self, reread, show, group="index-refresh", exclusive=True)
 
     def _column_title(self, key: str) -> str:
         choices = dict(column_choices(self.info, self.types or index.index_types()))
@@ -257,22 +477,35 @@ class IndexScreen(Screen):
         for number, info in enumerate(self.types[:9], start=1):
             style = "reverse b" if info.key == self.type_key else "dim"
             parts.append(
-                Content.from_markup(f"[{style}] $n $name [/] ", n=str(number), name=info.plural)
+                Content.from_markup(
+                    f"[{style}] $n $name [/] ", n=str(number), name=info.shown_plural
+                )
             )
         self.query_one("#index-tabs", Static).update(Content("").join(parts))
 
-    def _show_title(self) -> None:
+    def _show_title(self, *, moved: bool = False) -> None:
+        """``moved``: only the cursor moved; the title's box (1fr wide, one line) stays
+        the same size, so no layout pass on every key press."""
+        if self.total is None:
+            count = _("counting…")
+        elif self.window_start and self.rows:
+            # Once the window left the top, the scrollbar spans only the rows held:
+            # say where the cursor is in the whole list.
+            row = self.window_start + self.query_one(DataTable).cursor_row + 1
+            count = _("row {row} of {n}").format(row=f"{row:,}", n=f"{self.total:,}")
+        else:
+            count = _("{n} records").format(n=f"{self.total:,}")
         title = Content.from_markup(
             "[b]$plural[/b] [dim]· $count · $sort[/dim]",
-            plural=self.info.plural,
-            count=_("{n} records").format(n=f"{self.total:,}"),
+            plural=self.info.shown_plural,
+            count=count,
             sort=_("sorted by {sort}").format(sort=SORT_LABELS[self.sort]),
         )
-        self.query_one("#index-title", Static).update(title)
-        self.sub_title = self.info.plural
+        self.query_one("#index-title", Static).update(title, layout=not moved)
+        self.sub_title = self.info.shown_plural
 
     def _show_empty(self) -> None:
-        plural = self.info.plural.lower()
+        plural = self.info.shown_plural.lower()
         text = Content.from_markup(
             "[b]$headline[/b]\n\n$add\n$import_\n$demo\n\n$more",
             headline=_("No {plural} yet").format(plural=plural),
@@ -286,9 +519,13 @@ class IndexScreen(Screen):
     # ------------------------------------------------------------------ events
 
     @on(DataTable.CellHighlighted)
-    def near_end(self, event: DataTable.CellHighlighted) -> None:
-        if self.more and event.coordinate.row >= event.data_table.row_count - LOAD_AHEAD:
-            self.load(reset=False)
+    def near_edge(self, event: DataTable.CellHighlighted) -> None:
+        table = event.data_table
+        row = table.cursor_row  # now, not when the event was posted: rows may have moved
+        if self.more and row >= table.row_count - LOAD_AHEAD:
+            self._load_next()
+        elif self.more_before and row < LOAD_AHEAD:
+            self._load_previous()
 
     @on(DataTable.CellSelected)
     def cell_selected(self, event: DataTable.CellSelected) -> None:
@@ -372,7 +609,9 @@ class EditColumnsDialog(FormDialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
             yield Label(
-                plain(_("Columns of the {plural} index").format(plural=self.info.plural.lower())),
+                plain(
+                    _("Columns of the {plural} index").format(plural=self.info.shown_plural.lower())
+                ),
                 classes="dialog-title",
             )
             yield SelectionList[str](
@@ -405,7 +644,7 @@ class NewRecordDialog(FormDialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
             yield Label(
-                plain(_("New {object}").format(object=self.info.singular.lower())),
+                plain(_("New {object}").format(object=self.info.shown_singular.lower())),
                 classes="dialog-title",
             )
             yield PropertyForm(self.info, id="new-form")
@@ -453,7 +692,7 @@ class AssociatedListDialog(Dialog):
             yield Label(
                 plain(
                     _("{plural} associated with {name}").format(
-                        plural=info.plural, name=visible(self.record_name)
+                        plural=info.shown_plural, name=visible(self.record_name)
                     )
                 ),
                 classes="dialog-title",
