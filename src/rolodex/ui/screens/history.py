@@ -67,7 +67,7 @@ class HistoryScreen(Screen):
         self.entries: dict[str, HistoryEntry] = {}
         self.oldest: int | None = None
         self.more = False
-        self.loading = False
+        self.reading = False
         self.object_filter: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -97,13 +97,13 @@ class HistoryScreen(Screen):
 
     def refresh_from_database(self) -> None:
         """Someone committed a change: the newest entries appear at the top."""
-        if not self.loading:
+        if not self.reading:
             self.load(reset=True)
 
     def load(self, *, reset: bool) -> None:
         record_id, object_type = self.record.id, self.object_filter
         before = None if reset else self.oldest
-        self.loading = True
+        self.reading = True
 
         def read() -> list[HistoryEntry]:
             return history.record_history(record_id, object_type, limit=PAGE, before_id=before)
@@ -119,7 +119,7 @@ class HistoryScreen(Screen):
                 table.add_row(*entry_cells(entry), key=key)
             self.oldest = entries[-1].id if entries else self.oldest
             self.more = len(entries) == PAGE
-            self.loading = False
+            self.reading = False
             count = len(self.entries)
             self.query_one("#history-status", Static).update(
                 _("{n} changes, newest first · Enter: one association's history").format(n=count)
@@ -138,7 +138,7 @@ class HistoryScreen(Screen):
     @on(DataTable.RowHighlighted)
     def near_end(self, event: DataTable.RowHighlighted) -> None:
         table = event.data_table
-        if self.more and not self.loading and event.cursor_row >= table.row_count - 20:
+        if self.more and not self.reading and event.cursor_row >= table.row_count - 20:
             self.load(reset=False)
 
     def _current(self) -> HistoryEntry | None:
