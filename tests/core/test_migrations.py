@@ -132,9 +132,18 @@ def test_sqlite_walks_the_index_for_created_sorts_and_keeps_the_name_index(db_ur
     upgraded = open_database(db_url)
     try:
         deep = index.page("contact", sort="-created", limit=250).after
-        for sort, after in (("-created", None), ("-created", deep), ("created", None)):
+        later = index.page("contact", sort="created", limit=250).after
+        for sort, after in (
+            ("-created", None),
+            ("-created", deep),
+            ("created", None),
+            ("created", later),
+        ):
             plan = _plan_of_page(sort, after)
             assert LIVE_INDEX in plan and "TEMP B-TREE" not in plan, (sort, plan)
+            if after is not None:
+                # a deep page seeks to its cursor instead of walking the rows before it
+                assert "id<?" in plan or "id>?" in plan, (sort, plan)
         for sort in ("name", "-name"):
             plan = _plan_of_page(sort)
             assert "name_key" in plan and "TEMP B-TREE" not in plan, (sort, plan)

@@ -52,15 +52,11 @@ class IndexPage:
 # Hand-written SQL (as in associations.py): these reads run for every screenful of an index.
 _LIVE = "object_type_id = ? AND deleted_at IS NULL AND merged_into_id IS NULL"
 _CHUNK = 5000  # ids per statement, well under SQLite's variable limit
-# Created sorts walk the partial (object_type_id, id) index. Written as a range with
-# object_type_id in the ORDER BY, PostgreSQL's planner takes that index instead of
-# walking the primary key past every other object's rows (6-9 ms at 100k).
-_LIVE_BY_ID = (
-    "object_type_id >= ? AND object_type_id <= ? AND deleted_at IS NULL AND merged_into_id IS NULL"
-)
+# Created sorts walk the partial (object_type_id, id) index (see page()).
+_LIVE_REST = " AND deleted_at IS NULL AND merged_into_id IS NULL"
+_LIVE_BY_ID = "object_type_id >= ? AND object_type_id <= ?" + _LIVE_REST
 # A name filter in a created sort: with fewer matches than this, read them through the
-# name index and sort them; with more, walk the id index and keep those that match
-# (at 1M records, filter "a" newest first took 128 ms sorting 60,000 matches).
+# name index and sort them; with more, walk the id index and keep those that match.
 _DENSE = 5000
 
 
@@ -110,34 +106,45 @@ def page(
     prefix, prefix_params = _prefix_sql(filter_text)
     descending = sort.startswith("-")
     by_name = sort.lstrip("-") == "name"
-    # Created sorts walk the id index, unless a name filter matches few records: then
-    # they are read through the name index and sorted (SQLite has no statistics to
-    # choose by itself: it sorted 60,000 matches of "a", or walked 500,000 rows for none).
-    by_id_index = not by_name and not (prefix and not _dense(info.id, prefix, prefix_params))
-    params: list
-    if by_id_index:
-        if prefix and is_sqlite():
-            prefix = prefix.replace("name_key", "+name_key")  # "+": not by the name index
-        sql = "SELECT id, name, name_key, properties FROM record WHERE " + _LIVE_BY_ID + prefix
-        params = [info.id, info.id, *prefix_params]
-    else:
-        sql = "SELECT id, name, name_key, properties FROM record WHERE " + _LIVE + prefix
-        params = [info.id, *prefix_params]
     # Reading backwards (before a cursor, or the last page) walks the index the other
     # way and flips the page afterwards: as cheap as reading forwards, at any depth.
     backwards = before is not None or last
     step_down = descending != backwards  # rows read in decreasing key order
     cursor_at = after if after is not None else before
+    select = "SELECT id, name, name_key, properties FROM record WHERE "
+    params: list
     if by_name:
+        sql, params = select + _LIVE + prefix, [info.id, *prefix_params]
         if cursor_at is not None:
             sql += " AND (name_key, id) < (?, ?)" if step_down else " AND (name_key, id) > (?, ?)"
             params += list(cursor_at)
         sql += " ORDER BY name_key DESC, id DESC" if step_down else " ORDER BY name_key, id"
-    else:
+    elif prefix and not _dense(info.id, prefix, prefix_params):
+        # Few records match the name filter: read them by name and sort them (SQLite
+        # has no statistics to choose this by itself; it walked 500,000 rows for none).
+        sql, params = select + _LIVE + prefix, [info.id, *prefix_params]
         if cursor_at is not None:
             sql += " AND id < ?" if step_down else " AND id > ?"
             params.append(cursor_at[-1])
-        order = "object_type_id {d}, id {d}" if by_id_index else "id {d}"
+        sql += " ORDER BY id DESC" if step_down else " ORDER BY id"
+    else:
+        # Walk the (object, id) index, keeping what matches the filter ("+": not by the
+        # name index; "a" newest first sorted 60,000 matches that way, 128 ms at 1M).
+        if not is_sqlite():
+            # The object as a range, the cursor as a row value: PostgreSQL's planner then
+            # takes this index, not the primary key past every other object's rows (6-9 ms
+            # at 100k); SQLite would seek on the object alone that way.
+            where, params = _by_id_on_postgresql(info.id, cursor_at, step_down)
+            sql = select + where + prefix
+            params += prefix_params
+            order = "object_type_id {d}, id {d}"
+        else:
+            sql = select + _LIVE + prefix.replace("name_key", "+name_key")
+            params = [info.id, *prefix_params]
+            if cursor_at is not None:
+                sql += " AND id < ?" if step_down else " AND id > ?"
+                params.append(cursor_at[-1])
+            order = "id {d}"
         sql += " ORDER BY " + order.format(d="DESC" if step_down else "ASC")
     sql += " LIMIT ?"
     params.append(limit + 1)
@@ -180,6 +187,24 @@ def start_at(row: IndexRow, sort: str) -> tuple:
     """
     step = 1 if sort.startswith("-") else -1
     return (row.name_key, row.id + step) if sort.lstrip("-") == "name" else (row.id + step,)
+
+
+def _by_id_on_postgresql(
+    type_id: int, cursor_at: tuple | None, step_down: bool
+) -> tuple[str, list]:
+    if cursor_at is None:
+        return _LIVE_BY_ID, [type_id, type_id]
+    if step_down:
+        return "(object_type_id, id) < (?, ?) AND object_type_id >= ?" + _LIVE_REST, [
+            type_id,
+            cursor_at[-1],
+            type_id,
+        ]
+    return "(object_type_id, id) > (?, ?) AND object_type_id <= ?" + _LIVE_REST, [
+        type_id,
+        cursor_at[-1],
+        type_id,
+    ]
 
 
 def _dense(type_id: int, prefix: str, prefix_params: list[str]) -> bool:
