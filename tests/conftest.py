@@ -98,3 +98,23 @@ HOSTILE_NAMES = [
     "control\x07chars\x1b[31m",
     "x" * 300,
 ]
+
+
+def database_at_version(target: str, version: int) -> Database:
+    """A database created at an older schema version, the way an old Rolodex made it."""
+    from rolodex.crm import objects
+    from rolodex.store import migrations
+    from rolodex.store.database import open_database
+    from rolodex.store.models import MODELS
+
+    objects.invalidate()
+    db = open_database(target, migrate=False)
+    if PG_URL:
+        db.drop_tables(MODELS, cascade=True, safe=True)
+        for (table,) in db.execute_sql(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+        ).fetchall():
+            db.execute_sql(f'DROP TABLE IF EXISTS "{table}" CASCADE')
+    assert migrations.upgrade(db, target=version) == version
+    objects.invalidate()
+    return db

@@ -8,25 +8,10 @@ from rolodex import bench
 from rolodex.crm import index, lifecycle, objects, records
 from rolodex.store import migrations
 from rolodex.store.database import is_sqlite, open_database
-from rolodex.store.models import MODELS, database
-from tests.conftest import PG_URL
+from rolodex.store.models import database
+from tests.conftest import PG_URL, database_at_version
 
 LIVE_INDEX = "record_live_type_id"
-
-
-def _fresh_at(target: str, version: int):
-    """A database created at an older schema version, the way an old Rolodex made it."""
-    objects.invalidate()
-    db = open_database(target, migrate=False)
-    if PG_URL:
-        db.drop_tables(MODELS, cascade=True, safe=True)
-        for (table,) in db.execute_sql(
-            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
-        ).fetchall():
-            db.execute_sql(f'DROP TABLE IF EXISTS "{table}" CASCADE')
-    assert migrations.upgrade(db, target=version) == version
-    objects.invalidate()
-    return db
 
 
 def _indexes() -> set[str]:
@@ -94,7 +79,7 @@ def _all_pages(sort: str, limit: int = 4) -> list[int]:
 
 
 def test_a_version_4_database_gains_the_index_and_pages_by_creation_show_live_records(db_url, ctx):
-    old = _fresh_at(db_url, 4)
+    old = database_at_version(db_url, 4)
     live = _people(ctx)
     assert LIVE_INDEX not in _indexes()
     old.close()
@@ -121,7 +106,7 @@ def test_sqlite_walks_the_index_for_created_sorts_and_keeps_the_name_index(db_ur
     must not take the new index for name sorts (it would sort every contact)."""
     if PG_URL:
         return  # EXPLAIN QUERY PLAN is SQLite's; PostgreSQL plans by its own statistics
-    old = _fresh_at(db_url, 4)
+    old = database_at_version(db_url, 4)
     for i in range(300):
         records.create("contact", {"first_name": f"P{i:03}"})
     for i in range(30):

@@ -14,30 +14,15 @@ import pytest
 from rolodex.crm import associations, history, objects, records, search
 from rolodex.store import migrations
 from rolodex.store.database import DatabaseOpenError, open_database
-from rolodex.store.models import MODELS, Meta, database
-from tests.conftest import PG_URL
+from rolodex.store.models import Meta, database
+from tests.conftest import PG_URL, database_at_version
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "rolodex"
 PURE = ("store", "crm", "io")
 
 
-def _fresh_v1(target: str):
-    """A database created at schema version 1, the way an old Rolodex made it."""
-    objects.invalidate()
-    db = open_database(target, migrate=False)
-    if PG_URL:
-        db.drop_tables(MODELS, cascade=True, safe=True)
-        for (table,) in db.execute_sql(
-            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
-        ).fetchall():
-            db.execute_sql(f'DROP TABLE IF EXISTS "{table}" CASCADE')
-    assert migrations.upgrade(db, target=1) == 1
-    objects.invalidate()
-    return db
-
-
 def test_version_1_database_is_upgraded_in_place_with_data_kept(db_url, ctx):
-    old = _fresh_v1(db_url)
+    old = database_at_version(db_url, 1)
     assert migrations.current_version(old) == 1
     ana = records.create("contact", {"first_name": "Anastasia", "email": "ana@acme.com"})
     acme = records.create("company", {"name": "Acme Rockets", "domain": "acme.com"})

@@ -65,6 +65,14 @@ def check_window(screen: IndexScreen, expected: list[int]) -> int:
     return start
 
 
+async def settled_index(pilot) -> tuple[IndexScreen, DataTable]:  # type: ignore[no-untyped-def]
+    """The index screen once its first page is shown, and its table."""
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, IndexScreen)
+    return screen, screen.query_one(DataTable)
+
+
 async def test_paging_down_to_the_end_and_back_up_shows_every_record_once_in_order(
     many, make_app
 ) -> None:
@@ -72,10 +80,7 @@ async def test_paging_down_to_the_end_and_back_up_shows_every_record_once_in_ord
     assert len(expected) > 3 * WINDOW
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, IndexScreen)
-        table = screen.query_one(DataTable)
+        screen, table = await settled_index(pilot)
         seen = [cursor_id(table)]
         while cursor_id(table) != expected[-1]:
             await pilot.press("pagedown")
@@ -119,9 +124,7 @@ async def test_a_page_read_keeps_the_cursor_record_and_the_view(many, make_app) 
     expected = whole()
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        screen = app.screen
-        table = screen.query_one(DataTable)
+        screen, table = await settled_index(pilot)
         # Fill the window, then stand just above the point where the next page is read,
         # with the cursor in the middle of the view.
         while table.row_count < WINDOW or not screen.more_before:
@@ -165,9 +168,7 @@ async def test_end_and_home_go_to_the_last_and_first_record_of_the_list(
     expected = whole()
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        screen = app.screen
-        table = screen.query_one(DataTable)
+        screen, table = await settled_index(pilot)
         table.move_cursor(column=1)
         await pilot.press(keys[0])
         await settle(pilot)
@@ -224,10 +225,7 @@ async def test_a_live_refresh_deep_in_the_list_keeps_the_cursor_record_and_the_v
 ) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, IndexScreen)
-        table = screen.query_one(DataTable)
+        screen, table = await settled_index(pilot)
         for _n in range(30):
             await pilot.press("pagedown")
             await settle(pilot)
@@ -262,10 +260,7 @@ async def test_a_live_refresh_deep_in_the_list_keeps_the_cursor_record_and_the_v
 async def test_filter_and_sort_work_over_the_window(many, make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, IndexScreen)
-        table = screen.query_one(DataTable)
+        screen, table = await settled_index(pilot)
         first_name = screen.rows[str(held(table)[0])].name[:1]
         await pilot.press("slash", *first_name.lower())
         await settle(pilot)
