@@ -699,3 +699,30 @@ async def test_every_theme_file_loads_and_renders(world, make_app, config_dir, t
         await pilot.press("a")
         await settle(pilot)
         assert isinstance(app.screen, AssociateDialog)
+
+
+async def test_enter_in_the_new_record_form_creates_it_or_shows_why_not(world, make_app):
+    from rolodex.crm import search
+    from rolodex.ui.screens.index import NewRecordDialog
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, NewRecordDialog)
+        dialog.query_one("#prop-email", Input).value = "not an [b]email[/b]"
+        await pilot.press(*"Enter", "enter")  # typed into the first name, then Enter
+        await settle(pilot)
+        assert app.screen is dialog, "a bad email closed the form"
+        error = str(dialog.query_one("#error").render())
+        assert "not an [b]email[/b]" in error  # verbatim, not markup
+        assert not search.search("Enter", ["contact"])
+
+        dialog.query_one("#prop-email", Input).value = "enter@example.com"
+        dialog.query_one("#prop-first_name", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, RecordScreen)
+        assert app.screen.data.record.properties["email"] == "enter@example.com"

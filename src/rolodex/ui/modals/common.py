@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -10,10 +10,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, OptionList, Static
+from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from rolodex.i18n import _
+from rolodex.ui.db import run_db
+from rolodex.ui.text import plain
 
 
 class Dialog(ModalScreen):
@@ -27,8 +29,9 @@ class Dialog(ModalScreen):
 
 
 class FormDialog(Dialog):
-    """A form: the SAVE_BUTTON button runs ``action_save``; any other button closes it
-    with None. (Enter stays each form's own: a base @on handler would run beside it.)"""
+    """A form: the SAVE_BUTTON button and Enter in an input run ``action_save``; any
+    other button closes it with None. A form that handles Enter itself calls
+    ``event.prevent_default()`` so this one does not run too."""
 
     SAVE_BUTTON: ClassVar[str] = "save"
 
@@ -41,6 +44,17 @@ class FormDialog(Dialog):
             self.action_save()
         else:
             self.dismiss(None)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_save()
+
+    def save_in_worker(self, save: Callable[[], object]) -> None:
+        """Run ``save`` off the UI thread; close with its result, or show its error in #error."""
+        run_db(self, save, self.dismiss, self.show_error)
+
+    def show_error(self, error: Exception) -> None:
+        self.query_one("#error", Static).update(plain(str(error)))
 
 
 class ChoiceDialog(Dialog):

@@ -69,9 +69,9 @@ class LogActivityDialog(FormDialog):
             return
         self.dismiss({"subject": subject, "body": body})
 
-    @on(Input.Submitted)
-    def submitted(self, event: Input.Submitted) -> None:
+    def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        event.prevent_default()  # not FormDialog's: Enter in the subject goes to the body
         if event.input.id == "subject":
             self.query_one("#body", Input).focus()
         else:

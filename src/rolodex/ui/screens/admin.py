@@ -252,19 +252,11 @@ class NewLabelDialog(FormDialog):
         name = self.query_one("#name", Input).value
         inverse = self.query_one("#inverse", Input).value or None
         editing = self.editing
-        run_db(
-            self,
+        self.save_in_worker(
             (lambda: labels.rename(editing.id, name, inverse))
             if editing is not None
-            else (lambda: labels.create(from_type, to_type, name, inverse)),
-            self.dismiss,
-            lambda error: self.query_one("#error", Static).update(plain(str(error))),
+            else (lambda: labels.create(from_type, to_type, name, inverse))
         )
-
-    @on(Input.Submitted)
-    def submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_save()
 
 
 class SetLimitDialog(FormDialog):
@@ -306,17 +298,7 @@ class SetLimitDialog(FormDialog):
         def save() -> LimitInfo:
             return limits.set_limit(from_type, to_type, limits.parse_max(text), label)
 
-        run_db(
-            self,
-            save,
-            self.dismiss,
-            lambda error: self.query_one("#error", Static).update(plain(str(error))),
-        )
-
-    @on(Input.Submitted)
-    def submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_save()
+        self.save_in_worker(save)
 
 
 class RecycleBinScreen(Screen):

@@ -662,17 +662,7 @@ class NewRecordDialog(FormDialog):
             self.query_one("#error", Static).update(_("Fill in at least one property"))
             return
         type_key = self.info.key
-        run_db(
-            self,
-            lambda: records.create(type_key, values),
-            self.dismiss,
-            lambda error: self.query_one("#error", Static).update(plain(str(error))),
-        )
-
-    @on(Input.Submitted)
-    def submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_save()
+        self.save_in_worker(lambda: records.create(type_key, values))
 
 
 class AssociatedListDialog(Dialog):
