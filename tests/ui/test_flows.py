@@ -386,6 +386,7 @@ async def test_log_note_and_associate_the_activity(world, make_app):
         await settle(pilot)
         timeline = activities.timeline(ana)
         note = next(a for a in timeline if a.properties.get("subject") == "Pricing [b]call[/b]")
+        assert note.properties.get("body") == "notes"  # Enter in the subject went to the body
         assert associations.between(note.id, world.ids["acme"]) is not None  # auto: primary
         ticket = world.ids["ticket"]
         assert associations.between(note.id, ticket) is None
