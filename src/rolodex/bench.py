@@ -226,23 +226,25 @@ def raw_index_page(
     counted: list[int],
     company: int,
     sort: str = "name",
+    limit: int = 50,
 ) -> list:
-    """50 visible rows, their association counts per counted object, and primary company."""
+    """``limit`` visible rows (properties decoded, as ours does), their association
+    counts per counted object, and primary company."""
     where = "object_type_id=? AND deleted_at IS NULL AND merged_into_id IS NULL"
     keyset, order = _RAW_SORTS[sort]
     if after is None:
         rows = conn.execute(
             f"SELECT id, name, name_key, properties FROM record WHERE {where} "
-            f"ORDER BY {order} LIMIT 51",
-            (type_id,),
+            f"ORDER BY {order} LIMIT ?",
+            (type_id, limit + 1),
         ).fetchall()
     else:
         rows = conn.execute(
             f"SELECT id, name, name_key, properties FROM record WHERE {where} "
-            f"AND {keyset} ORDER BY {order} LIMIT 51",
-            (type_id, *after),
+            f"AND {keyset} ORDER BY {order} LIMIT ?",
+            (type_id, *after, limit + 1),
         ).fetchall()
-    rows = rows[:50]
+    rows = [(rid, name, key, json.loads(props or "{}")) for rid, name, key, props in rows[:limit]]
     ids = [r[0] for r in rows]
     marks = ",".join("?" * len(ids))
     out = {}

@@ -47,7 +47,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from rolodex.bench import Result, percentile, timings
+from rolodex.bench import Result, percentile, raw_index_page, timings
 from rolodex.bench import measure as beside_raw
 from rolodex.i18n import _
 
@@ -479,13 +479,13 @@ def data_figures(db_target: str, runs: int = 100) -> list[Result]:
                     f"index page as the TUI reads it ({index.PAGE_SIZE} rows, counts, primary): {label}",
                     partial(read_page, after=tuple(after) if after else None),
                     partial(
-                        _raw_index_page,
+                        raw_index_page,
                         conn,
                         contact_type,
                         after,
                         counted,
                         company,
-                        index.PAGE_SIZE,
+                        limit=index.PAGE_SIZE,
                     ),
                     runs,
                 )
@@ -505,50 +505,6 @@ def data_figures(db_target: str, runs: int = 100) -> list[Result]:
     finally:
         conn.close()
     return results
-
-
-def _raw_index_page(
-    conn: sqlite3.Connection,
-    type_id: int,
-    after: tuple[str, int] | None,
-    counted: list[int],
-    company: int,
-    limit: int,
-) -> list:
-    """``bench.raw_index_page`` for ``limit`` rows, with the properties decoded as ours does."""
-    where = "object_type_id = ? AND deleted_at IS NULL AND merged_into_id IS NULL"
-    if after is None:
-        rows = conn.execute(
-            f"SELECT id, name, name_key, properties FROM record WHERE {where} "
-            "ORDER BY name_key, id LIMIT ?",
-            (type_id, limit + 1),
-        ).fetchall()
-    else:
-        rows = conn.execute(
-            f"SELECT id, name, name_key, properties FROM record WHERE {where} "
-            "AND (name_key, id) > (?, ?) ORDER BY name_key, id LIMIT ?",
-            (type_id, *after, limit + 1),
-        ).fetchall()
-    rows = rows[:limit]
-    props = [json.loads(r[3] or "{}") for r in rows]
-    ids = [r[0] for r in rows]
-    marks = ",".join("?" * len(ids))
-    counts = {}
-    for other in counted:
-        counts[other] = conn.execute(
-            f"SELECT a_id, count(*) FROM association WHERE a_id IN ({marks}) AND b_type_id = ? "
-            f"GROUP BY a_id UNION ALL SELECT b_id, count(*) FROM association "
-            f"WHERE b_id IN ({marks}) AND a_type_id = ? GROUP BY b_id",
-            (*ids, other, *ids, other),
-        ).fetchall()
-    primaries = conn.execute(
-        f"SELECT s.a_id, r.id, r.name FROM association s JOIN record r ON r.id = s.b_id "
-        f"WHERE s.a_id IN ({marks}) AND s.b_type_id = ? AND s.a_primary_b UNION ALL "
-        f"SELECT s.b_id, r.id, r.name FROM association s JOIN record r ON r.id = s.a_id "
-        f"WHERE s.b_id IN ({marks}) AND s.a_type_id = ? AND s.b_primary_a",
-        (*ids, company, *ids, company),
-    ).fetchall()
-    return [rows, props, counts, primaries]
 
 
 # ------------------------------------------------------------------ a real terminal
