@@ -503,15 +503,17 @@ _PRIMARY_SQL = (
 )
 
 
-def _page_rows(record_id: int, type_id: int, limit: int, before: int | None) -> list[tuple]:
-    params: tuple[int, ...]
+def _page_tail(
+    record_id: int, type_id: int, limit: int, before: int | None
+) -> tuple[str, tuple[int, ...]]:
+    """The keyset end of a _PAGE_LEFT / _PAGE_RIGHT statement, and its parameters."""
     if before is None:
-        tail, params = " ORDER BY s.id DESC LIMIT ?", (record_id, type_id, limit)
-    else:
-        tail, params = (
-            " AND s.id < ? ORDER BY s.id DESC LIMIT ?",
-            (record_id, type_id, before, limit),
-        )
+        return " ORDER BY s.id DESC LIMIT ?", (record_id, type_id, limit)
+    return " AND s.id < ? ORDER BY s.id DESC LIMIT ?", (record_id, type_id, before, limit)
+
+
+def _page_rows(record_id: int, type_id: int, limit: int, before: int | None) -> list[tuple]:
+    tail, params = _page_tail(record_id, type_id, limit, before)
     rows = raw.fetchall(_PAGE_LEFT + tail, params) + raw.fetchall(_PAGE_RIGHT + tail, params)
     rows.sort(key=lambda r: r[0], reverse=True)
     return rows[:limit]
@@ -533,14 +535,7 @@ def _labelled_page_rows(
 ) -> tuple[list[tuple], list[tuple], dict[int, list[tuple[int, bool]]]]:
     """``_page_rows``, the primary's row (when asked) and the labels of them all,
     in one statement."""
-    params: tuple[int, ...]
-    if before is None:
-        tail, params = " ORDER BY s.id DESC LIMIT ?", (record_id, type_id, limit)
-    else:
-        tail, params = (
-            " AND s.id < ? ORDER BY s.id DESC LIMIT ?",
-            (record_id, type_id, before, limit),
-        )
+    tail, params = _page_tail(record_id, type_id, limit, before)
     sql = _PAGE_BOTH.format(
         left=_PAGE_LEFT + tail,
         right=_PAGE_RIGHT + tail,
