@@ -165,24 +165,14 @@ _PG_SEARCH = (
 )
 
 
-def raw_search_pg(conn: PgRaw, text: str) -> list:
-    """What crm/search.py issues on PostgreSQL: ILIKE for 3+ characters (pg_trgm serves it)."""
-    if len(text) >= 3:
+def raw_search(conn: Conn, text: str) -> list:
+    """What crm/search.py issues: 3+ characters through FTS5 trigram on SQLite or ILIKE
+    on PostgreSQL (pg_trgm serves it), fewer through the name prefix."""
+    if len(text) >= 3 and isinstance(conn, PgRaw):
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         cursor = conn.conn.cursor()
         cursor.execute(_PG_SEARCH, (pattern, pattern, pattern))
         return cursor.fetchall()
-    key = text.casefold()
-    return conn.execute(
-        "SELECT id, object_type_id, name, email, domain FROM record WHERE deleted_at IS NULL "
-        "AND merged_into_id IS NULL AND name_key >= ? AND name_key < ? ORDER BY name_key, id LIMIT 20",
-        (key, key + "\U0010ffff"),
-    ).fetchall()
-
-
-def raw_search(conn: Conn, text: str) -> list:
-    if isinstance(conn, PgRaw):
-        return raw_search_pg(conn, text)
     if len(text) >= 3:
         query = '"' + text.replace('"', '""') + '"'
         return conn.execute(
