@@ -54,11 +54,14 @@ def test_version_1_database_is_upgraded_in_place_with_data_kept(db_url, ctx):
         objects.invalidate()
 
 
-def test_newer_schema_than_known_is_refused(db):
+def test_newer_schema_than_known_is_refused(db, db_url):
     Meta.update(value=str(migrations.LATEST + 5)).where(Meta.key == migrations.SCHEMA_KEY).execute()
-    with pytest.raises(RuntimeError) as err:
+    with pytest.raises(DatabaseOpenError) as err:
         migrations.upgrade(database.obj)
     assert str(migrations.LATEST + 5) in str(err.value)
+    with pytest.raises(DatabaseOpenError) as err:
+        open_database(db_url)
+    assert "newer Rolodex" in _one_line(err.value)
 
 
 def test_standard_types_exist_after_migration(db):

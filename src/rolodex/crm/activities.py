@@ -43,6 +43,7 @@ def rules() -> dict[str, dict[str, dict[str, int]]]:
     return json.loads(row.value if row else json.dumps(DEFAULT_RULES))
 
 
+@writes
 def set_rule(object_key: str, activity_type: str, targets: dict[str, int]) -> None:
     """Configure auto-association for activities of ``activity_type`` logged on ``object_key`` records."""
     for kind in targets:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from rolodex.crm import history, limits, objects, records
 from rolodex.crm import labels as labels_mod
 from rolodex.crm.context import Context
-from rolodex.crm.errors import InvalidValue, NeedsNewPrimary, NotFound, SelfAssociation
+from rolodex.crm.errors import Deleted, InvalidValue, NeedsNewPrimary, NotFound, SelfAssociation
 from rolodex.crm.records import RecordView
 from rolodex.crm.state import AssociationState
 from rolodex.i18n import _
@@ -155,7 +155,7 @@ def _ensure_primary(record_id: int, ctx: Context) -> None:
     """Invariant: a record that has companies has exactly one primary; the oldest is promoted."""
     try:
         view = records.get(record_id)
-    except Exception:
+    except (NotFound, Deleted):  # gone meanwhile: it holds no primary to keep
         return
     if not objects.by_key(view.type).has_primary_company:
         return
@@ -298,6 +298,23 @@ def associate_many(
         dst = _live(dst_id)
         changes.append(_add(src, dst, _resolve_labels(src, dst, labels), dst_id == primary_id, ctx))
     return changes
+
+
+@writes
+def create_and_associate(
+    src_id: int,
+    type_key: str,
+    values: dict[str, str],
+    ctx: Context,
+    labels: Sequence[str] = (),
+    *,
+    primary: bool = False,
+) -> RecordView:
+    """ "Associate new": create a record of ``type_key`` and link it to ``src`` in one
+    transaction (limits checked: nothing is created when the link is refused)."""
+    created = records.create(type_key, values)
+    associate_many(src_id, [created.id], ctx, labels, primary_id=created.id if primary else None)
+    return created
 
 
 def _needs_new_primary(

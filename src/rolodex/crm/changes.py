@@ -25,6 +25,7 @@ import select
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from peewee import Database, PostgresqlDatabase, SqliteDatabase
@@ -35,6 +36,19 @@ CHANNEL = "rolodex_changes"
 POLL_INTERVAL = 0.5  # seconds: what a view's timer should use
 
 _local = threading.local()
+# Per-process caches of what rarely changes (object types, properties, labels): each
+# registers its invalidation here, and whoever learns that the database changed
+# (the app's watcher) calls invalidate_caches().
+_caches: list[Callable[[], None]] = []
+
+
+def register_cache(invalidate: Callable[[], None]) -> None:
+    _caches.append(invalidate)
+
+
+def invalidate_caches() -> None:
+    for invalidate in _caches:
+        invalidate()
 
 
 def _is_cockroach(db: Database) -> bool:
@@ -97,7 +111,11 @@ class ChangeWatcher:
         db = self._db
         if isinstance(db, SqliteDatabase):
             self._sqlite = sqlite3.connect(
-                db.database, timeout=10, isolation_level=None, check_same_thread=False
+                db.database,
+                timeout=10,
+                isolation_level=None,
+                check_same_thread=False,
+                uri=bool(db.connect_params.get("uri")),
             )
             self._last = self._sqlite_version()
         elif _listens(db):

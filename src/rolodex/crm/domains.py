@@ -57,6 +57,7 @@ def exclusions() -> set[str]:
     return set(json.loads(row.value)) if row else set()
 
 
+@writes
 def set_exclusions(domains: set[str]) -> None:
     value = json.dumps(sorted(objects.normalise_domain(d) for d in domains if d.strip()))
     Meta.insert(key=EXCLUSIONS_KEY, value=value).on_conflict(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from peewee import fn
+from peewee import IntegrityError, fn
 
-from rolodex.crm import objects
+from rolodex.crm import changes, objects
 from rolodex.crm.errors import InvalidValue, LabelInUse, LabelNotFound
 from rolodex.i18n import _
-from rolodex.store.models import AssociationLabel, Label, database
+from rolodex.store.models import AssociationLabel, Label, database, label_key
+from rolodex.store.transactions import writes
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,12 @@ def invalidate() -> None:
     _Cache.owner = None
 
 
+changes.register_cache(invalidate)
+
+
+name_key = label_key  # one rule for "the same word", kept by a unique index
+
+
 def all_by_id() -> dict[int, LabelInfo]:
     if _Cache.owner is not database.obj:
         _Cache.by_id = {label.id: _info(label) for label in Label.select()}
@@ -94,36 +101,50 @@ def list_labels(type_a: str | None = None, type_b: str | None = None) -> list[La
     return [_info(label, usage.get(label.id, 0)) for label in query]
 
 
+@writes
 def create(from_type: str, to_type: str, name: str, inverse: str | None = None) -> LabelInfo:
     source, target = objects.by_key(from_type), objects.by_key(to_type)
     name = name.strip()
     inverse = inverse.strip() if inverse else None
     if not name:
         raise InvalidValue(_("a label needs a name"))
-    if inverse == name:
+    if inverse is not None and name_key(inverse) == name_key(name):
         inverse = None
-    if name.casefold() == "primary" or (inverse or "").casefold() == "primary":
+    if name_key(name) == "primary" or name_key(inverse or "") == "primary":
         raise InvalidValue(_("'Primary' is built in: use --primary or set-primary"))
-    with database.atomic():
-        for word in filter(None, (name, inverse)):
-            try:
-                resolve(from_type, to_type, word)
-            except LabelNotFound:
-                continue
-            raise InvalidValue(
-                _("a label '{name}' already exists for {a} and {b}").format(
-                    name=word, a=from_type, b=to_type
-                )
-            )
-        label = Label.create(from_type=source.id, to_type=target.id, name=name, inverse=inverse)
+    for word in filter(None, (name, inverse)):
+        try:
+            resolve(from_type, to_type, word)
+        except LabelNotFound:
+            continue
+        raise _exists(word, from_type, to_type)
+    try:
+        label = Label.create(
+            from_type=source.id,
+            to_type=target.id,
+            name=name,
+            inverse=inverse,
+            name_key=name_key(name),
+        )
+    except IntegrityError as exc:  # the unique (pair, name_key) index: never two "Mentor"s
+        raise _exists(name, from_type, to_type) from exc
     invalidate()
+    changes.notify()
     return _info(label)
+
+
+def _exists(word: str, from_type: str, to_type: str) -> InvalidValue:
+    return InvalidValue(
+        _("a label '{name}' already exists for {a} and {b}").format(
+            name=word, a=from_type, b=to_type
+        )
+    )
 
 
 def resolve(type_a: str, type_b: str, word: str) -> tuple[LabelInfo, bool]:
     """The label ``word`` for "A is B's WORD": returns the label and whether A is its from record."""
     a, b = objects.by_key(type_a), objects.by_key(type_b)
-    wanted = word.strip().casefold()
+    wanted = name_key(word)
     candidates = Label.select().where(
         ((Label.from_type == a.id) & (Label.to_type == b.id))
         | ((Label.from_type == b.id) & (Label.to_type == a.id))
@@ -134,14 +155,14 @@ def resolve(type_a: str, type_b: str, word: str) -> tuple[LabelInfo, bool]:
         if (
             label.from_type_id == a.id
             and label.to_type_id == b.id
-            and label.name.casefold() == wanted
+            and name_key(label.name) == wanted
         ):
             return info, True
         # "A is B's INVERSE" means B is A's NAME: B is the from record.
         if (
             label.from_type_id == b.id
             and label.to_type_id == a.id
-            and (label.inverse or label.name).casefold() == wanted
+            and name_key(label.inverse or label.name) == wanted
         ):
             return info, False
     available = sorted(
@@ -155,26 +176,42 @@ def resolve(type_a: str, type_b: str, word: str) -> tuple[LabelInfo, bool]:
     )
 
 
+@writes
 def delete(from_type: str, to_type: str, name: str) -> None:
-    with database.atomic():
-        label, _forward = resolve(from_type, to_type, name)
-        in_use = AssociationLabel.select().where(AssociationLabel.label == label.id).count()
-        if in_use:
-            raise LabelInUse(
-                _("label '{name}' is used by {n} associations; remove it from them first").format(
-                    name=name, n=in_use
-                )
+    label, _forward = resolve(from_type, to_type, name)
+    in_use = AssociationLabel.select().where(AssociationLabel.label == label.id).count()
+    if in_use:
+        raise LabelInUse(
+            _("label '{name}' is used by {n} associations; remove it from them first").format(
+                name=name, n=in_use
             )
-        Label.delete().where(Label.id == label.id).execute()
+        )
+    Label.delete().where(Label.id == label.id).execute()
     invalidate()
+    changes.notify()
 
 
+@writes
 def rename(label_id: int, name: str, inverse: str | None) -> LabelInfo:
     name = name.strip()
     if not name:
         raise InvalidValue(_("a label needs a name"))
-    Label.update(name=name, inverse=(inverse or None) if inverse != name else None).where(
-        Label.id == label_id
-    ).execute()
+    current = get(label_id)
+    for word in filter(None, (name, inverse)):
+        try:
+            found, _forward = resolve(current.from_type, current.to_type, word)
+        except LabelNotFound:
+            continue
+        if found.id != label_id:
+            raise _exists(word, current.from_type, current.to_type)
+    try:
+        Label.update(
+            name=name,
+            inverse=(inverse or None) if inverse != name else None,
+            name_key=name_key(name),
+        ).where(Label.id == label_id).execute()
+    except IntegrityError as exc:
+        raise _exists(name, current.from_type, current.to_type) from exc
     invalidate()
+    changes.notify()
     return get(label_id)

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 
 from peewee import fn
 
+from rolodex.crm import changes, objects
 from rolodex.crm import labels as labels_mod
-from rolodex.crm import objects
 from rolodex.crm.errors import InvalidValue, LabelNotFound, LimitExceeded
 from rolodex.i18n import _
-from rolodex.store.models import Association, AssociationLabel, AssociationLimit, Record, database
+from rolodex.store.models import Association, AssociationLabel, AssociationLimit, Record
+from rolodex.store.transactions import writes
 
 NEAR_RATIO = 0.8
 
@@ -64,6 +65,7 @@ def _info(row: AssociationLimit) -> LimitInfo:
     )
 
 
+@writes
 def set_limit(
     from_type: str, to_type: str, max_count: int | None, label: str | None = None
 ) -> LimitInfo:
@@ -81,22 +83,22 @@ def set_limit(
             # most one Champion" names the word the TO records carry.
             info, _forward = labels_mod.resolve(to_type, from_type, label)
         label_id = info.id
-    with database.atomic():
-        query = AssociationLimit.delete().where(
-            (AssociationLimit.from_type == source.id) & (AssociationLimit.to_type == target.id)
-        )
-        if label_id is None:
-            query = query.where(AssociationLimit.label.is_null())
-        else:
-            query = query.where(AssociationLimit.label == label_id)
-        query.execute()
-        row = AssociationLimit.create(
-            from_type=source.id,
-            to_type=target.id,
-            label=label_id,
-            label_side=label,
-            max_count=max_count,
-        )
+    query = AssociationLimit.delete().where(
+        (AssociationLimit.from_type == source.id) & (AssociationLimit.to_type == target.id)
+    )
+    if label_id is None:
+        query = query.where(AssociationLimit.label.is_null())
+    else:
+        query = query.where(AssociationLimit.label == label_id)
+    query.execute()
+    row = AssociationLimit.create(
+        from_type=source.id,
+        to_type=target.id,
+        label=label_id,
+        label_side=label,
+        max_count=max_count,
+    )
+    changes.notify()
     return _info(row)
 
 

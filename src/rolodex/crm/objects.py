@@ -7,9 +7,11 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from rolodex.crm import changes
 from rolodex.crm.errors import InvalidValue, NotFound
 from rolodex.i18n import _, data_text
 from rolodex.store.models import ObjectType, Property, database
+from rolodex.store.transactions import writes
 
 COMPANY = "company"
 CONTACT = "contact"
@@ -102,6 +104,9 @@ def invalidate() -> None:
     _cache.owner = None
 
 
+changes.register_cache(invalidate)
+
+
 def all_types() -> list[ObjectInfo]:
     _cache.fresh()
     return list(_cache.by_id.values())
@@ -130,6 +135,7 @@ def by_id(type_id: int) -> ObjectInfo:
     return info
 
 
+@writes
 def create_custom_object(
     key: str,
     singular: str,
@@ -168,25 +174,25 @@ def create_custom_object(
         raise InvalidValue(
             _("display property '{key}' is not one of the properties").format(key=display)
         )
-    with database.atomic():
-        position = (ObjectType.select().count() or 0) + 1
-        object_type = ObjectType.create(
-            key=key,
-            singular=singular.strip(),
-            plural=plural.strip(),
-            kind="custom",
-            display_property=display,
-            position=position,
+    position = (ObjectType.select().count() or 0) + 1
+    object_type = ObjectType.create(
+        key=key,
+        singular=singular.strip(),
+        plural=plural.strip(),
+        kind="custom",
+        display_property=display,
+        position=position,
+    )
+    for index, (pkey, kind) in enumerate(properties):
+        Property.create(
+            object_type=object_type,
+            key=pkey,
+            label=pkey.replace("_", " ").capitalize(),
+            kind=kind,
+            position=index,
         )
-        for index, (pkey, kind) in enumerate(properties):
-            Property.create(
-                object_type=object_type,
-                key=pkey,
-                label=pkey.replace("_", " ").capitalize(),
-                kind=kind,
-                position=index,
-            )
     invalidate()
+    changes.notify()
     return by_key(key)
 
 

@@ -1,17 +1,27 @@
-"""Opening a database from a path or URL, with the settings each engine needs."""
+"""Opening a database from a path or URL, with the settings each engine needs, and
+naming what went wrong in one line when it cannot be used.
+
+Connections come from peewee's pools: each thread checks one out and gives it back,
+so a worker reuses a warm connection (SQLite's page cache, PostgreSQL's prepared
+statements) instead of opening a new one for every job.
+"""
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 from pathlib import Path
 
 import platformdirs
-from peewee import Database, PostgresqlDatabase, SqliteDatabase
+from peewee import Database, DatabaseError, InterfaceError, PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import connect
+from playhouse.pool import PooledSqliteDatabase
 
 from rolodex.i18n import _
+from rolodex.store.errors import DatabaseOpenError
 from rolodex.store.models import database
+from rolodex.store.transactions import driver_error, sqlite_code, sqlstate
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
@@ -21,12 +31,19 @@ SQLITE_PRAGMAS = {
     "temp_store": "memory",
     "busy_timeout": 10000,
 }
+# A database we may only read: no journal change (that writes), and refuse writes early.
+SQLITE_READ_ONLY_PRAGMAS = {
+    "foreign_keys": 1,
+    "cache_size": -64000,
+    "temp_store": "memory",
+    "busy_timeout": 10000,
+    "query_only": 1,
+}
 SQLITE_MAGIC = b"SQLite format 3\x00"
 NETWORK_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "9p", "afs"}
+POOL_SIZE = 16  # connections per database: the UI's workers, the watcher, the CLI
 
-
-class DatabaseOpenError(Exception):
-    """The database cannot be opened; the message says why, in one line."""
+__all__ = ["DatabaseOpenError", "explain", "open_database"]
 
 
 def default_database_path() -> Path:
@@ -49,6 +66,72 @@ def is_url(target: str) -> bool:
     return "://" in target
 
 
+def sqlite_path(target: str) -> Path | None:
+    """The file of a SQLite target (a path or ``sqlite:///path``), None for a server URL."""
+    if target.startswith("sqlite:///"):
+        return Path(target[len("sqlite:///") :])
+    if is_url(target):
+        return None
+    return Path(target)
+
+
+# SQLite primary result codes and PostgreSQL SQLSTATEs worth naming to a person.
+_SQLITE_CAUSES = {
+    3: "permission",  # SQLITE_PERM
+    8: "read-only",  # SQLITE_READONLY
+    10: "io",  # SQLITE_IOERR
+    11: "corrupt",  # SQLITE_CORRUPT
+    13: "full",  # SQLITE_FULL
+    14: "cannot-open",  # SQLITE_CANTOPEN
+    26: "not-a-database",  # SQLITE_NOTADB
+}
+_PG_CAUSES = {
+    "53100": "full",  # disk_full
+    "42501": "permission",  # insufficient_privilege
+    "25006": "read-only",  # read_only_sql_transaction
+    "XX001": "corrupt",  # data_corrupted
+    "XX002": "corrupt",  # index_corrupted
+}
+# Faults after which the app cannot go on with this database (the TUI stops on them).
+FATAL = frozenset({"corrupt", "not-a-database", "io", "cannot-open"})
+
+
+def cause_of(exc: BaseException) -> str | None:
+    """A short name for the real cause of a database error (``full``, ``corrupt``...)."""
+    code = sqlite_code(exc)
+    if code is not None:
+        return _SQLITE_CAUSES.get(code)
+    state = sqlstate(exc)
+    if state is not None:
+        return _PG_CAUSES.get(state)
+    return None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(driver_error(exc)).strip()
+    return " ".join(text.split()) if text else type(exc).__name__
+
+
+def explain(exc: BaseException) -> str:
+    """One line a person can act on for a database error, naming its real cause."""
+    detail = _first_line(exc)
+    messages = {
+        "full": _("the disk holding the database is full ({detail}); nothing was changed"),
+        "corrupt": _(
+            "the database is damaged ({detail}); run 'rolodex check' and restore a backup"
+        ),
+        "not-a-database": _("the file is not a Rolodex database ({detail})"),
+        "read-only": _("the database is read-only ({detail}); nothing was changed"),
+        "permission": _("permission denied on the database ({detail})"),
+        "io": _("the database cannot be read or written ({detail})"),
+        "cannot-open": _("the database file cannot be opened ({detail})"),
+    }
+    cause = cause_of(exc)
+    if cause in messages:
+        return messages[cause].format(detail=detail)
+    return _("database error: {error}").format(error=detail)
+
+
 def _filesystem_type(path: Path) -> str | None:
     """The mount's filesystem type on Linux, from /proc/self/mounts."""
     try:
@@ -69,47 +152,76 @@ def _filesystem_type(path: Path) -> str | None:
     return best_type
 
 
-def _exists(path: Path) -> bool:
-    """Path.exists(), but a folder we may not enter is a clear refusal, not a traceback."""
+def _stat(path: Path) -> os.stat_result | None:
+    """os.stat(), but a folder we may not enter is a clear refusal, not a traceback."""
     try:
-        path.stat()
+        return path.stat()
     except PermissionError as exc:
         raise DatabaseOpenError(
             _("{path} cannot be read: permission denied").format(path=path)
         ) from exc
     except OSError:
-        return False
-    return True
+        return None
 
 
-def _check_sqlite_file(path: Path) -> None:
-    if _exists(path):
-        if path.is_dir():
-            raise DatabaseOpenError(_("{path} is a directory, not a database").format(path=path))
-        try:
-            with path.open("rb") as handle:
-                head = handle.read(16)
-        except PermissionError as exc:
-            raise DatabaseOpenError(
-                _("{path} cannot be read: permission denied").format(path=path)
-            ) from exc
-        if head and head != SQLITE_MAGIC:
-            raise DatabaseOpenError(_("{path} is not a Rolodex database").format(path=path))
-        # A file without any write bit is read-only on purpose, even for root (whom
-        # os.access always lets write).
-        if (
-            not os.access(path, os.W_OK)
-            or not os.access(path.parent, os.W_OK)
-            or not path.stat().st_mode & 0o222
-        ):
-            raise DatabaseOpenError(_("{path} is read-only").format(path=path))
-    else:
+def _writable(path: Path, info: os.stat_result) -> bool:
+    # A file without any write bit is read-only on purpose, even for root (whom
+    # os.access always lets write).
+    return os.access(path, os.W_OK) and bool(info.st_mode & 0o222)
+
+
+def _check_sqlite_file(path: Path, *, readonly: bool, allow_empty: bool) -> bool:
+    """Refuse what cannot be a usable database file; returns whether to open it read-only."""
+    info = _stat(path)
+    if info is None:
+        if readonly:
+            raise DatabaseOpenError(_("{path} does not exist").format(path=path))
         if not path.parent.exists():
             raise DatabaseOpenError(_("folder {folder} does not exist").format(folder=path.parent))
         if not os.access(path.parent, os.W_OK):
             raise DatabaseOpenError(
-                _("cannot create {path}: the folder is read-only").format(path=path)
+                _("cannot create {path}: the folder {folder} is not writable").format(
+                    path=path, folder=path.parent
+                )
             )
+        _check_filesystem(path)
+        return False
+    if stat.S_ISDIR(info.st_mode):
+        raise DatabaseOpenError(_("{path} is a directory, not a database").format(path=path))
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(16)
+    except PermissionError as exc:
+        raise DatabaseOpenError(
+            _("{path} cannot be read: permission denied").format(path=path)
+        ) from exc
+    if not head and not allow_empty:
+        raise DatabaseOpenError(
+            _(
+                "{path} is an empty file (0 bytes), not a database; "
+                "make it a new database with: rolodex init {path}"
+            ).format(path=path)
+        )
+    if head and head != SQLITE_MAGIC:
+        raise DatabaseOpenError(_("{path} is not a Rolodex database").format(path=path))
+    _check_filesystem(path)
+    if not _writable(path, info):
+        if readonly:
+            return True
+        raise DatabaseOpenError(_("{path} is read-only").format(path=path))
+    if not os.access(path.parent, os.W_OK):
+        if readonly:
+            return True
+        raise DatabaseOpenError(
+            _(
+                "the folder {folder} is not writable: SQLite keeps its -wal and -shm files "
+                "beside {name}, so the database can only be read"
+            ).format(folder=path.parent, name=path.name)
+        )
+    return False
+
+
+def _check_filesystem(path: Path) -> None:
     fs_type = _filesystem_type(path.parent)
     if fs_type in NETWORK_FILESYSTEMS:
         raise DatabaseOpenError(
@@ -120,48 +232,115 @@ def _check_sqlite_file(path: Path) -> None:
         )
 
 
-def make_sqlite(path: str | Path) -> SqliteDatabase:
-    return SqliteDatabase(
+def make_sqlite(path: str | Path, *, readonly: bool = False) -> SqliteDatabase:
+    if readonly:
+        return PooledSqliteDatabase(
+            f"file:{Path(path).absolute()}?mode=ro",
+            uri=True,
+            pragmas=SQLITE_READ_ONLY_PRAGMAS,
+            timeout=10,
+            check_same_thread=False,
+            max_connections=POOL_SIZE,
+        )
+    return PooledSqliteDatabase(
         str(path),
         pragmas=SQLITE_PRAGMAS,
         lock_type="IMMEDIATE",
         timeout=10,
         check_same_thread=False,
+        max_connections=POOL_SIZE,
     )
 
 
-def connect_target(target: str) -> Database:
+def _pooled_url(target: str) -> str:
+    scheme, sep, rest = target.partition("://")
+    if "+pool" in scheme:
+        return target
+    return f"{scheme}+pool{sep}{rest}"
+
+
+def connect_target(target: str, *, readonly: bool = False, allow_empty: bool = False) -> Database:
     """A peewee Database for a path or URL, not yet bound to the models."""
-    if is_url(target):
-        if target.startswith("sqlite:///"):
-            path = Path(target[len("sqlite:///") :])
-            _check_sqlite_file(path)
-            return make_sqlite(path)
-        if target.startswith(("postgres://", "postgresql://", "cockroachdb://")):
-            return connect(target)
-        raise DatabaseOpenError(_("unsupported database URL: {url}").format(url=target))
-    path = Path(target)
-    _check_sqlite_file(path)
-    return make_sqlite(path)
+    path = sqlite_path(target)
+    if path is not None:
+        ro = _check_sqlite_file(path, readonly=readonly, allow_empty=allow_empty)
+        return make_sqlite(path, readonly=ro)
+    if target.startswith(("postgres://", "postgresql://", "cockroachdb://")):
+        return connect(_pooled_url(target), max_connections=POOL_SIZE)
+    raise DatabaseOpenError(_("unsupported database URL: {url}").format(url=target))
 
 
-def open_database(target: str | None = None, *, migrate: bool = True) -> Database:
-    """Open, bind to the models and bring the schema up to date."""
-    from rolodex.store.migrations import upgrade
+def _foreign(db: Database) -> bool:
+    """A SQLite file that holds another program's tables (no Rolodex schema in it)."""
+    if not isinstance(db, SqliteDatabase) or db.table_exists("meta"):
+        return False
+    return bool(db.get_tables())
 
-    db = connect_target(resolve_target(target))
+
+def open_database(
+    target: str | None = None,
+    *,
+    migrate: bool = True,
+    readonly: bool = False,
+    allow_empty: bool = False,
+) -> Database:
+    """Open, bind to the models and bring the schema up to date.
+
+    ``readonly``: the caller only reads; a file that cannot be written is then opened
+    read-only instead of refused. ``allow_empty``: a 0-byte file becomes a new
+    database (only ``rolodex init`` asks for that). Raises ``DatabaseOpenError``
+    with one line naming the cause.
+    """
+    from rolodex.store.migrations import LATEST, current_version, upgrade
+
+    db = connect_target(resolve_target(target), readonly=readonly, allow_empty=allow_empty)
     try:
         db.connect(reuse_if_open=True)
-    except Exception as exc:  # driver errors differ per engine
-        raise DatabaseOpenError(_("cannot open the database: {error}").format(error=exc)) from exc
+    except (DatabaseError, InterfaceError, sqlite3.Error) as exc:
+        raise DatabaseOpenError(
+            _("cannot open the database: {error}").format(error=_first_line(exc))
+        ) from exc
+    except Exception as exc:  # driver errors outside DB-API (a bad host name, ...)
+        raise DatabaseOpenError(
+            _("cannot open the database: {error}").format(error=_first_line(exc))
+        ) from exc
     database.initialize(db)
-    if migrate:
-        try:
+    try:
+        if _foreign(db):
+            raise DatabaseOpenError(
+                _("{path} is a SQLite database of another program, not a Rolodex database").format(
+                    path=db.database
+                )
+            )
+        version = current_version(db)
+        if version > LATEST:
+            raise DatabaseOpenError(
+                _(
+                    "this database was made by a newer Rolodex (schema version {v}; this one "
+                    "knows up to {latest}): upgrade Rolodex to use it"
+                ).format(v=version, latest=LATEST)
+            )
+        if migrate and version < LATEST:
+            if is_read_only(db):
+                raise DatabaseOpenError(
+                    _(
+                        "this database must be upgraded to schema version {latest}, "
+                        "but it can only be read"
+                    ).format(latest=LATEST)
+                )
             upgrade(db)
-        except sqlite3.DatabaseError as exc:
-            db.close()
-            raise DatabaseOpenError(_("not a usable database: {error}").format(error=exc)) from exc
+    except DatabaseOpenError:
+        db.close()
+        raise
+    except (DatabaseError, sqlite3.DatabaseError) as exc:
+        db.close()
+        raise DatabaseOpenError(explain(exc)) from exc
     return db
+
+
+def is_read_only(db: Database | None = None) -> bool:
+    target = db or database.obj
+    return isinstance(target, SqliteDatabase) and bool(target.connect_params.get("uri"))
 
 
 def is_sqlite(db: Database | None = None) -> bool:

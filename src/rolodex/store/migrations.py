@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import os
+import pwd
 from collections.abc import Callable
 
 from peewee import Database, PostgresqlDatabase, SqliteDatabase
 
-from rolodex.store.models import MODELS, Meta
+from rolodex.store.errors import DatabaseOpenError
+from rolodex.store.models import MODELS, Meta, label_key, utcnow
 
 SCHEMA_KEY = "schema_version"
 
@@ -99,12 +103,91 @@ def _live_created_index(db: Database) -> None:
             db.execute_sql(f"PRAGMA analysis_limit = {int(previous)}")
 
 
+def _label_name_keys(db: Database) -> None:
+    """Label names unique per object pair whatever their case or Unicode form, by an
+    index (two writers on PostgreSQL created "Mentor" and "mentor" for one pair).
+
+    Labels that already collide are merged into the oldest: their associations carry
+    the oldest instead (one history row each, source Migration), and so do limits.
+    """
+    if "name_key" not in {column.name for column in db.get_columns("label")}:
+        db.execute_sql("ALTER TABLE label ADD COLUMN name_key VARCHAR(255) NOT NULL DEFAULT ''")
+    kept: dict[tuple[int, int, str], int] = {}
+    rows = db.execute_sql("SELECT id, from_type_id, to_type_id, name FROM label ORDER BY id")
+    for label_id, from_type, to_type, name in rows.fetchall():
+        key = label_key(name)
+        first = kept.setdefault((from_type, to_type, key), label_id)
+        if first == label_id:
+            db.execute_sql(
+                f"UPDATE label SET name_key = {db.param} WHERE id = {db.param}", (key, label_id)
+            )
+        else:
+            _merge_label(db, label_id, first)
+    db.execute_sql(
+        "CREATE UNIQUE INDEX IF NOT EXISTS label_from_type_id_to_type_id_name_key "
+        "ON label (from_type_id, to_type_id, name_key)"
+    )
+
+
+def _merge_label(db: Database, duplicate: int, keep: int) -> None:
+    p = db.param
+    touched = [
+        row[0]
+        for row in db.execute_sql(
+            f"SELECT DISTINCT association_id FROM association_label WHERE label_id = {p}",
+            (duplicate,),
+        ).fetchall()
+    ]
+    db.execute_sql(
+        f"DELETE FROM association_label WHERE label_id = {p} AND EXISTS (SELECT 1 FROM "
+        f"association_label k WHERE k.association_id = association_label.association_id "
+        f"AND k.label_id = {p} AND k.forward = association_label.forward)",
+        (duplicate, keep),
+    )
+    db.execute_sql(
+        f"UPDATE association_label SET label_id = {p} WHERE label_id = {p}", (keep, duplicate)
+    )
+    db.execute_sql(
+        f"UPDATE association_limit SET label_id = {p} WHERE label_id = {p}", (keep, duplicate)
+    )
+    db.execute_sql(f"DELETE FROM label WHERE id = {p}", (duplicate,))
+    actor = _os_account()
+    for assoc_id in touched:
+        a, b, a_type, b_type, apb, bpa = db.execute_sql(
+            "SELECT a_id, b_id, a_type_id, b_type_id, a_primary_b, b_primary_a "
+            f"FROM association WHERE id = {p}",
+            (assoc_id,),
+        ).fetchone()
+        pairs = sorted(
+            [int(lid), bool(fwd)]
+            for lid, fwd in db.execute_sql(
+                f"SELECT label_id, forward FROM association_label WHERE association_id = {p}",
+                (assoc_id,),
+            ).fetchall()
+        )
+        db.execute_sql(
+            "INSERT INTO history (at, a_id, b_id, a_type_id, b_type_id, action, labels, "
+            "a_primary_b, b_primary_a, source, actor) "
+            f"VALUES ({p}, {p}, {p}, {p}, {p}, 'updated', {p}, {p}, {p}, 'Migration', {p})",
+            (utcnow(), a, b, a_type, b_type, json.dumps(pairs), bool(apb), bool(bpa), actor),
+        )
+
+
+def _os_account() -> str:
+    uid = os.geteuid()
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _create_tables,
     _search_index,
     _import_tables,
     _name_prefix_index,
     _live_created_index,
+    _label_name_keys,
 ]
 LATEST = len(MIGRATIONS)
 
@@ -122,7 +205,7 @@ def upgrade(db: Database, target: int = LATEST) -> int:
     if version > LATEST:
         from rolodex.i18n import _
 
-        raise RuntimeError(
+        raise DatabaseOpenError(
             _("this database has schema version {v}; this Rolodex knows up to {latest}").format(
                 v=version, latest=LATEST
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 
 from peewee import (
     SQL,
@@ -24,6 +25,12 @@ database = DatabaseProxy()
 def utcnow() -> dt.datetime:
     """Naive UTC timestamps: stored the same way on SQLite and PostgreSQL."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def label_key(word: str) -> str:
+    """What makes two label words the same: Unicode-normalised (NFKC), case-folded,
+    spaces collapsed ("MeNtOr" and "mentor" are one label)."""
+    return " ".join(unicodedata.normalize("NFKC", word).casefold().split())
 
 
 class BaseModel(Model):
@@ -99,9 +106,15 @@ class Label(BaseModel):
     to_type = ForeignKeyField(ObjectType, index=False, on_delete="CASCADE")
     name = CharField()
     inverse = CharField(null=True)
+    # label_key(name): unique per pair, so no two writers can create "Mentor" and
+    # "mentor" for one pair.
+    name_key = CharField(default="")
 
     class Meta:
-        indexes = ((("from_type", "to_type", "name"), True),)
+        indexes = (
+            (("from_type", "to_type", "name"), True),
+            (("from_type", "to_type", "name_key"), True),
+        )
 
 
 class AssociationLimit(BaseModel):

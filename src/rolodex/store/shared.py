@@ -120,7 +120,7 @@ def init_shared(group: str, path: Path) -> None:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
         os.close(fd)
     _give(path, gid, FILE_MODE, group)
-    db = open_database(str(path))
+    db = open_database(str(path), allow_empty=True)
     try:
         # Leave the database in WAL mode for everyone (the mode is stored in the file).
         db.execute_sql("PRAGMA journal_mode=wal")

@@ -1,15 +1,26 @@
-"""Write transactions that are safe to retry when another writer got there first."""
+"""The one entry for writing: every write transaction of the product starts here.
+
+``@writes`` runs a function in one write transaction that holds the engine's write
+lock (``BEGIN IMMEDIATE`` on SQLite, a transaction-scoped advisory lock on
+PostgreSQL), and runs it again from the start when it lost a race: a busy or locked
+SQLite database, a PostgreSQL serialization failure, deadlock or lock timeout. The
+decision is made on the driver's error code (SQLite result code, SQLSTATE), never on
+message text, which servers translate. Nested ``@writes`` calls join the outer
+transaction; a write inside a transaction that did not come from here is a bug and
+raises ``WritePathError`` rather than running without the lock.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import functools
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import ParamSpec, TypeVar
 
-from peewee import IntegrityError, OperationalError, PostgresqlDatabase
+from peewee import DatabaseError, PostgresqlDatabase
 
 from rolodex.store.models import database
 
@@ -26,26 +37,62 @@ BACKOFF_MAX = 0.25
 DEADLINE = 30.0
 # Retries made by this process so far (the stress test reports them).
 stats = {"retries": 0, "gave_up": 0}
-RETRYABLE_TEXT = (
-    "database is locked",
-    "could not serialize",
-    "deadlock detected",
-    "restart transaction",
-    "lock timeout",
-)
 
-
-def _retryable(exc: Exception) -> bool:
-    text = str(exc).lower()
-    if isinstance(exc, IntegrityError):
-        # A concurrent writer inserted the same unique row: re-reading sees it.
-        return "unique" in text or "duplicate key" in text
-    return any(word in text for word in RETRYABLE_TEXT)
-
+SQLITE_BUSY = 5
+SQLITE_LOCKED = 6
+# serialization_failure, deadlock_detected, lock_not_available (lock_timeout)
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
 
 # PostgreSQL advisory lock key taken by every write transaction ("Rolo").
 WRITE_LOCK_KEY = 0x526F6C6F
 PG_LOCK_TIMEOUT_MS = 10000
+
+_local = threading.local()
+
+
+class WritePathError(RuntimeError):
+    """A write was attempted inside a transaction that does not hold the write lock."""
+
+
+def driver_error(exc: BaseException) -> BaseException:
+    """The DB-API driver's exception behind a peewee one (peewee keeps it as ``orig``)."""
+    original = getattr(exc, "orig", None)
+    return original if isinstance(original, BaseException) else exc
+
+
+def sqlite_code(exc: BaseException) -> int | None:
+    """SQLite's primary result code of an error (``SQLITE_BUSY`` ...), or None."""
+    code = getattr(driver_error(exc), "sqlite_errorcode", None)
+    return None if code is None else int(code) & 0xFF
+
+
+def sqlstate(exc: BaseException) -> str | None:
+    """PostgreSQL's SQLSTATE of an error, or None."""
+    return getattr(driver_error(exc), "pgcode", None)
+
+
+def retryable(exc: BaseException) -> bool:
+    """Whether running the whole transaction again may succeed (a lost race, by code)."""
+    return sqlite_code(exc) in (SQLITE_BUSY, SQLITE_LOCKED) or sqlstate(exc) in (
+        RETRYABLE_SQLSTATES
+    )
+
+
+def real_cause(exc: BaseException) -> BaseException:
+    """The error that broke a transaction, not the failed rollback that followed it.
+
+    SQLite ends a transaction by itself on some errors (a full disk); the rollback that
+    follows then fails with "no transaction is active" and would hide the real cause.
+    """
+    cause = exc.__context__
+    if (
+        isinstance(exc, DatabaseError)
+        and isinstance(cause, DatabaseError)
+        and sqlite_code(cause) is not None
+        and sqlite_code(exc) == 1  # SQLITE_ERROR: "cannot rollback - no transaction is active"
+    ):
+        return cause
+    return exc
 
 
 def _is_cockroach() -> bool:
@@ -69,7 +116,7 @@ def _pg_write_transaction() -> Iterator[None]:
 def _transaction() -> contextlib.AbstractContextManager:
     """One write transaction: ``BEGIN IMMEDIATE`` on SQLite (the database's lock_type),
     the advisory write lock on PostgreSQL; CockroachDB is SERIALIZABLE by itself and
-    asks for a retry ("restart transaction") when writers overlap."""
+    asks for a retry (SQLSTATE 40001) when writers overlap."""
     if isinstance(database.obj, PostgresqlDatabase) and not _is_cockroach():
         return _pg_write_transaction()
     return database.atomic()
@@ -80,29 +127,48 @@ def backoff(attempt: int) -> float:
     return random.uniform(BACKOFF_FIRST, min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** (attempt + 1)))
 
 
-def writes(func: Callable[P, T]) -> Callable[P, T]:
-    """Run ``func`` in one write transaction (see ``_transaction``); retry it whole on a lost race (lock, unique violation, serialization failure, deadlock).
+def in_write() -> bool:
+    """Whether this thread is inside a write transaction opened by ``writes``."""
+    return getattr(_local, "depth", 0) > 0
 
-    Nested calls join the outer transaction and are not retried on their own.
-    """
+
+def writes(func: Callable[P, T]) -> Callable[P, T]:
+    """Run ``func`` in one write transaction (see ``_transaction``); run it again whole
+    when it lost a race (``retryable``). Nested calls join the outer transaction."""
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
-        if database.obj is not None and database.in_transaction():
+        if in_write():
             return func(*args, **kwargs)
+        if database.obj is not None and database.in_transaction():
+            raise WritePathError(
+                f"{func.__qualname__} writes inside a transaction that holds no write lock; "
+                "open write transactions with rolodex.store.transactions.writes"
+            )
         started = time.monotonic()
         for attempt in range(ATTEMPTS):
+            _local.depth = 1
             try:
                 with _transaction():
                     return func(*args, **kwargs)
-            except (IntegrityError, OperationalError) as exc:
-                if not _retryable(exc):
+            except DatabaseError as exc:
+                cause = real_cause(exc)
+                if not retryable(cause):
+                    if cause is not exc:
+                        raise cause from None
                     raise
                 if attempt == ATTEMPTS - 1 or time.monotonic() - started > DEADLINE:
                     stats["gave_up"] += 1
                     raise
                 stats["retries"] += 1
-                time.sleep(backoff(attempt))
+            finally:
+                _local.depth = 0
+            time.sleep(backoff(attempt))
         raise AssertionError("unreachable")
 
     return wrapper
+
+
+def run_write(func: Callable[[], T]) -> T:
+    """``writes`` for a function built on the spot (a multi-step job, a migration step)."""
+    return writes(func)()

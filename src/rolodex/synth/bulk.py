@@ -29,6 +29,7 @@ from rolodex.crm.context import (
 )
 from rolodex.store.database import is_postgres, is_sqlite
 from rolodex.store.models import database
+from rolodex.store.transactions import run_write
 from rolodex.synth import names, people
 from rolodex.synth.people import Namer
 from rolodex.synth.schema import PROJECT
@@ -556,28 +557,31 @@ def load(n: int, seed: int, now: dt.datetime) -> None:
                 wal = db.execute_sql("PRAGMA journal_mode = DELETE").fetchone()[0] == "delete"
             except OperationalError:  # another connection has it open: stay in WAL
                 wal = False
+
+    def fill() -> None:
+        recreate: list[str] = []
+        if sqlite:
+            # Indexes and the search triggers are rebuilt once at the end: far faster
+            # than maintaining them row by row.
+            recreate, dropped = _schema_objects(db)
+            for kind, name in dropped:
+                db.execute_sql(f'DROP {kind.upper()} "{name}"')
+        label_ids = schema.install()
+        Builder(n, seed, label_ids, now).run()
+        for sql in recreate:
+            db.execute_sql(sql)
+        if sqlite:
+            db.execute_sql("INSERT INTO record_search(record_search) VALUES ('rebuild')")
+        elif is_postgres(db):
+            for table in ("record", "association"):
+                db.execute_sql(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT MAX(id) FROM {table}))"
+                )
+        finish(seed)
+
     try:
-        with db.atomic():
-            recreate: list[str] = []
-            if sqlite:
-                # Indexes and the search triggers are rebuilt once at the end: far faster
-                # than maintaining them row by row.
-                recreate, dropped = _schema_objects(db)
-                for kind, name in dropped:
-                    db.execute_sql(f'DROP {kind.upper()} "{name}"')
-            label_ids = schema.install()
-            Builder(n, seed, label_ids, now).run()
-            for sql in recreate:
-                db.execute_sql(sql)
-            if sqlite:
-                db.execute_sql("INSERT INTO record_search(record_search) VALUES ('rebuild')")
-            elif is_postgres(db):
-                for table in ("record", "association"):
-                    db.execute_sql(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                        f"(SELECT MAX(id) FROM {table}))"
-                    )
-            finish(seed)
+        run_write(fill)
     finally:
         if sqlite:
             db.execute_sql("PRAGMA cache_size = -64000")

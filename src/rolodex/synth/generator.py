@@ -17,6 +17,7 @@ from rolodex.crm.errors import InvalidValue
 from rolodex.i18n import _
 from rolodex.store.database import is_sqlite
 from rolodex.store.models import Association, AssociationLabel, History, Record, database, utcnow
+from rolodex.store.transactions import run_write
 
 SIZES = {"demo": 0, "10k": 10_000, "100k": 100_000, "1m": 1_000_000}
 DEMO_SPAN = dt.timedelta(days=180)
@@ -49,10 +50,12 @@ def generate(size: str, seed: int = 42) -> dict:
     if key == "demo":
         from rolodex.synth import story
 
-        with database.atomic():
+        def build() -> None:
             schema.install()
             story.build(seed, now)
             spread_timestamps(now)
+
+        run_write(build)
     else:
         from rolodex.synth import bulk
 

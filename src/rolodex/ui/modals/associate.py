@@ -30,7 +30,6 @@ from rolodex.crm.context import user
 from rolodex.crm.errors import RolodexError
 from rolodex.crm.records import RecordView
 from rolodex.i18n import _, data_text
-from rolodex.store.models import database
 from rolodex.ui.db import run_db
 from rolodex.ui.labelpick import LabelChoice, label_choices
 from rolodex.ui.modals.common import Dialog
@@ -314,16 +313,9 @@ class AssociateDialog(Dialog):
         source_id, target = self.source.id, self.target.key
 
         def save() -> RecordView:
-            with database.atomic():
-                created = records.create(target, values)
-                associations.associate_many(
-                    source_id,
-                    [created.id],
-                    user(),
-                    words,
-                    primary_id=created.id if primary else None,
-                )
-            return created
+            return associations.create_and_associate(
+                source_id, target, values, user(), words, primary=primary
+            )
 
         def saved(created: RecordView) -> None:
             self.linked += 1
