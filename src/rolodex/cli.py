@@ -14,12 +14,12 @@ import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import Any, NoReturn, TextIO, cast
 
 from peewee import PeeweeException
 
 from rolodex import cli_format
-from rolodex.i18n import _
+from rolodex.i18n import _, ngettext
 
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
@@ -64,6 +64,8 @@ def _hook(module: str, name: str) -> Callable[..., Any]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from rolodex.crm import moments
+
     parser = _Parser(
         prog="rolodex",
         description=_("A keyboard-driven terminal CRM built around associations."),
@@ -108,7 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--as-of",
         metavar="TIMESTAMP",
-        help=_("associations as they stood at this moment (ISO 8601, UTC unless an offset)"),
+        help=_("associations as they stood at this moment: {moment}").format(
+            moment=moments.help_text()
+        ),
     )
 
     p = command("associate", _("associate two records: the first is the second's LABEL"))
@@ -142,7 +146,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("merge", _("merge OTHER_REF into KEEP_REF"))
     p.add_argument("keep", metavar="KEEP_REF")
     p.add_argument("other", metavar="OTHER_REF")
-    command("bin", _("list the recycle bin"))
+    p = command("bin", _("list the recycle bin"))
+    p.add_argument(
+        "--purge",
+        action="store_true",
+        help=_(
+            "forget records deleted more than 90 days ago now (this also runs by itself once a day)"
+        ),
+    )
 
     p = command("history", _("a record's association history, newest first"))
     p.add_argument("ref", metavar="REF")
@@ -167,8 +178,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("activity", metavar="ACTIVITY_TYPE")
     p.add_argument("values", metavar="KEY=VALUE", nargs="*")
 
-    p = command("domains", _("associate contacts with companies by email domain"))
-    p.add_argument("ref", metavar="REF", nargs="?", help=_("one contact (default: all)"))
+    p = command(
+        "domains",
+        _("associate contacts with companies by email domain; manage the exclusion list"),
+        epilog=_(
+            "rolodex domains [REF]: run the rule for one contact or all. "
+            "rolodex domains exclude DOMAIN...: never match these domains; "
+            "with --list: show the list; with --remove: take domains off it."
+        ),
+    )
+    p.add_argument(
+        "words",
+        metavar="REF | exclude DOMAIN...",
+        nargs="*",
+        help=_("one contact (default: all), or 'exclude' and domains"),
+    )
+    p.add_argument("--list", action="store_true", help=_("with exclude: list the excluded domains"))
+    p.add_argument(
+        "--remove", action="store_true", help=_("with exclude: remove the domains from the list")
+    )
+    fmt(p, ("text", "json"), "text")
 
     p = command("recommend", _("records worth associating with REF"))
     p.add_argument("ref", metavar="REF")
@@ -278,7 +307,9 @@ class Runner:
         record = records.create(self.args.type.strip().lower(), self.values(self.args.values))
         if record.name:
             self.say(
-                _("created {name} {ref}").format(name=cli_format.safe(record.name), ref=record.ref)
+                _("created {name} {ref}").format(
+                    name=cli_format.one_line(record.name), ref=record.ref
+                )
             )
         else:
             self.say(_("created {ref}").format(ref=record.ref))
@@ -295,11 +326,11 @@ class Runner:
         return EXIT_OK
 
     def cmd_show(self) -> int:
-        from rolodex.crm import associations, history
+        from rolodex.crm import associations, history, moments
 
         fmt = cli_format
         if self.args.as_of:
-            moment = fmt.parse_moment(self.args.as_of)
+            moment = moments.parse_moment(self.args.as_of)
             record = self.resolve(self.args.ref, include_deleted=True)
             views: list[Any] = fmt.sort_past(history.as_of(record.id, moment))
         else:
@@ -344,6 +375,16 @@ class Runner:
         from rolodex.crm import lifecycle
 
         fmt = cli_format
+        if self.args.purge:
+            purged = lifecycle.purge_expired(self.ctx)
+            self.say(
+                ngettext(
+                    "purged {n} record deleted more than 90 days ago",
+                    "purged {n} records deleted more than 90 days ago",
+                    purged,
+                ).format(n=purged)
+            )
+            return EXIT_OK
         rows = [
             [view.ref, view.name, fmt.human_utc(view.deleted_at)]
             for view in lifecycle.recycle_bin()
@@ -375,7 +416,9 @@ class Runner:
             details.append(_("{a} is {b}'s primary company").format(a=src.ref, b=dst.ref))
         if seen_from_dst is not None and seen_from_dst.primary_of_other:  # dst is src's primary
             details.append(_("{b} is {a}'s primary company").format(a=src.ref, b=dst.ref))
-        suffix = " ({})".format("; ".join(cli_format.safe(d) for d in details)) if details else ""
+        suffix = (
+            " ({})".format("; ".join(cli_format.one_line(d) for d in details)) if details else ""
+        )
         if change.created:
             message = _("associated {a} with {b}").format(a=src.ref, b=dst.ref)
         elif change.changed:
@@ -473,7 +516,7 @@ class Runner:
             )
             return EXIT_OK
         if not hits:
-            self.say(_("No records match '{text}'.").format(text=fmt.safe(self.args.text)))
+            self.say(_("No records match '{text}'.").format(text=fmt.one_line(self.args.text)))
             return EXIT_OK
         fmt.table(
             self.out,
@@ -520,8 +563,15 @@ class Runner:
         from rolodex.crm import domains, objects
         from rolodex.crm.errors import InvalidValue
 
-        if self.args.ref:
-            contact = self.resolve(self.args.ref)
+        words = list(self.args.words)
+        if words and words[0] == "exclude":
+            return self.domains_exclude(words[1:])
+        if self.args.list or self.args.remove:
+            raise UsageError(_("--list and --remove go with 'domains exclude'"))
+        if len(words) > 1:
+            raise UsageError(_("give one contact, or none for all contacts"))
+        if words:
+            contact = self.resolve(words[0])
             if contact.type != objects.CONTACT:
                 raise InvalidValue(
                     _("{ref} is not a contact: domain matching is for contacts").format(
@@ -544,6 +594,37 @@ class Runner:
             return EXIT_OK
         done = domains.associate_all_by_domain(self.ctx)
         self.say(_("{n} contacts associated with their company by email domain").format(n=done))
+        return EXIT_OK
+
+    def domains_exclude(self, names: list[str]) -> int:
+        from rolodex.crm import domains
+
+        if self.args.list or not names:
+            if names:
+                raise UsageError(_("--list takes no domains"))
+            excluded = sorted(domains.exclusions())
+            if self.args.format == "json":
+                cli_format.write_json(self.out, excluded)
+            elif excluded:
+                for name in excluded:
+                    self.say(name)
+            else:
+                self.say(_("No domains are excluded (free-mail domains always are)."))
+            return EXIT_OK
+        if self.args.remove:
+            changed = domains.remove_exclusions(names)
+            self.say(
+                _("removed from the exclusion list: {domains}").format(
+                    domains=", ".join(changed) or "-"
+                )
+            )
+        else:
+            changed = domains.add_exclusions(names)
+            self.say(
+                _("excluded from domain matching: {domains}").format(
+                    domains=", ".join(changed) or "-"
+                )
+            )
         return EXIT_OK
 
     # -- labels and limits
@@ -798,11 +879,11 @@ class Runner:
             )
         else:
             for violation in report.violations:
-                self.say(_("violation: {text}").format(text=fmt.safe(violation)))
+                self.say(_("violation: {text}").format(text=fmt.one_line(violation)))
             for warning in report.over_limit:
                 self.say(
                     _("warning: {text} (a lowered limit is not retroactive)").format(
-                        text=fmt.safe(warning)
+                        text=fmt.one_line(warning)
                     )
                 )
             if report.ok:
@@ -836,8 +917,43 @@ class Runner:
         return int(func(self.args.size, self.args.seed, self.out))
 
 
+# Commands that only read: a database that cannot be written is opened read-only for them.
+READ_ONLY = frozenset(
+    {
+        "show",
+        "history",
+        "search",
+        "recommend",
+        "export",
+        "check",
+        "labels list",
+        "labels usage",
+        "objects list",
+        "bin",
+        "domains exclude --list",
+    }
+)
+
+
+def _command_words(args: argparse.Namespace) -> str:
+    words = [args.command]
+    sub = getattr(args, f"{args.command}_command", None)
+    if sub:
+        words.append(sub)
+    if args.command == "bin" and args.purge:
+        words.append("--purge")
+    if args.command == "domains":
+        if args.words[:1] == ["exclude"]:
+            words.append("exclude")
+            if args.list or len(args.words) == 1:
+                words.append("--list")
+        else:
+            words.append("run")
+    return " ".join(words)
+
+
 def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from rolodex.store.database import open_database
+    from rolodex.crm.session import open_session
     from rolodex.store.models import database
 
     target: str | None = args.db
@@ -851,7 +967,7 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.command == "init":
         return _init(args, out)
     previous = database.obj
-    db = open_database(target)
+    db = open_session(target, readonly=_command_words(args) in READ_ONLY)
     try:
         runner = Runner(args, out, err)
         handler = getattr(runner, "cmd_" + args.command.replace("-", "_"))
@@ -863,7 +979,7 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _init(args: argparse.Namespace, out: TextIO) -> int:
-    from rolodex.store.database import open_database
+    from rolodex.crm.session import open_session
 
     path = Path(args.path)
     if args.shared:
@@ -875,7 +991,7 @@ def _init(args: argparse.Namespace, out: TextIO) -> int:
             + "\n"
         )
         return EXIT_OK
-    db = open_database(str(path))
+    db = open_session(str(path), allow_empty=True)
     db.close()
     out.write(_("{path} is ready").format(path=path) + "\n")
     return EXIT_OK
@@ -890,25 +1006,59 @@ def _one_line(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
-def main(argv: list[str] | None = None) -> int:
-    """The `rolodex` console script."""
-    from rolodex.crm.errors import RolodexError
-    from rolodex.store.database import DatabaseOpenError
+def _not_utf8(argv: list[str]) -> str | None:
+    """The first argument that was not valid UTF-8 (Python keeps its bytes as surrogates)."""
+    for word in argv:
+        try:
+            word.encode("utf-8")
+        except UnicodeEncodeError:
+            return word
+    return None
 
-    out, err = sys.stdout, sys.stderr
-    for stream in (out, err):
+
+def _quiet_closed_stdout() -> int:
+    """The reader went away (`rolodex export contact | head -1`): stop quietly, as other
+    Unix tools do, and keep Python from complaining when it flushes at exit."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The `rolodex` console script: errors are one `rolodex: error: ...` line on stderr
+    and exit 2; `check` exits 1 when an invariant is violated; a closed stdout ends
+    quietly with 0."""
+    from rolodex.cli_output import SafeStream
+    from rolodex.crm.errors import RolodexError
+    from rolodex.store.errors import DatabaseOpenError
+
+    for stream in (sys.stdout, sys.stderr):
         # A terminal or pipe that cannot encode a name gets an escape, never a crash
         with contextlib.suppress(AttributeError, ValueError, OSError):
             stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+    out = cast(TextIO, SafeStream(sys.stdout))
+    err = cast(TextIO, SafeStream(sys.stderr))
 
     def fail(message: str, code: int = EXIT_ERROR) -> int:
-        err.write(_("rolodex: error: {message}").format(message=message) + "\n")
-        err.flush()
+        try:
+            err.write(_("rolodex: error: {message}").format(message=message) + "\n")
+            err.flush()
+        except OSError:
+            pass
         return code
 
+    words = sys.argv[1:] if argv is None else argv
+    bad = _not_utf8(words)
+    if bad is not None:
+        return fail(
+            _("the argument '{word}' is not valid UTF-8").format(
+                word=bad.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            )
+        )
     parser = build_parser()
     try:
-        args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+        args = parser.parse_args(words)
     except UsageError as exc:
         return fail(str(exc))
     except SystemExit as exc:  # --help
@@ -917,19 +1067,20 @@ def main(argv: list[str] | None = None) -> int:
         code = _dispatch(args, out, err)
         out.flush()
         return code
+    except BrokenPipeError:
+        return _quiet_closed_stdout()
     except (RolodexError, DatabaseOpenError, UsageError, Unavailable) as exc:
         return fail(_one_line(exc))
     except (PeeweeException, sqlite3.Error) as exc:
-        return fail(_("database error: {error}").format(error=_one_line(exc)))
-    except BrokenPipeError:
-        # The reader went away (`rolodex history X | head`): stop quietly.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_OK
+        from rolodex.store.database import explain
+        from rolodex.store.transactions import real_cause
+
+        return fail(explain(real_cause(exc)))
     except OSError as exc:
         return fail(_one_line(exc))
     except KeyboardInterrupt:
-        err.write("\n")
+        with contextlib.suppress(OSError):
+            err.write("\n")
         return 130
     except Exception as exc:
         if os.environ.get("ROLODEX_DEBUG"):

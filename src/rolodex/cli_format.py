@@ -1,8 +1,8 @@
 """Output of the command line: aligned tables, CSV, and the JSON shapes of design section 4.
 
-No Textual here: plain text for a terminal or a pipe. User text is printed
-verbatim except control characters, which are shown escaped in text output so
-that a record name can never drive the terminal.
+No Textual here: plain text for a terminal or a pipe. Everything written passes
+the command line's exit (cli_output.SafeStream), which shows control and bidi
+characters as visible stand-ins; JSON escapes them instead.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
@@ -21,15 +20,13 @@ from rolodex.crm.associations import Associated
 from rolodex.crm.history import HistoryEntry, PastAssociation
 from rolodex.crm.records import RecordView
 from rolodex.i18n import _
+from rolodex.textsafety import json_text
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
-
-def safe(text: str) -> str:
-    """Text for a terminal: control characters escaped, everything else verbatim."""
-    text = text.replace("\r\n", "\n")
-    text = _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
-    return text.replace("\n", "\\n").replace("\t", " ")
+def one_line(text: str) -> str:
+    """A value on one line of a table: a newline shown as ␊, a tab as a space. (Every
+    other unsafe character is shown by the exit itself, cli_output.SafeStream.)"""
+    return text.replace("\r\n", "\n").replace("\n", "\u240a").replace("\t", " ")
 
 
 def iso_utc(moment: dt.datetime | str | None) -> str:
@@ -49,33 +46,9 @@ def human_utc(moment: dt.datetime | str | None) -> str:
     return text.replace("T", " ").rstrip("Z")
 
 
-def parse_moment(text: str) -> dt.datetime:
-    """A timestamp from the command line as naive UTC.
-
-    Without fractional seconds the whole second is meant, so ``--as-of`` with a
-    time copied from ``history`` includes the change made at that second.
-    """
-    from rolodex.crm.errors import InvalidValue
-
-    raw = text.strip()
-    try:
-        moment = dt.datetime.fromisoformat(raw)
-    except ValueError as exc:
-        raise InvalidValue(
-            _("'{text}' is not a date and time (use ISO 8601, e.g. 2026-11-29T21:50:59Z)").format(
-                text=text
-            )
-        ) from exc
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
-    if moment.microsecond == 0 and "." not in raw and "," not in raw:
-        moment = moment.replace(microsecond=999999)
-    return moment
-
-
 def table(out: TextIO, headers: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
     """Aligned columns (by terminal cells, so wide characters line up), two spaces apart."""
-    body = [[safe(str(cell)) for cell in row] for row in rows]
+    body = [[one_line(str(cell)) for cell in row] for row in rows]
     head = list(headers)
     columns = max([len(head)] + [len(row) for row in body])
     widths = [0] * columns
@@ -97,8 +70,9 @@ def table(out: TextIO, headers: Sequence[str], rows: Iterable[Sequence[str]]) ->
 
 
 def write_json(out: TextIO, value: Any) -> None:
-    """Indented JSON; escaped to ASCII when the output cannot encode a character."""
-    text = json.dumps(value, ensure_ascii=False, indent=2)
+    """Indented JSON with every unsafe character escaped (rolodex.textsafety.json_text);
+    escaped to ASCII when the output cannot encode a character."""
+    text = json_text(json.dumps(value, ensure_ascii=False, indent=2))
     try:
         text.encode(getattr(out, "encoding", None) or "utf-8")
     except (UnicodeEncodeError, LookupError):
@@ -148,7 +122,9 @@ def show_text(
     as_of: dt.datetime | None = None,
 ) -> None:
     info = objects.by_key(record.type)
-    out.write("{ref}  {name}\n".format(ref=record.ref, name=safe(record.name) or _("(no name)")))
+    out.write(
+        "{ref}  {name}\n".format(ref=record.ref, name=one_line(record.name) or _("(no name)"))
+    )
     out.write(
         "  "
         + _("{object}, version {version}, created {created} UTC").format(
@@ -167,7 +143,7 @@ def show_text(
         out.write("\n" + _("Properties") + "\n")
         width = max(cell_len(k) for k, _v in props)
         for key, value in props:
-            out.write(f"  {key.ljust(width)}  {safe(value)}\n")
+            out.write(f"  {key.ljust(width)}  {one_line(value)}\n")
     out.write("\n")
     if as_of is not None:
         out.write(_("Associations as of {when} UTC").format(when=human_utc(as_of)) + "\n")

@@ -84,7 +84,7 @@ def test_show_accepts_email_and_domain_and_prints_canonical_refs(ok, add):
 def test_show_text_escapes_control_characters_but_json_is_verbatim(ok, add):
     ref = add("company", "name=evil\x1b[31mred")
     assert "\x1b" not in ok("show", ref).out
-    assert "\\x1b[31mred" in ok("show", ref).out
+    assert "evil␛[31mred" in ok("show", ref).out  # ESC shown as its control picture
     assert ok("show", ref, "--format", "json").json()["name"] == "evil\x1b[31mred"
 
 

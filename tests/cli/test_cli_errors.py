@@ -88,7 +88,7 @@ CASES = [
     ),
     (("objects", "create", "contact", "--singular", "C", "--plural", "Cs"), "already exists"),
     (("history", "{ana}", "--object", "planet"), "unknown object type"),
-    (("show", "{ana}", "--as-of", "yesterday"), "is not a date and time"),
+    (("show", "{ana}", "--as-of", "yesterday"), "is not a date or a date and time"),
     (("log", "{ana}", "deal", "name=x"), "is not an activity type"),
     (("domains", "{acme}"), "is not a contact"),
     (("frobnicate",), "invalid choice"),

@@ -173,7 +173,7 @@ def test_rolodex_db_environment_variable_and_db_precedence(
     if not PG:
         other = tmp_path / "other.db"
         assert main(["--db", str(other), "show", ref]) == 2  # --db wins: not in the other one
-        assert "no record" in capsys.readouterr().err
+        assert "does not exist" in capsys.readouterr().err  # a read never creates a database
 
 
 def test_help_exits_zero(capsys):

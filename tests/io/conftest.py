@@ -45,17 +45,26 @@ def run_import(*files: str, **options: object) -> Result:
         create_labels=bool(options.get("create_labels", False)),
         revert=options.get("revert"),
     )
-    out, err = io.StringIO(), io.StringIO()
-    code = import_command(args, out, err)
-    return Result(code, out.getvalue(), err.getvalue())
+    return _as_command(import_command, args)
 
 
 def run_export(type_key: str, output: str | None = None, fmt: str = "csv") -> Result:
     from rolodex.io.commands import export_command
 
     args = argparse.Namespace(type=type_key, output=output, format=fmt)
+    return _as_command(export_command, args)
+
+
+def _as_command(command, args: argparse.Namespace) -> Result:  # type: ignore[no-untyped-def]
+    """Run a command hook as `rolodex` does: a refusal is one error line and exit 2."""
+    from rolodex.crm.errors import RolodexError
+
     out, err = io.StringIO(), io.StringIO()
-    code = export_command(args, out, err)
+    try:
+        code = command(args, out, err)
+    except RolodexError as exc:
+        err.write(f"rolodex: error: {exc}\n")
+        code = 2
     return Result(code, out.getvalue(), err.getvalue())
 
 

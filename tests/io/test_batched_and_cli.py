@@ -69,6 +69,6 @@ def test_the_rolodex_command(db, db_url, write, tmp_path, capsys):
     assert records.count("contact") == 0
     assert main(["--db", db_url, "import", target]) == 0
     assert records.resolve("ana@x.com").name == "Ana"
-    assert main(["--db", db_url, "import", str(tmp_path / "nope.csv")]) == 1
+    assert main(["--db", db_url, "import", str(tmp_path / "nope.csv")]) == 2
     err = capsys.readouterr().err
     assert "nope.csv: no such file" in err and "Traceback" not in err

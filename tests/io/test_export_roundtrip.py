@@ -183,8 +183,8 @@ def test_xlsx_cells_are_text_not_formulas(db, tmp_path):
 
 def test_export_errors_are_one_line(db, tmp_path):
     result = run_export("spaceship")
-    assert result.code == 1 and "unknown object type" in result.err
+    assert result.code == 2 and "unknown object type" in result.err
     result = run_export("contact", str(tmp_path / "missing" / "x.csv"))
-    assert result.code == 1 and "x.csv" in result.err
+    assert result.code == 2 and "x.csv" in result.err
     result = run_export("contact", None, "xlsx")
-    assert result.code == 1 and "-o" in result.err
+    assert result.code == 2 and "-o" in result.err

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
-from rolodex.crm import associations, objects, records
+from rolodex.crm import associations, changes, objects, records
 from rolodex.crm.context import DOMAIN, Context
-from rolodex.crm.errors import LimitExceeded
+from rolodex.crm.errors import InvalidValue, LimitExceeded
+from rolodex.i18n import _
 from rolodex.store.models import Association, Meta, Record
 from rolodex.store.transactions import writes
 
@@ -63,6 +64,34 @@ def set_exclusions(domains: set[str]) -> None:
     Meta.insert(key=EXCLUSIONS_KEY, value=value).on_conflict(
         conflict_target=[Meta.key], update={Meta.value: value}
     ).execute()
+    changes.notify()
+
+
+def _domain(text: str) -> str:
+    domain = objects.normalise_domain(text)
+    if not objects.DOMAIN_PATTERN.match(domain):
+        raise InvalidValue(_("'{text}' is not a domain name").format(text=text))
+    return domain
+
+
+@writes
+def add_exclusions(names: list[str]) -> list[str]:
+    """Never match contacts to companies by these domains; returns the ones added."""
+    wanted = [_domain(name) for name in names]
+    current = exclusions()
+    added = [d for d in dict.fromkeys(wanted) if d not in current]
+    set_exclusions(current | set(added))
+    return added
+
+
+@writes
+def remove_exclusions(names: list[str]) -> list[str]:
+    """Take domains off the exclusion list; returns the ones that were on it."""
+    wanted = [objects.normalise_domain(name) for name in names]
+    current = exclusions()
+    removed = [d for d in dict.fromkeys(wanted) if d in current]
+    set_exclusions(current - set(removed))
+    return removed
 
 
 def email_domain(email: str | None) -> str | None:

@@ -10,7 +10,14 @@ import json
 
 from rolodex.crm import associations, changes, history, objects, records
 from rolodex.crm.associations import _ensure_primary, _find, _labels_of, _remove, _set_flag, _state
-from rolodex.crm.context import OBJECT_DELETED, OBJECT_MERGE, OBJECT_RESTORE, Context, new_batch
+from rolodex.crm.context import (
+    JOB,
+    OBJECT_DELETED,
+    OBJECT_MERGE,
+    OBJECT_RESTORE,
+    Context,
+    new_batch,
+)
 from rolodex.crm.errors import DuplicateRecord, InvalidValue
 from rolodex.crm.records import RecordView
 from rolodex.i18n import _
@@ -19,6 +26,7 @@ from rolodex.store.models import (
     AssociationLabel,
     History,
     Label,
+    Meta,
     Record,
     utcnow,
 )
@@ -231,8 +239,12 @@ def recycle_bin(limit: int = 200) -> list[RecordView]:
 
 
 @writes
-def purge_expired(now: dt.datetime | None = None) -> int:
-    """Forget records deleted more than 90 days ago (history keeps their ids)."""
+def purge_expired(ctx: Context | None = None, now: dt.datetime | None = None) -> int:
+    """Forget records deleted more than 90 days ago: their properties are emptied (the
+    ids stay, so history keeps pointing somewhere), and each association their deletion
+    removed, which a restore would have brought back, gets a final "removed" row with
+    the source Job: from now on it is gone for good. Returns how many were purged."""
+    job = (ctx or Context(JOB)).derived(JOB, new_batch("purge"))
     cutoff = (now or utcnow()) - dt.timedelta(days=RETENTION_DAYS)
     expired = [
         rid
@@ -248,8 +260,46 @@ def purge_expired(now: dt.datetime | None = None) -> int:
     ]
     if not expired:
         return 0
+    for record_id in expired:
+        last: dict[tuple[int, int], tuple] = {}
+        for row in (
+            History.select(*history.HISTORY_COLUMNS)
+            .where((History.a_id == record_id) | (History.b_id == record_id))
+            .order_by(History.id)
+            .tuples()
+        ):
+            last[(row[2], row[3])] = row
+        for row in last.values():
+            if row[6] == history.REMOVED and row[10] == OBJECT_DELETED:
+                history.write(history._state_of(row), history.REMOVED, job)
     Record.update(merged_into=None).where(Record.merged_into.in_(expired)).execute()
     Record.update(properties=json.dumps({}), name="", name_key="", email=None, domain=None).where(
         Record.id.in_(expired)
     ).execute()
+    changes.notify()
     return len(expired)
+
+
+PURGED_ON_KEY = "bin_purged_on"
+
+
+def purge_if_due(now: dt.datetime | None = None) -> int | None:
+    """The recycle bin's expiry as a job: run ``purge_expired`` when it has not run today
+    (UTC) on this database. Returns how many were purged, or None when not due."""
+    today = (now or utcnow()).date().isoformat()
+    row = Meta.get_or_none(Meta.key == PURGED_ON_KEY)
+    if row is not None and row.value == today:
+        return None
+    return _purge_today(today, now)
+
+
+@writes
+def _purge_today(today: str, now: dt.datetime | None) -> int | None:
+    row = Meta.get_or_none(Meta.key == PURGED_ON_KEY)
+    if row is not None and row.value == today:  # another process did it meanwhile
+        return None
+    purged = purge_expired(None, now)
+    Meta.insert(key=PURGED_ON_KEY, value=today).on_conflict(
+        conflict_target=[Meta.key], update={Meta.value: today}
+    ).execute()
+    return purged

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from rolodex.crm.errors import RolodexError
+from rolodex.crm.errors import InvalidValue, RolodexError
 from rolodex.i18n import _
 
 
@@ -14,12 +14,12 @@ def import_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from rolodex.io.importer import run_import
     from rolodex.io.revert import revert_import
 
+    revert = getattr(args, "revert", None)
+    if revert:
+        result = revert_import(revert)
+        out.write("\n".join(result.lines()) + "\n")
+        return 0
     try:
-        revert = getattr(args, "revert", None)
-        if revert:
-            result = revert_import(revert)
-            out.write("\n".join(result.lines()) + "\n")
-            return 0
         files = list(getattr(args, "files", None) or [])
         summary = run_import(
             files,
@@ -29,9 +29,11 @@ def import_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             errors=getattr(args, "errors", None),
         )
     except RolodexError as exc:
-        err.write(_("error: {message}").format(message=exc) + "\n")
-        err.write(_("nothing was imported; the database is unchanged") + "\n")
-        return 1
+        refused = RolodexError(
+            _("{message}; nothing was imported, the database is unchanged").format(message=exc)
+        )
+        refused.code = exc.code
+        raise refused from exc
     for warning in summary.warnings:
         err.write(_("note: {message}").format(message=warning) + "\n")
     out.write("\n".join(summary.lines()) + "\n")
@@ -56,17 +58,14 @@ def export_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     output = getattr(args, "output", None)
     try:
         count = export(args.type, output, getattr(args, "format", None) or "csv", out)
-    except RolodexError as exc:
-        err.write(_("error: {message}").format(message=exc) + "\n")
-        return 1
+    except BrokenPipeError:
+        raise  # the reader of stdout went away: the command line ends quietly
     except OSError as exc:
-        err.write(
-            _("error: {file} cannot be written ({error})").format(
+        raise InvalidValue(
+            _("{file} cannot be written ({error})").format(
                 file=output or "-", error=exc.strerror or exc
             )
-            + "\n"
-        )
-        return 1
+        ) from exc
     if output and output != "-":
         out.write(_("exported {n} records to {file}").format(n=count, file=output) + "\n")
     return 0

@@ -14,6 +14,7 @@ the others apply:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -46,6 +47,7 @@ from rolodex.io.models import ImportedRecord, PendingLink
 from rolodex.io.sniff import ImportFileError, open_table
 from rolodex.store import raw
 from rolodex.store.models import Association, AssociationLabel, Import, Record, database
+from rolodex.store.transactions import run_write, savepoint
 
 MODES = ("create", "update", "upsert")
 CACHE_LIMIT = 50_000
@@ -329,18 +331,19 @@ class Importer:
         self.errors.start(multi=len(paths) > 1)
         ok = False
         try:
-            try:
-                with database.atomic():
-                    self._run(paths)
-                    if self.dry_run:
-                        raise _Rollback
-            except _Rollback:
-                pass
+            with contextlib.suppress(_Rollback):
+                run_write(lambda: self._apply(paths))
             ok = True
         finally:
             labels_mod.invalidate()  # labels created by a rolled-back row or dry run are gone
             self.errors.finish(keep=ok and bool(self.summary.rejected))
         return self.summary
+
+    def _apply(self, paths: list[str]) -> None:
+        """The whole import in one write transaction: a dry run undoes it at the end."""
+        self._run(paths)
+        if self.dry_run:
+            raise _Rollback
 
     def _run(self, paths: list[str]) -> None:
         for type_id, kind, key in (
@@ -973,7 +976,7 @@ class Importer:
         if self._queue_mode:
             raise _NeedsRules
         try:
-            with database.atomic():
+            with savepoint():
                 for word in words:
                     labels_mod.resolve(main_type, other_type, word)
             self.link(other_id, other_type, main_id, main_type, words, False)
@@ -981,7 +984,7 @@ class Importer:
         except LabelNotFound:
             pass
         try:
-            with database.atomic():
+            with savepoint():
                 for word in words:
                     labels_mod.resolve(other_type, main_type, word)
             self.link(main_id, main_type, other_id, other_type, words, False)
@@ -1182,7 +1185,7 @@ class Importer:
         for link in links:
             PendingLink.delete().where(PendingLink.id == link.id).execute()
             try:
-                with database.atomic():
+                with savepoint():
                     source = records.get(link.record_id)
                     if source.id == record_id:
                         continue

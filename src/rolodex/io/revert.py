@@ -20,9 +20,9 @@ from rolodex.store.models import (
     Import,
     Label,
     Record,
-    database,
     utcnow,
 )
+from rolodex.store.transactions import writes
 
 
 @dataclass
@@ -71,115 +71,111 @@ def _words(state: AssociationState) -> list[str]:
     return out
 
 
+@writes
 def revert_import(import_id: str) -> RevertSummary:
-    with database.atomic():
-        row = Import.get_or_none(Import.id == import_id.strip())
-        if row is None:
-            raise NotFound(_("no import with id {id}").format(id=import_id))
-        if row.reverted_at is not None:
-            raise InvalidValue(
-                _("import {id} was already reverted at {at}").format(
-                    id=import_id, at=row.reverted_at.isoformat(timespec="seconds")
-                )
+    row = Import.get_or_none(Import.id == import_id.strip())
+    if row is None:
+        raise NotFound(_("no import with id {id}").format(id=import_id))
+    if row.reverted_at is not None:
+        raise InvalidValue(
+            _("import {id} was already reverted at {at}").format(
+                id=import_id, at=row.reverted_at.isoformat(timespec="seconds")
             )
-        ctx = Context(IMPORT, batch=f"{row.id}-revert")
-        summary = RevertSummary(row.id)
-        first = (
-            History.select(History.id).where(History.batch == row.id).order_by(History.id).scalar()
         )
-        pairs: list[tuple[int, int]] = []
-        if first is not None:
-            pairs = list(
-                dict.fromkeys(
-                    History.select(History.a_id, History.b_id)
-                    .where(History.batch == row.id)
-                    .order_by(History.id)
-                    .tuples()
-                )
-            )
-        restore_primary: list[tuple[int, int]] = []
-        for a, b in pairs:
-            prior = (
-                History.select()
-                .where((History.a_id == a) & (History.b_id == b) & (History.id < first))
-                .order_by(History.id.desc())
-                .first()
-            )
-            exists = Association.get_or_none((Association.a == a) & (Association.b == b))
-            if prior is None or prior.action == "removed":
-                if exists is not None and _dissociate(a, b, ctx):
-                    summary.associations_removed += 1
-                continue
-            state = AssociationState(
-                a=a,
-                b=b,
-                a_type=prior.a_type_id,
-                b_type=prior.b_type_id,
-                labels=AssociationState.parse_labels(prior.labels),
-                a_primary_b=bool(prior.a_primary_b),
-                b_primary_a=bool(prior.b_primary_a),
-            )
-            try:
-                if exists is None:
-                    associations.associate(a, b, ctx, _words(state))
-                else:
-                    associations.set_labels(a, b, ctx, _words(state))
-            except (NotFound, Deleted):
-                continue
-            summary.associations_restored += 1
-            if state.a_primary_b:
-                restore_primary.append((a, b))
-            if state.b_primary_a:
-                restore_primary.append((b, a))
-        for holder, company in restore_primary:
-            try:
-                associations.set_primary(holder, company, ctx)
-            except (NotFound, Deleted, InvalidValue):
-                continue
-        logged = list(
-            ImportedRecord.select()
-            .where(ImportedRecord.import_id == row.id)
-            .order_by(ImportedRecord.id.desc())
-        )
-        created = [r.record_id for r in logged if r.action == "created"]
-        for entry in logged:
-            if entry.action != "updated" or entry.record_id in created:
-                continue
-            before = json.loads(entry.before or "{}")
-            try:
-                current = records.get(entry.record_id)
-            except (NotFound, Deleted):
-                continue
-            old = before.get("properties", {})
-            changes = {k: old.get(k, "") for k in set(current.properties) | set(old)}
-            changes = {k: v for k, v in changes.items() if current.properties.get(k, "") != v}
-            if changes:
-                records.update(current.id, changes)
-            Record.update(source_id=before.get("source_id")).where(
-                Record.id == current.id
-            ).execute()
-            summary.records_restored += 1
-        for record_id in created:
-            others = [
-                r[0] if r[0] != record_id else r[1]
-                for r in Association.select(Association.a, Association.b)
-                .where((Association.a == record_id) | (Association.b == record_id))
+    ctx = Context(IMPORT, batch=f"{row.id}-revert")
+    summary = RevertSummary(row.id)
+    first = History.select(History.id).where(History.batch == row.id).order_by(History.id).scalar()
+    pairs: list[tuple[int, int]] = []
+    if first is not None:
+        pairs = list(
+            dict.fromkeys(
+                History.select(History.a_id, History.b_id)
+                .where(History.batch == row.id)
+                .order_by(History.id)
                 .tuples()
-            ]
-            for other in others:
-                _dissociate(record_id, other, ctx)
-            PendingLink.delete().where(PendingLink.record_id == record_id).execute()
-            Record.update(merged_into=None).where(Record.merged_into == record_id).execute()
-            deleted = Record.delete().where(Record.id == record_id).execute()
-            summary.records_deleted += deleted
-        for entry in logged:
-            if entry.action == "label" and not (
-                AssociationLabel.select().where(AssociationLabel.label == entry.record_id).exists()
-            ):
-                Label.delete().where(Label.id == entry.record_id).execute()
-                summary.labels_deleted += 1
-        labels_mod.invalidate()
-        PendingLink.delete().where(PendingLink.import_id == row.id).execute()
-        Import.update(reverted_at=utcnow()).where(Import.id == row.id).execute()
-        objects.invalidate()
-        return summary
+            )
+        )
+    restore_primary: list[tuple[int, int]] = []
+    for a, b in pairs:
+        prior = (
+            History.select()
+            .where((History.a_id == a) & (History.b_id == b) & (History.id < first))
+            .order_by(History.id.desc())
+            .first()
+        )
+        exists = Association.get_or_none((Association.a == a) & (Association.b == b))
+        if prior is None or prior.action == "removed":
+            if exists is not None and _dissociate(a, b, ctx):
+                summary.associations_removed += 1
+            continue
+        state = AssociationState(
+            a=a,
+            b=b,
+            a_type=prior.a_type_id,
+            b_type=prior.b_type_id,
+            labels=AssociationState.parse_labels(prior.labels),
+            a_primary_b=bool(prior.a_primary_b),
+            b_primary_a=bool(prior.b_primary_a),
+        )
+        try:
+            if exists is None:
+                associations.associate(a, b, ctx, _words(state))
+            else:
+                associations.set_labels(a, b, ctx, _words(state))
+        except (NotFound, Deleted):
+            continue
+        summary.associations_restored += 1
+        if state.a_primary_b:
+            restore_primary.append((a, b))
+        if state.b_primary_a:
+            restore_primary.append((b, a))
+    for holder, company in restore_primary:
+        try:
+            associations.set_primary(holder, company, ctx)
+        except (NotFound, Deleted, InvalidValue):
+            continue
+    logged = list(
+        ImportedRecord.select()
+        .where(ImportedRecord.import_id == row.id)
+        .order_by(ImportedRecord.id.desc())
+    )
+    created = [r.record_id for r in logged if r.action == "created"]
+    for entry in logged:
+        if entry.action != "updated" or entry.record_id in created:
+            continue
+        before = json.loads(entry.before or "{}")
+        try:
+            current = records.get(entry.record_id)
+        except (NotFound, Deleted):
+            continue
+        old = before.get("properties", {})
+        changes = {k: old.get(k, "") for k in set(current.properties) | set(old)}
+        changes = {k: v for k, v in changes.items() if current.properties.get(k, "") != v}
+        if changes:
+            records.update(current.id, changes)
+        Record.update(source_id=before.get("source_id")).where(Record.id == current.id).execute()
+        summary.records_restored += 1
+    for record_id in created:
+        others = [
+            r[0] if r[0] != record_id else r[1]
+            for r in Association.select(Association.a, Association.b)
+            .where((Association.a == record_id) | (Association.b == record_id))
+            .tuples()
+        ]
+        for other in others:
+            _dissociate(record_id, other, ctx)
+        PendingLink.delete().where(PendingLink.record_id == record_id).execute()
+        Record.update(merged_into=None).where(Record.merged_into == record_id).execute()
+        deleted = Record.delete().where(Record.id == record_id).execute()
+        summary.records_deleted += deleted
+    for entry in logged:
+        if entry.action == "label" and not (
+            AssociationLabel.select().where(AssociationLabel.label == entry.record_id).exists()
+        ):
+            Label.delete().where(Label.id == entry.record_id).execute()
+            summary.labels_deleted += 1
+    labels_mod.invalidate()
+    PendingLink.delete().where(PendingLink.import_id == row.id).execute()
+    Import.update(reverted_at=utcnow()).where(Import.id == row.id).execute()
+    objects.invalidate()
+    return summary

@@ -169,6 +169,16 @@ def writes(func: Callable[P, T]) -> Callable[P, T]:
     return wrapper
 
 
+@contextlib.contextmanager
+def savepoint() -> Iterator[None]:
+    """A part of the current write transaction that can fail alone (an import's row):
+    an exception inside undoes only this part."""
+    if not in_write():
+        raise WritePathError("a savepoint belongs inside a write transaction (writes)")
+    with database.atomic():
+        yield
+
+
 def run_write(func: Callable[[], T]) -> T:
     """``writes`` for a function built on the spot (a multi-step job, a migration step)."""
     return writes(func)()

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from typing import TextIO
 
-from rolodex.crm.errors import RolodexError
 from rolodex.i18n import _
 from rolodex.synth.generator import ensure_empty, generate, parse_size
 
@@ -27,20 +25,15 @@ def _format_summary(summary: dict) -> list[str]:
 
 
 def seed_command(size: str, seed: int, out: TextIO) -> int:
-    """Fill the open (empty) database; print what was built and how long it took."""
-    try:
-        key = parse_size(size)
-        ensure_empty()
-        print(
-            _("seeding a {size} database with seed {seed}...").format(size=key, seed=seed), file=out
-        )
-        out.flush()
-        started = time.perf_counter()
-        summary = generate(key, seed=seed)
-        elapsed = time.perf_counter() - started
-    except RolodexError as exc:
-        print(_("error: {message}").format(message=exc), file=sys.stderr)
-        return 1
+    """Fill the open (empty) database; print what was built and how long it took.
+    A database that is not empty or a bad size raise RolodexError (one error line)."""
+    key = parse_size(size)
+    ensure_empty()
+    print(_("seeding a {size} database with seed {seed}...").format(size=key, seed=seed), file=out)
+    out.flush()
+    started = time.perf_counter()
+    summary = generate(key, seed=seed)
+    elapsed = time.perf_counter() - started
     for line in _format_summary(summary):
         print(line, file=out)
     print(_("built in {seconds:.1f} s").format(seconds=elapsed), file=out)

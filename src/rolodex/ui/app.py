@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import gc
+import io
+import os
 import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, TextIO, cast
 
+import platformdirs
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -17,6 +20,7 @@ from textual.worker import get_current_worker
 
 from rolodex.crm import index
 from rolodex.i18n import _
+from rolodex.textsafety import visible
 from rolodex.ui.commands import RecordsProvider
 from rolodex.ui.config import Settings, default_config_dir, load_keymap, load_settings
 from rolodex.ui.db import run_db
@@ -52,6 +56,9 @@ class RolodexApp(App):
         )
         for n in range(1, MAX_INDEX_KEYS + 1)
     ]
+
+    # Set when the database became unusable (a damaged file...): run_app prints it.
+    fatal_message: str | None = None
 
     def __init__(
         self,
@@ -117,6 +124,12 @@ class RolodexApp(App):
         problem = self.settings.save()
         if problem:
             self.notify(problem, severity="warning", markup=False)
+
+    def stop_on_fatal(self, message: str) -> None:
+        """The database cannot be used any more: leave, and let run_app say why."""
+        if self.fatal_message is None:
+            self.fatal_message = message
+            self.exit(return_code=2)
 
     # ------------------------------------------------------------------ live refresh
 
@@ -283,16 +296,78 @@ class RolodexApp(App):
         yield SystemCommand(_("Quit"), _("Leave Rolodex"), self.exit)
 
 
-def run_app(db_target: str | None) -> int:
-    """Open the database and run the TUI; returns the exit code."""
-    from rolodex.store.database import DatabaseOpenError, open_database
+class CrashLog(io.TextIOBase):
+    """Where Textual writes the traceback of an unexpected error: a file made on the
+    first write only, so a normal run leaves nothing behind."""
 
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+        self._handle: io.TextIOBase | None = None
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        if self._handle is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = self.path.open("w", encoding="utf-8")  # type: ignore[assignment]
+        assert self._handle is not None
+        return self._handle.write(text)
+
+    def flush(self) -> None:
+        if self._handle is not None:
+            self._handle.flush()
+
+    @property
+    def written(self) -> bool:
+        return self._handle is not None
+
+
+def crash_log_path() -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return Path(platformdirs.user_log_dir("rolodex")) / f"crash-{stamp}-{os.getpid()}.log"
+
+
+def run_app(db_target: str | None) -> int:
+    """Open the database and run the TUI; returns the exit code: 0, or 2 after one
+    ``rolodex: error: ...`` line (a database that cannot be used, before or after the
+    screen is up; an unexpected crash, whose traceback goes to a log file it names)."""
+    from rich.console import Console
+
+    from rolodex.crm.session import DatabaseOpenError, open_session
+
+    def fail(message: str) -> int:
+        print(_("rolodex: error: {message}").format(message=visible(message)), file=sys.stderr)
+        return 2
+
+    under_serve = bool(os.environ.get("TEXTUAL_DRIVER"))
+    if not under_serve and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return fail(
+            _(
+                "the app needs a terminal; to script Rolodex use its commands "
+                "(rolodex --help lists them)"
+            )
+        )
     try:
-        open_database(db_target)
-    except (DatabaseOpenError, RuntimeError) as exc:
-        print(_("rolodex: {error}").format(error=exc), file=sys.stderr)
-        return 1
-    RolodexApp().run()
+        open_session(db_target)
+    except DatabaseOpenError as exc:
+        return fail(str(exc))
+    app = RolodexApp()
+    log = CrashLog(crash_log_path())
+    app.error_console = Console(file=cast(TextIO, log), markup=False, highlight=False, width=120)
+    app.run()
+    if app.fatal_message:
+        return fail(app.fatal_message)
+    if app.return_code:
+        log.flush()
+        if log.written:
+            return fail(
+                _("the app stopped after an unexpected error; the details are in {path}").format(
+                    path=log.path
+                )
+            )
+        return fail(_("the app stopped after an unexpected error"))
     return 0
 
 

@@ -14,16 +14,15 @@ from typing import Any, TypeVar
 from textual.dom import DOMNode
 from textual.worker import Worker, get_current_worker
 
+from rolodex.crm import session
 from rolodex.crm.errors import RolodexError
-from rolodex.i18n import _
-from rolodex.store.models import database
 
 T = TypeVar("T")
 
 
 def in_connection(fn: Callable[[], T]) -> T:
-    """Run ``fn`` with this thread's own connection, closed afterwards."""
-    with database.connection_context():
+    """Run ``fn`` with a pooled connection (given back afterwards, kept warm)."""
+    with session.thread_connection():
         return fn()
 
 
@@ -61,12 +60,19 @@ def run_db(
             else:
                 app.call_from_thread(app.notify, str(exc), severity="error", markup=False)
             return
-        except Exception as exc:  # a database or driver error: one clear line
+        except session.DatabaseError as exc:  # one clear line naming the real cause
             if worker.is_cancelled:
                 return
-            message = _("Database error: {error}").format(
-                error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            )
+            message = session.explain(exc)
+            if session.is_fatal(exc):
+                app.call_from_thread(app.stop_on_fatal, message)  # type: ignore[attr-defined]
+            else:
+                app.call_from_thread(app.notify, message, severity="error", markup=False)
+            return
+        except Exception as exc:  # a bug: said in one line, never a traceback on screen
+            if worker.is_cancelled:
+                return
+            message = f"{type(exc).__name__}: {exc}"
             app.call_from_thread(app.notify, message, severity="error", markup=False)
             return
         if worker.is_cancelled or done is None:
