@@ -224,3 +224,82 @@ def associate_all_at_once(target: str, pairs: list[tuple[int, int]], barrier, la
         created += change.created
     db.close()
     return created
+
+
+def _open(target: str):  # type: ignore[no-untyped-def]
+    from rolodex.store.database import open_database
+
+    return open_database(target)
+
+
+def outcome(exc: BaseException | None) -> str:
+    """How one attempt ended, as a word a test can count."""
+    from rolodex.crm.errors import InvalidValue, LimitExceeded
+
+    if exc is None:
+        return "ok"
+    if isinstance(exc, LimitExceeded):
+        return "limit"
+    if isinstance(exc, InvalidValue) and "already exists" in str(exc):
+        return "exists"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def link_under_a_limit(target: str, path: str, company: int, n: int, barrier) -> str:  # type: ignore[no-untyped-def]
+    """Child process: wait for the others, then link a new contact to ``company`` through
+    one of the product's writers (``path``); returns how it ended (see ``outcome``)."""
+    import io as text_io
+
+    db = _open(target)
+    ctx = Context(API)
+    values = {"first_name": f"New{n}", "email": f"new{n}@example.org"}
+    barrier.wait(60)
+    error: BaseException | None = None
+    try:
+        if path == "associate new":  # the app's "Associate new → Create"
+            associations.create_and_associate(company, "contact", values, ctx)
+        elif path == "associate":  # `rolodex associate`
+            contact = records.create("contact", values)
+            associations.associate(contact.id, company, ctx)
+        elif path == "associate existing":  # the app's "Associate existing"
+            contact = records.create("contact", values)
+            associations.associate_many(company, [contact.id], ctx)
+        elif path == "import":  # one file, a contact and its company on one row
+            from rolodex.io.importer import run_import
+
+            csv_path = f"{target}.{n}.csv" if "://" not in target else f"/tmp/race-{n}.csv"
+            with open(csv_path, "w", encoding="utf-8") as handle:
+                handle.write("First Name,Email,Company Domain Name\n")
+                handle.write(f"New{n},new{n}@example.org,limited.example\n")
+            summary = run_import([csv_path])
+            if summary.rejected:
+                reason = summary.first_rejection or ""
+                error = LimitReport(reason) if "limit" in reason.lower() else RuntimeError(reason)
+            del text_io
+        else:
+            raise AssertionError(path)
+    except Exception as exc:  # reported to the parent, which counts the outcomes
+        error = exc
+    finally:
+        db.close()
+    if isinstance(error, LimitReport):
+        return "limit"
+    return outcome(error)
+
+
+class LimitReport(Exception):
+    """An import row rejected because of a limit (the import reports, not raises)."""
+
+
+def create_label_at_once(target: str, word: str, barrier) -> str:  # type: ignore[no-untyped-def]
+    """Child process: wait for the others, then create the label ``word``."""
+    db = _open(target)
+    barrier.wait(60)
+    error: BaseException | None = None
+    try:
+        labels.create("contact", "company", word)
+    except Exception as exc:  # counted by the parent
+        error = exc
+    finally:
+        db.close()
+    return outcome(error)

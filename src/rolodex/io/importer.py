@@ -46,7 +46,7 @@ from rolodex.io.cells import neutralise, split_first, unescape, unneutralise
 from rolodex.io.models import ImportedRecord, PendingLink
 from rolodex.io.sniff import ImportFileError, open_table
 from rolodex.store import raw
-from rolodex.store.models import Association, AssociationLabel, Import, Record, database
+from rolodex.store.models import Association, AssociationLabel, Import, Record
 from rolodex.store.transactions import run_write, savepoint
 
 MODES = ("create", "update", "upsert")
@@ -531,16 +531,12 @@ class Importer:
         self._flush()
         self._row = _RowState()
         self._queue_mode = False
-        cursor = database.cursor()
-        cursor.execute("SAVEPOINT import_row")
         try:
-            self._apply_row(file, cells)
+            with savepoint():
+                self._apply_row(file, cells)
         except RolodexError as exc:
-            cursor.execute("ROLLBACK TO SAVEPOINT import_row")
-            cursor.execute("RELEASE SAVEPOINT import_row")
             self._reject(file, number, cells, exc)
             return
-        cursor.execute("RELEASE SAVEPOINT import_row")
         self._accept()
 
     def _written(self, record_id: int | None = None) -> None:

@@ -1,50 +1,5 @@
-"""Tables of the import: links waiting for records not yet imported, and what each import did."""
+"""The import's tables (defined in store/import_models.py, where every table is made)."""
 
-from __future__ import annotations
+from rolodex.store.import_models import IO_MODELS, ImportedRecord, PendingLink, utcnow
 
-from peewee import BigAutoField, BigIntegerField, BooleanField, CharField, IntegerField, TextField
-
-from rolodex.store.models import BaseModel, utcnow  # noqa: F401  (utcnow re-exported for callers)
-
-
-class PendingLink(BaseModel):
-    """An association an import could not make yet: its other record has not been imported.
-
-    ``record_id`` is the record the row described; the target is named by its object
-    and a key (its source Record ID, a contact's email or a company's domain).
-    When a later import (or a later row) brings that record, the link is made:
-    "the target is the record's LABELS", and with ``primary`` the target becomes the
-    record's primary company.
-    """
-
-    id = BigAutoField()
-    record_id = BigIntegerField()
-    target_type_id = IntegerField()
-    kind = CharField()  # "source" | "email" | "domain"
-    key = TextField()
-    labels = TextField(default="[]")  # JSON list of words
-    primary = BooleanField(default=False)
-    import_id = CharField()
-
-    class Meta:
-        indexes = (
-            (("target_type_id", "kind", "key"), False),
-            (("record_id",), False),
-            (("import_id",), False),
-        )
-
-
-class ImportedRecord(BaseModel):
-    """A record an import created or updated, with what it held before (for --revert)."""
-
-    id = BigAutoField()
-    import_id = CharField()
-    record_id = BigIntegerField()
-    action = CharField()  # "created" | "updated"
-    before = TextField(null=True)  # JSON {"properties": {...}, "source_id": ...}
-
-    class Meta:
-        indexes = ((("import_id", "record_id"), False),)
-
-
-IO_MODELS: list[type[BaseModel]] = [PendingLink, ImportedRecord]
+__all__ = ["IO_MODELS", "ImportedRecord", "PendingLink", "utcnow"]

@@ -60,7 +60,7 @@ def _search_index(db: Database) -> None:
 
 def _import_tables(db: Database) -> None:
     """Pending links and per-import record log of rolodex.io (import --revert)."""
-    from rolodex.io.models import IO_MODELS
+    from rolodex.store.import_models import IO_MODELS
 
     # Dropped first: a database rebuilt from scratch (version 0) must not keep stale rows.
     db.drop_tables(IO_MODELS, safe=True)
