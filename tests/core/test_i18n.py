@@ -125,6 +125,7 @@ def run_cli(*args: str, language: str, tmp_path: Path) -> subprocess.CompletedPr
 
 def test_a_real_command_speaks_swedish(tmp_path: Path) -> None:
     db = str(tmp_path / "sv.db")
+    assert run_cli("init", db, language="sv", tmp_path=tmp_path).returncode == 0
     result = run_cli("--db", db, "show", "nosuch@example.com", language="sv", tmp_path=tmp_path)
     assert result.returncode != 0
     assert "ingen kontakt med e-postadressen nosuch@example.com" in result.stderr

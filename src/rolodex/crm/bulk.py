@@ -38,8 +38,7 @@ RECORD_INSERT = (
 
 def execute(sql: str, params: Sequence[object] = ()) -> None:
     """One hand-written statement with ``?`` placeholders."""
-    db = database.obj
-    db.cursor().execute(sql if db.param == "?" else sql.replace("?", db.param), tuple(params))
+    raw.execute(sql, params)
 
 
 def insert_many(sql: str, rows: Sequence[tuple]) -> None:
@@ -48,16 +47,13 @@ def insert_many(sql: str, rows: Sequence[tuple]) -> None:
     if not rows:
         return
     db = database.obj
-    cursor = db.cursor()
     if db.param == "?":
-        cursor.executemany(sql, rows)
+        raw.executemany(sql, rows)
         return
     head, _sep, group = sql.rpartition(" VALUES ")
-    head = head.replace("?", db.param)
-    group = group.replace("?", db.param)
     for start in range(0, len(rows), CHUNK):
         part = rows[start : start + CHUNK]
-        cursor.execute(
+        raw.execute(
             f"{head} VALUES {', '.join([group] * len(part))}",
             tuple(value for row in part for value in row),
         )

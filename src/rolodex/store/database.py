@@ -112,7 +112,29 @@ def _first_line(exc: BaseException) -> str:
     return " ".join(text.split()) if text else type(exc).__name__
 
 
-def explain(exc: BaseException) -> str:
+def _disk_full(folder: Path | None) -> bool:
+    """Whether the disk holding ``folder`` has (almost) no room left: SQLite reports some
+    writes on a full disk as a plain I/O error (a -shm file it cannot extend)."""
+    if folder is None:
+        return False
+    try:
+        info = os.statvfs(folder)
+    except OSError:
+        return False
+    return info.f_bavail * info.f_frsize < 64 * 1024
+
+
+def _sqlite_folder() -> Path | None:
+    db = database.obj
+    if not isinstance(db, SqliteDatabase):
+        return None
+    name = str(db.database)
+    if name.startswith("file:"):
+        name = name[len("file:") :].split("?", 1)[0]
+    return Path(name).parent
+
+
+def explain(exc: BaseException, folder: Path | None = None) -> str:
     """One line a person can act on for a database error, naming its real cause."""
     detail = _first_line(exc)
     messages = {
@@ -127,6 +149,8 @@ def explain(exc: BaseException) -> str:
         "cannot-open": _("the database file cannot be opened ({detail})"),
     }
     cause = cause_of(exc)
+    if cause in ("io", "cannot-open", None) and _disk_full(folder or _sqlite_folder()):
+        cause = "full"
     if cause in messages:
         return messages[cause].format(detail=detail)
     return _("database error: {error}").format(error=detail)
@@ -204,6 +228,12 @@ def _check_sqlite_file(path: Path, *, readonly: bool, allow_empty: bool) -> bool
         )
     if head and head != SQLITE_MAGIC:
         raise DatabaseOpenError(_("{path} is not a Rolodex database").format(path=path))
+    if head and _foreign_file(path):
+        raise DatabaseOpenError(
+            _("{path} is a SQLite database of another program, not a Rolodex database").format(
+                path=path
+            )
+        )
     _check_filesystem(path)
     if not _writable(path, info):
         if readonly:
@@ -270,11 +300,20 @@ def connect_target(target: str, *, readonly: bool = False, allow_empty: bool = F
     raise DatabaseOpenError(_("unsupported database URL: {url}").format(url=target))
 
 
-def _foreign(db: Database) -> bool:
-    """A SQLite file that holds another program's tables (no Rolodex schema in it)."""
-    if not isinstance(db, SqliteDatabase) or db.table_exists("meta"):
-        return False
-    return bool(db.get_tables())
+def _foreign_file(path: Path) -> bool:
+    """A SQLite file that holds another program's tables and no Rolodex schema: looked at
+    read-only, before anything (even the journal mode) is written to it."""
+    try:
+        con = sqlite3.connect(f"file:{path.absolute()}?mode=ro", uri=True)
+        try:
+            tables = {
+                row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+        finally:
+            con.close()
+    except sqlite3.DatabaseError:
+        return False  # damaged or locked: opening it says what is wrong
+    return bool(tables) and "meta" not in tables
 
 
 def open_database(
@@ -293,10 +332,14 @@ def open_database(
     """
     from rolodex.store.migrations import LATEST, current_version, upgrade
 
-    db = connect_target(resolve_target(target), readonly=readonly, allow_empty=allow_empty)
+    resolved = resolve_target(target)
+    db = connect_target(resolved, readonly=readonly, allow_empty=allow_empty)
     try:
         db.connect(reuse_if_open=True)
     except (DatabaseError, InterfaceError, sqlite3.Error) as exc:
+        path = sqlite_path(resolved)
+        if cause_of(exc) is not None or _disk_full(path.parent if path else None):
+            raise DatabaseOpenError(explain(exc, path.parent if path else None)) from exc
         raise DatabaseOpenError(
             _("cannot open the database: {error}").format(error=_first_line(exc))
         ) from exc
@@ -306,12 +349,6 @@ def open_database(
         ) from exc
     database.initialize(db)
     try:
-        if _foreign(db):
-            raise DatabaseOpenError(
-                _("{path} is a SQLite database of another program, not a Rolodex database").format(
-                    path=db.database
-                )
-            )
         version = current_version(db)
         if version > LATEST:
             raise DatabaseOpenError(

@@ -7,11 +7,17 @@ from __future__ import annotations
 
 import itertools
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
+from peewee import EXCEPTIONS, ExceptionWrapper
+
 from rolodex.store.models import database
+
+# The driver's errors become peewee's, as from any query: callers (and the retry of
+# write transactions) see one kind of error, with the driver's error (and code) inside.
+_as_peewee_errors = ExceptionWrapper(EXCEPTIONS)
 
 
 @lru_cache(maxsize=256)
@@ -21,16 +27,31 @@ def _translate(sql: str, param: str) -> str:
 
 def fetchall(sql: str, params: Sequence[Any] = ()) -> list[tuple]:
     db = database.obj
-    cursor = db.cursor()
-    cursor.execute(_translate(sql, db.param), tuple(params))
-    return cursor.fetchall()
+    with _as_peewee_errors:
+        cursor = db.cursor()
+        cursor.execute(_translate(sql, db.param), tuple(params))
+        return cursor.fetchall()
 
 
 def fetchone(sql: str, params: Sequence[Any] = ()) -> tuple | None:
     db = database.obj
-    cursor = db.cursor()
-    cursor.execute(_translate(sql, db.param), tuple(params))
-    return cursor.fetchone()
+    with _as_peewee_errors:
+        cursor = db.cursor()
+        cursor.execute(_translate(sql, db.param), tuple(params))
+        return cursor.fetchone()
+
+
+def execute(sql: str, params: Sequence[Any] = ()) -> None:
+    """One hand-written statement with ``?`` placeholders (a write, in a transaction)."""
+    db = database.obj
+    with _as_peewee_errors:
+        db.cursor().execute(_translate(sql, db.param), tuple(params))
+
+
+def executemany(sql: str, rows: Sequence[tuple]) -> None:
+    db = database.obj
+    with _as_peewee_errors:
+        db.cursor().executemany(_translate(sql, db.param), rows)
 
 
 # PostgreSQL: statements prepared on each connection, by SQL text -> statement name.
@@ -62,32 +83,43 @@ def fetchall_hot(sql: str, params: Sequence[Any] = ()) -> list[tuple]:
     conn = db.connection()
     names = _prepared.setdefault(conn, {})
     name = names.get(sql)
-    cursor = db.cursor()
-    if name is None:
-        if len(names) >= MAX_PREPARED:
-            return fetchall(sql, params)
-        numbered, _count = _numbered(sql)
-        name = f"rolodex_hot_{next(_names)}"
-        cursor.execute(f"PREPARE {name} AS {numbered}")
-        names[sql] = name
-    marks = ", ".join(["%s"] * len(params))
-    cursor.execute(f"EXECUTE {name}({marks})" if params else f"EXECUTE {name}", tuple(params))
-    return cursor.fetchall()
+    with _as_peewee_errors:
+        cursor = db.cursor()
+        if name is None:
+            if len(names) >= MAX_PREPARED:
+                return fetchall(sql, params)
+            numbered, _count = _numbered(sql)
+            name = f"rolodex_hot_{next(_names)}"
+            cursor.execute(f"PREPARE {name} AS {numbered}")
+            names[sql] = name
+        marks = ", ".join(["%s"] * len(params))
+        cursor.execute(f"EXECUTE {name}({marks})" if params else f"EXECUTE {name}", tuple(params))
+        return cursor.fetchall()
 
 
 _streams = 0
 
 
-def cursor(sql: str, params: Sequence[Any] = ()) -> Any:
-    """An executed cursor to iterate without loading every row (a server-side cursor on
-    PostgreSQL, whose ordinary cursors fetch the whole result)."""
+def cursor(sql: str, params: Sequence[Any] = ()) -> Iterator[tuple]:
+    """The rows of a statement, read as they are iterated rather than all at once (a
+    server-side cursor on PostgreSQL, whose ordinary cursors fetch the whole result)."""
     global _streams
     db = database.obj
-    if db.param == "?":
-        handle = db.cursor()
-    else:
-        _streams += 1
-        handle = db.connection().cursor(name=f"rolodex_stream_{_streams}", withhold=True)
-        handle.itersize = 5000
-    handle.execute(_translate(sql, db.param), tuple(params))
-    return handle
+    with _as_peewee_errors:
+        if db.param == "?":
+            handle = db.cursor()
+        else:
+            _streams += 1
+            handle = db.connection().cursor(name=f"rolodex_stream_{_streams}", withhold=True)
+            handle.itersize = 5000
+        handle.execute(_translate(sql, db.param), tuple(params))
+    return _rows(db, handle)
+
+
+def _rows(db: Any, handle: Any) -> Iterator[tuple]:
+    while True:
+        with _as_peewee_errors:
+            batch = handle.fetchmany(5000)
+        if not batch:
+            return
+        yield from batch
