@@ -149,10 +149,39 @@ def _python_for_others() -> str:
     pytest.skip("no Python interpreter other accounts can run")
 
 
-def _pythonpath() -> str:
-    import site
+_READABLE: list[Path] = []
 
-    return os.pathsep.join([SRC, *site.getsitepackages()])
+
+def _pythonpath() -> str:
+    """A copy of Rolodex and of what its store and rules import, in a folder every account
+    can read: the checkout and its venv may sit in a private folder (under /root, or a
+    0700 `mktemp -d`), which other accounts cannot enter."""
+    if _READABLE:
+        return str(_READABLE[0])
+    import importlib.util
+
+    folder = Path(tempfile.mkdtemp(prefix="rolodex-for-others-"))
+    _READABLE.append(folder)
+    shutil.copytree(Path(SRC) / "rolodex", folder / "rolodex")
+    for name in ("peewee", "playhouse", "platformdirs"):
+        spec = importlib.util.find_spec(name)
+        assert spec is not None and spec.origin, name
+        origin = Path(spec.origin)
+        if origin.name == "__init__.py":
+            shutil.copytree(origin.parent, folder / name)
+        else:
+            shutil.copy2(origin, folder / origin.name)
+    for path in [folder, *folder.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return str(folder)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _remove_the_readable_copy() -> Iterator[None]:
+    yield
+    for folder in _READABLE:
+        shutil.rmtree(folder, ignore_errors=True)
+    _READABLE.clear()
 
 
 def _run_as(uid: int, gid: int, extra: list[int], code: str) -> subprocess.CompletedProcess:
