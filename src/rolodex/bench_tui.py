@@ -420,9 +420,9 @@ def _raw_load_record(conn: sqlite3.Connection, record_id: int) -> list:
 def data_figures(db_target: str, runs: int = 100) -> list[Result]:
     """The reads behind the TUI's screens, beside hand-written SQL (SQLite) or alone."""
     from rolodex.crm import index, objects
+    from rolodex.crm.views import record_view as load_record
     from rolodex.store.database import open_database
     from rolodex.ui.screens.index import DEFAULT_COLUMNS
-    from rolodex.ui.screens.record import load_record
 
     open_database(db_target)
     results: list[Result] = []

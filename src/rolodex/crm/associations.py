@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from rolodex.crm import history, limits, objects, records
 from rolodex.crm import labels as labels_mod
 from rolodex.crm.context import Context
-from rolodex.crm.errors import Deleted, InvalidValue, NeedsNewPrimary, NotFound, SelfAssociation
+from rolodex.crm.errors import (
+    Deleted,
+    InvalidValue,
+    LimitExceeded,
+    NeedsNewPrimary,
+    NotFound,
+    SelfAssociation,
+)
 from rolodex.crm.records import RecordView
 from rolodex.crm.state import AssociationState
 from rolodex.i18n import _
@@ -282,6 +289,50 @@ def associate(
     return _add(src, dst, _resolve_labels(src, dst, labels), primary, ctx)
 
 
+def linked_among(record_id: int, ids: Sequence[int]) -> set[int]:
+    """Which of ``ids`` the record is associated with already."""
+    if not ids:
+        return set()
+    marks = ",".join("?" * len(ids))
+    rows = raw.fetchall(
+        f"SELECT b_id FROM association WHERE a_id = ? AND b_id IN ({marks}) UNION "
+        f"SELECT a_id FROM association WHERE b_id = ? AND a_id IN ({marks})",
+        [record_id, *ids, record_id, *ids],
+    )
+    return {int(r[0]) for r in rows}
+
+
+def _check_many_fit(src: RecordView, dst_ids: Sequence[int]) -> None:
+    """Several records at once: refuse the whole set, up front, when it passes the
+    source's limit, saying how many it has, how many were chosen and how many fit."""
+    fresh = [d for d in dst_ids if d not in linked_among(src.id, list(dst_ids))]
+    by_type: dict[int, int] = {}
+    for other in records.get_many(fresh).values():
+        type_id = objects.by_key(other.type).id
+        by_type[type_id] = by_type.get(type_id, 0) + 1
+    src_type = objects.by_key(src.type).id
+    for type_id, adding in by_type.items():
+        cap = limits.plain_limit(src_type, type_id)
+        if cap is None:
+            continue
+        used = limits.count_to_type(src.id, type_id)
+        if used + adding > cap:
+            raise LimitExceeded(
+                _(
+                    "limit reached: {ref} ({name}) may have at most {n} {what}; it has {used} "
+                    "and {adding} were chosen, so {fit} more fit"
+                ).format(
+                    ref=src.ref,
+                    name=src.name,
+                    n=cap,
+                    what=objects.by_id(type_id).shown_plural.lower(),
+                    used=used,
+                    adding=adding,
+                    fit=max(cap - used, 0),
+                )
+            )
+
+
 @writes
 def associate_many(
     src_id: int,
@@ -293,6 +344,8 @@ def associate_many(
 ) -> list[Change]:
     """Link one record to several at once: all or nothing."""
     src = _live(src_id)
+    if len(dst_ids) > 1:
+        _check_many_fit(src, list(dict.fromkeys(dst_ids)))
     changes = []
     for dst_id in dict.fromkeys(dst_ids):
         dst = _live(dst_id)

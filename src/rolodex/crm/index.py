@@ -87,12 +87,15 @@ def page(
     limit: int = PAGE_SIZE,
     associated: Sequence[str] = (),
     primary_company: bool = False,
+    offset: int = 0,
 ) -> IndexPage:
     """One page of live records of ``type_key``; ``filter_text`` keeps names starting with it.
 
     Without ``after``/``before`` it is the first page. ``after`` (a cursor: a page's
     ``after`` or a row's ``cursor(sort)``) gives the rows that follow it; ``before``
-    the rows that precede it; ``last`` the last page of the list. Rows are always in
+    the rows that precede it; ``last`` the last page of the list; ``offset`` (without a
+    cursor) the page that starts that many rows into the list, for a jump to any depth
+    (the index walks past them: ~10 ms per million rows on SQLite). Rows are always in
     display order. ``associated`` names the objects whose association counts to
     compute for the page's rows; ``primary_company`` adds each row's primary company.
     """
@@ -100,7 +103,7 @@ def page(
         raise InvalidValue(
             _("unknown sort '{sort}' (sorts: {sorts})").format(sort=sort, sorts=", ".join(SORTS))
         )
-    if sum((after is not None, before is not None, last)) > 1:
+    if sum((after is not None, before is not None, last, offset > 0)) > 1:
         raise InvalidValue(_("read a page after a cursor, before one, or the last: only one"))
     info = objects.by_key(type_key)
     prefix, prefix_params = _prefix_sql(filter_text)
@@ -148,6 +151,9 @@ def page(
         sql += " ORDER BY " + order.format(d="DESC" if step_down else "ASC")
     sql += " LIMIT ?"
     params.append(limit + 1)
+    if offset > 0:
+        sql += " OFFSET ?"
+        params.append(offset)
     found = raw.fetchall_hot(sql, params)
     more = len(found) > limit
     found = found[:limit]
@@ -173,6 +179,8 @@ def page(
     if not rows:
         return IndexPage(rows, None, None)
     first, final = rows[0].cursor(sort), rows[-1].cursor(sort)
+    if offset > 0:
+        return IndexPage(rows, final if more else None, first)
     if backwards:
         # More before when the read was cut short; the cursor's own row (if any) follows.
         return IndexPage(rows, final if before is not None else None, first if more else None)

@@ -116,6 +116,16 @@ def _applicable(from_type_id: int, to_type_id: int) -> list[AssociationLimit]:
     )
 
 
+def plain_limit(from_type_id: int, to_type_id: int) -> int | None:
+    """The limit on how many TO records one FROM record may have (any label), if any."""
+    caps = [
+        row.max_count
+        for row in _applicable(from_type_id, to_type_id)
+        if row.label_id is None and row.max_count is not None
+    ]
+    return min(caps) if caps else None
+
+
 def count_to_type(record_id: int, to_type_id: int) -> int:
     left = (
         Association.select(fn.COUNT(Association.id))

@@ -1,7 +1,7 @@
 """One meaning for a moment typed by a person, on the command line and in the app.
 
 - a date and time with an offset (``2026-11-29T21:50:59+01:00``, ``...Z``) means that instant;
-- a date and time without one (``2026-11-29 21:50``) is UTC, as every time is shown;
+- a date and time without one (``2026-11-29 21:50``, or ``... UTC`` as times are shown) is UTC;
   without seconds or fractions, the whole minute or second is meant, so a time copied
   from the history includes the change made then;
 - a bare date (``2026-11-29``) means the end of that day in the person's time zone.
@@ -35,6 +35,8 @@ def local_zone() -> dt.tzinfo:
 def parse_moment(text: str, zone: dt.tzinfo | None = None) -> dt.datetime:
     """A typed moment as naive UTC (how times are stored); InvalidValue when unreadable."""
     raw = " ".join(text.split())
+    if raw.upper().endswith(" UTC"):  # as the app shows times: 2026-03-01 14:05 UTC
+        raw = raw[:-4] + "+00:00"
     if not raw:
         raise InvalidValue(_("type a date or a date and time"))
     if _BARE_DATE.match(raw):

@@ -1,4 +1,9 @@
-"""The Rolodex TUI: opens on the Contacts index; one key per object index."""
+"""The Rolodex TUI: opens on the Contacts index; one key per object index.
+
+The app owns what is shared: themes and keys, the watcher that learns of commits by
+anyone (published to every view as the ``database_changed`` signal), opening records,
+and the one place where errors of database work become a message on screen.
+"""
 
 from __future__ import annotations
 
@@ -12,24 +17,48 @@ from pathlib import Path
 from typing import ClassVar, TextIO, cast
 
 import platformdirs
-from textual import work
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
-from textual.worker import get_current_worker
+from textual.signal import Signal
+from textual.worker import Worker, get_current_worker
 
-from rolodex.crm import index
+from rolodex.crm import changes, index, session, views
+from rolodex.crm.errors import RolodexError
 from rolodex.i18n import _
 from rolodex.textsafety import visible
+from rolodex.ui.base import in_thread, report_failure
 from rolodex.ui.commands import RecordsProvider
 from rolodex.ui.config import Settings, default_config_dir, load_keymap, load_settings
-from rolodex.ui.db import run_db
+from rolodex.ui.messages import DataChanged, OpenRecord, ShowIndex
 from rolodex.ui.modals.common import ChoiceDialog
 from rolodex.ui.modals.help import HelpDialog
 from rolodex.ui.screens.index import IndexScreen
 from rolodex.ui.themes import DEFAULT_THEME, FALLBACK, load_themes
 
 MAX_INDEX_KEYS = 9
+# What F1 calls the focused area, by widget class.
+AREAS = {
+    "VirtualTable": _("the table"),
+    "LineList": _("the list"),
+    "CardList": _("the association cards"),
+    "Input": _("the text box"),
+    "TextArea": _("the text field"),
+    "Tree": _("the tree"),
+    "Button": _("the button"),
+    "SelectionList": _("the pick list"),
+    "OptionList": _("the list"),
+    "DataTable": _("the table"),
+    "Select": _("the choice"),
+    "EmptyIndex": _("the empty index"),
+}
+
+
+class DatabaseChanged(Message):
+    """Someone (another process, or this one) committed a change."""
 
 
 class RolodexApp(App):
@@ -76,6 +105,8 @@ class RolodexApp(App):
         self._live_refresh = live_refresh
         self._theme_ready = False
         super().__init__()
+        # Every view subscribes: published when anyone commits (see _watch_database).
+        self.database_changed: Signal[None] = Signal(self, "database-changed")
 
     # ------------------------------------------------------------------ start
 
@@ -107,14 +138,13 @@ class RolodexApp(App):
             self._keymap_problem,
         ]:
             if problem:
-                self.notify(problem, severity="warning", markup=False, timeout=8)
+                self.notify(problem, severity="warning", timeout=8)
         if self.settings.theme and self.settings.theme not in self.available_themes:
             self.notify(
                 _("Theme '{name}' is not available; using {fallback}").format(
                     name=self.settings.theme, fallback=DEFAULT_THEME
                 ),
                 severity="warning",
-                markup=False,
             )
 
     def watch_theme(self, theme: str) -> None:
@@ -123,7 +153,49 @@ class RolodexApp(App):
         self.settings.theme = theme
         problem = self.settings.save()
         if problem:
-            self.notify(problem, severity="warning", markup=False)
+            self.notify(problem, severity="warning")
+
+    # ------------------------------------------------------------------ text and errors
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification passes the TUI's text exit: never markup, never a raw
+        control or bidi character, whatever it quotes."""
+        super().notify(
+            visible(str(message)),
+            title=visible(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
+    def report_error(self, error: BaseException) -> None:
+        """The one place where a failed piece of database work becomes a message."""
+        if isinstance(error, RolodexError):
+            self.notify(str(error), severity="error")
+        elif isinstance(error, session.DatabaseError):
+            message = session.explain(error)
+            if session.is_fatal(error):
+                self.stop_on_fatal(message)
+            else:
+                self.notify(message, severity="error")
+        else:
+            self.log.error(f"unexpected error in a worker: {error!r}")
+            self.notify(
+                _("Unexpected error: {error}").format(error=f"{type(error).__name__}: {error}"),
+                severity="error",
+            )
+
+    @on(Worker.StateChanged)
+    def _worker_state(self, event: Worker.StateChanged) -> None:
+        report_failure(self, event)
 
     def stop_on_fatal(self, message: str) -> None:
         """The database cannot be used any more: leave, and let run_app say why."""
@@ -135,7 +207,7 @@ class RolodexApp(App):
 
     @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
     def _watch_database(self) -> None:
-        """Poll for commits by anyone (another person, another process); refresh the views."""
+        """Poll for commits by anyone (another person, another process); announce them."""
         from rolodex.crm.changes import POLL_INTERVAL, ChangeWatcher
 
         worker = get_current_worker()
@@ -151,16 +223,17 @@ class RolodexApp(App):
                 except Exception:  # a dropped connection: try again next round
                     continue
                 if changed and not worker.is_cancelled:
-                    self.call_from_thread(self.database_changed)
+                    self.post_message(DatabaseChanged())
         finally:
             watcher.close()
 
-    def database_changed(self) -> None:
-        """Every open view re-reads what it shows, keeping its cursor and scroll position."""
-        for screen in self.screen_stack:
-            refresh = getattr(screen, "refresh_from_database", None)
-            if refresh is not None:
-                refresh()
+    @on(DatabaseChanged)
+    @on(DataChanged)
+    def database_was_changed(self) -> None:
+        """Every cache is dropped (labels, objects created by a colleague appear) and every
+        open view re-reads what it shows, keeping its cursor and scroll position."""
+        changes.invalidate_caches()
+        self.database_changed.publish(None)
 
     # ------------------------------------------------------------------ navigation
 
@@ -175,33 +248,44 @@ class RolodexApp(App):
             if isinstance(self.screen, ModalScreen):
                 return False
             types = self.index_screen.types
-            number = int(parameters[0]) if parameters else 0  # type: ignore[call-overload]
+            number = int(str(parameters[0])) if parameters else 0
             return bool(types) and 1 <= number <= len(types)
         modal = isinstance(self.screen, ModalScreen)
         return not (modal and action in ("labels", "recycle_bin", "pick_theme", "import_files"))
 
     def action_show_index(self, number: int) -> None:
         types = self.index_screen.types
-        if not 1 <= number <= len(types):
-            return
-        while len(self.screen_stack) > 1:
-            self.pop_screen()
-        self.index_screen.show_type(types[number - 1].key)
+        if 1 <= number <= len(types):
+            self.go_to_type(types[number - 1].key)
+
+    @on(ShowIndex)
+    def show_index(self, message: ShowIndex) -> None:
+        self.go_to_type(message.type_key)
 
     def go_to_type(self, type_key: str) -> None:
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.index_screen.show_type(type_key)
 
-    def open_record(self, record_id: int) -> None:
+    @on(OpenRecord)
+    def open_record_message(self, message: OpenRecord) -> None:
+        self.open_record(message.record_id)
+
+    @work(exclusive=True, group="open-record")
+    async def open_record(self, record_id: int) -> None:
         """Read the record in a worker, then push its screen built in one pass."""
-        from rolodex.ui.screens.record import RecordData, RecordScreen, load_record
+        from rolodex.ui.screens.record import RecordScreen
 
-        def show(data: RecordData) -> None:
-            self.collect_garbage_after_paint()
-            self.push_screen(RecordScreen(data))
-
-        run_db(self, lambda: load_record(record_id), show, group="open-record", exclusive=True)
+        try:
+            data = await in_thread(self, lambda: views.record_view(record_id))
+        except RolodexError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        except session.DatabaseError as exc:
+            self.report_error(exc)
+            return
+        self.collect_garbage_after_paint()
+        await self.push_screen(RecordScreen(data))
 
     def collect_garbage_after_paint(self) -> None:
         """Hold Python's garbage collector until the next frame is painted.
@@ -215,9 +299,6 @@ class RolodexApp(App):
             self.call_after_refresh(gc.enable)
             self.set_timer(1.0, gc.enable)  # whatever happens to that refresh
 
-    def refresh_index(self) -> None:
-        self.index_screen.load(reset=True)
-
     def action_labels(self) -> None:
         from rolodex.ui.screens.admin import LabelsScreen
 
@@ -229,22 +310,25 @@ class RolodexApp(App):
         self.push_screen(RecycleBinScreen())
 
     def action_import_files(self) -> None:
-        try:
-            from rolodex.ui.screens.import_screen import ImportScreen
-        except ImportError:
-            self.notify(_("Import is not available in this build"), severity="warning")
-            return
-        self.push_screen(ImportScreen(), lambda _result: self.refresh_index())
+        from rolodex.ui.screens.import_screen import ImportScreen
 
-    def action_pick_theme(self) -> None:
-        ours = [name for name in self.available_themes if name.startswith("rolodex-")]
-        options = [(name, name.removeprefix("rolodex-")) for name in sorted(ours)]
+        def imported(_result: object) -> None:
+            self.post_message(DataChanged())
 
-        def chosen(name: str | None) -> None:
-            if name:
-                self.theme = name
+        self.push_screen(ImportScreen(), imported)
 
-        self.push_screen(ChoiceDialog(_("Theme"), options), chosen)
+    def theme_names(self) -> list[str]:
+        return sorted(name for name in self.available_themes if name.startswith("rolodex-"))
+
+    @work(exclusive=True, group="app-dialog")
+    async def action_pick_theme(self) -> None:
+        options = [
+            (name, ("● " if name == self.theme else "  ") + name.removeprefix("rolodex-"))
+            for name in self.theme_names()
+        ]
+        name = await self.push_screen_wait(ChoiceDialog(_("Theme"), options))
+        if name:
+            self.theme = name
 
     # ------------------------------------------------------------------ help and commands
 
@@ -252,15 +336,8 @@ class RolodexApp(App):
         if isinstance(self.screen, HelpDialog):
             return
         focused = self.screen.focused
-        area = type(focused).__name__ if focused is not None else type(self.screen).__name__
-        area = {
-            "DataTable": _("the table"),
-            "OptionList": _("the list"),
-            "Input": _("the text box"),
-            "Tree": _("the tree"),
-            "Button": _("the button"),
-            "SelectionList": _("the pick list"),
-        }.get(area, area)
+        area_class = type(focused).__name__ if focused is not None else type(self.screen).__name__
+        area = AREAS.get(area_class, _("this screen"))
         rows = []
         seen = set()
         for key, active in self.screen.active_bindings.items():
@@ -270,10 +347,10 @@ class RolodexApp(App):
             seen.add((binding.action, key))
             rows.append((self.get_key_display(binding), binding.description, binding.id or ""))
         rows.sort(key=lambda row: not row[2])  # Rolodex's own (remappable) keys first
-        self.push_screen(HelpDialog(area, rows))
+        self.push_screen(HelpDialog(area, rows, self.config_dir))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        for info in getattr(self.index_screen, "types", []) or index.index_types():
+        for info in self.index_screen.types or index.index_types():
             yield SystemCommand(
                 _("Go to {plural}").format(plural=info.shown_plural),
                 _("Open the index of {plural}").format(plural=info.shown_plural.lower()),
@@ -286,7 +363,7 @@ class RolodexApp(App):
         yield SystemCommand(
             _("Import CSV files"), _("Dry run, import, revert"), self.action_import_files
         )
-        for name in sorted(n for n in self.available_themes if n.startswith("rolodex-")):
+        for name in self.theme_names():
             yield SystemCommand(
                 _("Theme: {name}").format(name=name.removeprefix("rolodex-")),
                 _("Switch the colours (remembered)"),

@@ -1,36 +1,60 @@
-"""User text is never markup: every record name goes through these helpers."""
+"""The TUI's exit for text: everything from the database, a file or a person reaches the
+screen through these functions, so it is never markup and never a raw control or bidi
+character (the rule is rolodex.textsafety; here the stand-ins get a style of their own).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
+import re
 
-from rich.text import Text
 from textual.content import Content
 
+from rolodex.textsafety import split_unsafe, visible
 
-def visible(text: str) -> str:
-    """Control characters shown as their Unicode pictures (BEL -> ␇), so nothing reaches the terminal."""
-    if not any(unicodedata.category(ch) == "Cc" for ch in text):
-        return text
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if unicodedata.category(ch) == "Cc":
-            out.append(chr(0x2400 + code) if code < 0x20 else ("␡" if code == 0x7F else "�"))
-        else:
-            out.append(ch)
-    return "".join(out)
+__all__ = ["visible", "single_line", "shown", "template", "when", "shorten", "CONTROL_STYLE"]
+
+# How a stand-in for a control or bidi character looks: not like the text around it.
+CONTROL_STYLE = "reverse"
 
 
-def plain(text: str) -> Content:
-    """A Content for Textual widgets (Label, Static, OptionList, Button...)."""
-    return Content(visible(text))
+def single_line(text: str) -> str:
+    """``visible`` for one line (an Input, a table cell): a newline shown as ␊, a tab as
+    a space."""
+    return visible(text).replace("\n", "\u240a").replace("\t", " ")
 
 
-def cell(text: str, style: str = "") -> Text:
-    """A rich Text for DataTable cells and Tree labels."""
-    return Text(visible(text), style=style, no_wrap=True, overflow="ellipsis")
+def shown(text: str, style: str = "", *, one_line: bool = False) -> Content:
+    """User text as Content: never parsed as markup; unsafe characters as styled stand-ins."""
+    if one_line:
+        text = text.replace("\r\n", "\n").replace("\n", "\u240a").replace("\t", " ")
+    parts = split_unsafe(text)
+    if not parts:
+        return Content("")
+    if len(parts) == 1 and not parts[0][1]:
+        content = Content(parts[0][0])
+    else:
+        content = Content.assemble(
+            *[(piece, CONTROL_STYLE) if unsafe else piece for piece, unsafe in parts]
+        )
+    return content.stylize(style) if style else content
+
+
+_STAND_IN = re.compile(r"[\u2400-\u2421]|\\u[0-9a-f]{4}")
+
+
+def template(markup: str, **values: str | Content) -> Content:
+    """``Content.from_markup`` with every value shown safely (values are never markup, and
+    their unsafe characters become styled stand-ins)."""
+    safe = {
+        key: value.plain if isinstance(value, Content) else visible(value)
+        for key, value in values.items()
+    }
+    content = Content.from_markup(markup, **safe)
+    if any(_STAND_IN.search(value) for value in safe.values()):
+        for match in _STAND_IN.finditer(content.plain):
+            content = content.stylize(CONTROL_STYLE, match.start(), match.end())
+    return content
 
 
 def when(moment: dt.datetime | None) -> str:
@@ -41,5 +65,5 @@ def when(moment: dt.datetime | None) -> str:
 
 
 def shorten(text: str, width: int) -> str:
-    text = visible(text)
+    text = single_line(text)
     return text if len(text) <= width else text[: max(0, width - 1)] + "…"

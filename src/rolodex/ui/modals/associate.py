@@ -1,22 +1,31 @@
-"""The associate dialog: "Associate new" and "Associate existing" tabs.
+"""The associate dialog: "Associate existing" and "Associate new", as in the article.
 
-Everything it writes goes through crm/ in one transaction: nothing is half-saved.
+- Existing: search as you type; tick several records (Space); records already associated
+  are listed apart and cannot be ticked; recommendations below.
+- New: a form; "Create" or "Create and add another".
+- Both: a label picker (ctrl+n creates a label on the spot) and, for companies, which
+  one becomes the record's primary company ("Set as X's primary company", replacing the
+  current one).
+
+Everything is written through crm/ in one transaction; the dialog returns how many
+records it linked.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import (
     Button,
-    Checkbox,
     Input,
     Label,
+    Select,
     SelectionList,
     Static,
     TabbedContent,
@@ -24,17 +33,20 @@ from textual.widgets import (
 )
 from textual.widgets.selection_list import Selection
 
-from rolodex.crm import associations, objects, recommend, records, search
-from rolodex.crm import labels as labels_mod
+from rolodex.crm import associations, labels, objects, recommend, records, search
 from rolodex.crm.context import user
 from rolodex.crm.errors import RolodexError
 from rolodex.crm.records import RecordView
-from rolodex.i18n import _, data_text
-from rolodex.ui.db import run_db
-from rolodex.ui.labelpick import LabelChoice, label_choices
-from rolodex.ui.modals.common import Dialog
-from rolodex.ui.text import plain, visible
+from rolodex.crm.views import LabelChoice, label_choices
+from rolodex.i18n import _, data_text, ngettext
+from rolodex.ui.base import Dialog, connected, in_thread
+from rolodex.ui.modals.record_dialogs import choice_prompt, hit_lines
+from rolodex.ui.text import shown, single_line
+from rolodex.ui.widgets.footer import KeyFooter
 from rolodex.ui.widgets.form import PropertyForm
+
+RESULTS = 30
+NO_CHANGE = "keep"
 
 
 @dataclass(frozen=True)
@@ -45,22 +57,36 @@ class Setup:
     offers_primary: bool
 
 
-def hit_prompt(name: str, ref: str, detail: str = "") -> Content:
-    return Content.from_markup(
-        "$name [dim]$detail$ref[/dim]",
-        name=visible(name) or ref,
-        detail=(visible(detail) + " · ") if detail else "",
-        ref=ref,
-    )
+class SetUp(Message):
+    def __init__(self, setup: Setup) -> None:
+        super().__init__()
+        self.setup = setup
 
 
-class AssociateDialog(Dialog):
+class SearchDone(Message):
+    def __init__(self, text: str, hits: list[search.Hit], associated: list[search.Hit]) -> None:
+        super().__init__()
+        self.text = text
+        self.hits = hits
+        self.associated = associated
+
+
+class Pane(VerticalScroll, can_focus=False):
+    """A tab's scrolling body: not a focus stop of its own (Tab goes to its fields)."""
+
+
+def _hit_prompt(hit: search.Hit | recommend.Recommendation, detail: str = "") -> Content:
+    return hit_lines(hit.name, hit.ref, detail)[0]
+
+
+class AssociateDialog(Dialog[int]):
     """Associate ``source`` with records of ``target``; dismisses with how many were linked."""
 
     BINDINGS = [
         Binding("escape", "cancel", _("Close"), id="associate.close"),
         Binding("ctrl+s", "submit", _("Associate"), id="associate.submit"),
         Binding("ctrl+t", "switch_tab", _("Switch tab"), id="associate.tab"),
+        Binding("ctrl+n", "new_label", _("New label"), id="associate.new_label"),
     ]
 
     def __init__(self, source: RecordView, target: str, *, start: str = "existing") -> None:
@@ -72,69 +98,75 @@ class AssociateDialog(Dialog):
         self.setup: Setup | None = None
         self.linked = 0
 
+    def action_cancel(self) -> None:
+        self.dismiss(self.linked)
+
     # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
         title = _("Associate {object} with {name}").format(
-            object=self.target.shown_plural.lower(), name=visible(self.source.label)
+            object=self.target.shown_plural.lower(), name=self.source.label
         )
         with Vertical(classes="dialog-box wide"):
-            yield Label(plain(title), classes="dialog-title")
+            yield Label(shown(title), classes="dialog-title")
             with TabbedContent(initial=f"tab-{self.start}", id="tabs"):
-                with TabPane(_("Associate existing"), id="tab-existing"):
-                    with VerticalScroll():
-                        yield Input(
-                            placeholder=_("Search {object} by name, email or domain").format(
-                                object=self.target.shown_plural.lower()
-                            ),
-                            id="search",
-                            compact=True,
-                        )
-                        yield SelectionList[int](id="results", classes="picklist")
-                        yield Label(_("Recommended"), classes="section-title")
-                        yield SelectionList[int](id="recommended", classes="picklist short")
-                        yield Static(
-                            _("No recommendations"), id="no-recommendations", classes="muted"
-                        )
-                        yield Static("", id="ticked", classes="muted")
-                        yield from self._options("existing")
-                    with Horizontal(classes="dialog-buttons"):
-                        yield Button(
-                            _("Associate"), id="associate", variant="primary", compact=True
-                        )
-                        yield Button(_("Cancel"), id="cancel", compact=True)
-                with TabPane(_("Associate new"), id="tab-new"):
-                    with VerticalScroll():
-                        yield PropertyForm(self.target, id="new-form")
-                        yield from self._options("new")
-                    with Horizontal(classes="dialog-buttons"):
-                        yield Button(_("Create"), id="create", variant="primary", compact=True)
-                        yield Button(_("Create and add another"), id="create-another", compact=True)
-                        yield Button(_("Cancel"), id="cancel-new", compact=True)
+                with TabPane(_("Associate existing"), id="tab-existing"), Pane():
+                    yield Input(placeholder=self._search_hint(), id="search", compact=True)
+                    yield SelectionList[int](id="results", classes="picklist")
+                    yield Static("", id="already", classes="muted")
+                    yield Label(_("Recommended"), classes="section-title")
+                    yield SelectionList[int](id="recommended", classes="picklist short")
+                    yield Static(_("No recommendations"), id="no-recommendations", classes="muted")
+                    yield Static("", id="ticked", classes="muted")
+                    yield from self._options("existing")
+                with TabPane(_("Associate new"), id="tab-new"), Pane():
+                    yield PropertyForm(self.target, id="new-form")
+                    yield from self._options("new")
             yield Static("", id="error", classes="error-line")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(_("Associate"), id="associate", variant="primary", compact=True)
+                yield Button(_("Create"), id="create", variant="primary", compact=True)
+                yield Button(_("Create and add another"), id="create-another", compact=True)
+                yield Button(_("Cancel"), id="cancel", compact=True)
+        yield KeyFooter()
+
+    def _search_hint(self) -> str:
+        plural = self.target.shown_plural.lower()
+        if self.target.key == objects.CONTACT:
+            return _("Search {object} by name or email").format(object=plural)
+        if self.target.key == objects.COMPANY:
+            return _("Search {object} by name or domain").format(object=plural)
+        return _("Search {object} by name").format(object=plural)
 
     def _options(self, tab: str) -> ComposeResult:
-        yield Label(_("Association labels"), classes="section-title", id=f"labels-title-{tab}")
+        yield Label(_("Association labels (ctrl+n: new label)"), classes="section-title")
         yield SelectionList[str](id=f"labels-{tab}", classes="picklist short")
-        yield Checkbox(
-            _("Set as primary"), id=f"primary-{tab}", classes="primary-box", compact=True
+        yield Label(_("Primary company"), classes="section-title", id=f"primary-title-{tab}")
+        yield Select[str](
+            [(_("No primary change"), NO_CHANGE)],
+            id=f"primary-{tab}",
+            allow_blank=False,
+            compact=True,
+            classes="primary-pick",
         )
 
     def on_mount(self) -> None:
         self.query_one("#no-recommendations").display = False
         for tab in ("existing", "new"):
-            self.query_one(f"#primary-{tab}", Checkbox).display = False
-            self.query_one(f"#labels-{tab}").display = False
-            self.query_one(f"#labels-title-{tab}").display = False
-        if self.start == "new":
-            self.query_one(PropertyForm).focus_first()
-        else:
-            self.query_one("#search", Input).focus()
+            self.query_one(f"#primary-{tab}").display = False
+            self.query_one(f"#primary-title-{tab}").display = False
+        self._show_buttons()
+        self._focus_tab()
+        self._update_ticked()
+        self.load_setup()
+
+    @work(thread=True, exit_on_error=False)
+    def load_setup(self) -> None:
         source, target = self.source, self.target
 
-        def load() -> Setup:
+        def read() -> Setup:
             choices = label_choices(
-                source.type, target.key, labels_mod.list_labels(source.type, target.key)
+                source.type, target.key, labels.list_labels(source.type, target.key)
             )
             recs = recommend.recommend(source.id, target.key, limit=6)
             offers = (
@@ -147,22 +179,20 @@ class AssociateDialog(Dialog):
                     primary_name = records.get(current, include_deleted=True).label
             return Setup(choices, recs, primary_name, offers)
 
-        run_db(self, load, self._set_up)
-        self._update_ticked()
+        self.post_message(SetUp(connected(read)))
 
-    def _set_up(self, setup: Setup) -> None:
-        self.setup = setup
+    @on(SetUp)
+    def set_up(self, message: SetUp) -> None:
+        setup = self.setup = message.setup
         for tab in ("existing", "new"):
-            picker = self.query_one(f"#labels-{tab}", SelectionList)
-            picker.add_options([Selection(c.prompt(), c.word) for c in setup.labels])
-            picker.display = bool(setup.labels)
-            self.query_one(f"#labels-title-{tab}").display = bool(setup.labels)
-            self.query_one(f"#primary-{tab}", Checkbox).display = setup.offers_primary
+            self._fill_labels(tab, setup.labels)
+            self.query_one(f"#primary-{tab}").display = setup.offers_primary
+            self.query_one(f"#primary-title-{tab}").display = setup.offers_primary
         recommended = self.query_one("#recommended", SelectionList)
         recommended.add_options(
             [
                 Selection(
-                    hit_prompt(r.name, r.ref, ", ".join(data_text(reason) for reason in r.reasons)),
+                    _hit_prompt(r, ", ".join(data_text(reason) for reason in r.reasons)),
                     r.id,
                     r.id in self.ticked,
                 )
@@ -171,166 +201,268 @@ class AssociateDialog(Dialog):
         )
         recommended.display = bool(setup.recommendations)
         self.query_one("#no-recommendations").display = not setup.recommendations
-        self._update_primary_labels()
+        self._update_primary()
+        self.mark_ready()
+
+    def _fill_labels(
+        self, tab: str, choices: list[LabelChoice], tick: frozenset[str] = frozenset()
+    ) -> None:  # type: ignore[assignment]
+        picker = self.query_one(f"#labels-{tab}", SelectionList)
+        ticked = set(picker.selected) | set(tick)
+        picker.clear_options()
+        picker.add_options([Selection(choice_prompt(c), c.word, c.word in ticked) for c in choices])
+
+    # ------------------------------------------------------------------ tabs
+
+    def _tab(self) -> str:
+        return "new" if self.query_one(TabbedContent).active == "tab-new" else "existing"
+
+    def action_switch_tab(self) -> None:
+        tabs = self.query_one(TabbedContent)
+        tabs.active = "tab-new" if tabs.active == "tab-existing" else "tab-existing"
+        self._show_buttons()
+        self._focus_tab()
+
+    @on(TabbedContent.TabActivated)
+    def tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self._show_buttons()
+
+    def _focus_tab(self) -> None:
+        # At once, into the visible tab: a focus left in the hidden one switched back.
+        if self._tab() == "new":
+            fields = list(self.query_one(PropertyForm).query("Input, TextArea"))
+            if fields:
+                self.set_focus(fields[0])
+        else:
+            self.set_focus(self.query_one("#search", Input))
+
+    def _show_buttons(self) -> None:
+        new = self._tab() == "new"
+        self.query_one("#associate").display = not new
+        self.query_one("#create").display = new
+        self.query_one("#create-another").display = new
 
     # ------------------------------------------------------------------ searching
 
     @on(Input.Changed, "#search")
     def search_changed(self, event: Input.Changed) -> None:
-        text = event.value
+        self.find(event.value)
+
+    @work(thread=True, exclusive=True, group="associate-search", exit_on_error=False)
+    def find(self, text: str) -> None:
         source, target = self.source, self.target
 
-        def find() -> list[search.Hit]:
-            return search.search(text, [target.key], limit=30, exclude=[source.id])
+        def read() -> tuple[list[search.Hit], list[search.Hit]]:
+            hits = search.search(text, [target.key], limit=RESULTS + 10, exclude=[source.id])
+            linked = associations.linked_among(source.id, [h.id for h in hits])
+            fresh = [h for h in hits if h.id not in linked][:RESULTS]
+            return fresh, [h for h in hits if h.id in linked]
 
-        run_db(self, find, self._show_results, group="associate-search", exclusive=True)
+        hits, already = connected(read)
+        self.post_message(SearchDone(text, hits, already))
 
-    def _show_results(self, hits: list[search.Hit]) -> None:
+    @on(SearchDone)
+    def search_done(self, message: SearchDone) -> None:
         results = self.query_one("#results", SelectionList)
         results.clear_options()
         results.add_options(
-            [
-                Selection(hit_prompt(h.name, h.ref, h.detail), h.id, h.id in self.ticked)
-                for h in hits
-            ]
+            [Selection(_hit_prompt(h, h.detail), h.id, h.id in self.ticked) for h in message.hits]
         )
+        already = self.query_one("#already", Static)
+        if message.associated:
+            names = ", ".join(single_line(h.name) or h.ref for h in message.associated[:5])
+            already.update(
+                shown(_("Already associated (not listed above): {names}").format(names=names))
+            )
+        else:
+            already.update("")
 
     @on(SelectionList.SelectedChanged, "#results, #recommended")
     def picked(self, event: SelectionList.SelectedChanged) -> None:
         event.stop()
         picklist = event.selection_list
-        shown = {picklist.get_option_at_index(i).value for i in range(picklist.option_count)}
+        shown_ids = {picklist.get_option_at_index(i).value for i in range(picklist.option_count)}
         selected = set(picklist.selected)
-        for option_index in range(picklist.option_count):
-            option = picklist.get_option_at_index(option_index)
-            value = option.value
-            if value in selected and value not in self.ticked and value != -1:
-                self.ticked[value] = str(option.prompt)
+        for index in range(picklist.option_count):
+            option = picklist.get_option_at_index(index)
+            if option.value in selected and option.value not in self.ticked:
+                self.ticked[option.value] = (
+                    option.prompt.plain
+                    if isinstance(option.prompt, Content)
+                    else str(option.prompt)
+                )
         for value in list(self.ticked):
-            if value in shown and value not in selected:
+            if value in shown_ids and value not in selected:
                 del self.ticked[value]
-        # keep the other list in step
-        other_id = "#recommended" if picklist.id == "results" else "#results"
-        other = self.query_one(other_id, SelectionList)
+        other = self.query_one(
+            "#recommended" if picklist.id == "results" else "#results", SelectionList
+        )
         with other.prevent(SelectionList.SelectedChanged):
-            for option_index in range(other.option_count):
-                value = other.get_option_at_index(option_index).value
+            for index in range(other.option_count):
+                value = other.get_option_at_index(index).value
                 if value in self.ticked:
                     other.select(value)
-                elif value != -1:
+                else:
                     other.deselect(value)
         self._update_ticked()
 
     def _update_ticked(self) -> None:
         count = len(self.ticked)
         text = (
-            _("{n} selected").format(n=count) if count else _("Tick records with Space or a click")
+            ngettext("{n} selected", "{n} selected", count).format(n=count)
+            if count
+            else _("Tick records with Space or a click")
         )
         self.query_one("#ticked", Static).update(text)
-        self._update_primary_labels()
+        self._update_primary()
 
-    def _update_primary_labels(self) -> None:
-        current = self.setup.primary_name if self.setup else None
-        first = next(iter(self.ticked.values()), None)
+    def _update_primary(self) -> None:
+        setup = self.setup
+        if setup is None or not setup.offers_primary:
+            return
+        current = setup.primary_name
+        record = self.source.label
+        keep = (
+            _("Keep {company} as {name}'s primary company").format(company=current, name=record)
+            if current
+            else _("No primary change (the first company becomes primary)")
+        )
+        existing = [(shown(keep).plain, NO_CHANGE)] + [
+            (
+                (
+                    _("Set {company} as {name}'s primary company (replaces {current})")
+                    if current
+                    else _("Set {company} as {name}'s primary company")
+                ).format(company=single_line(name.split("  ")[0]), name=record, current=current),
+                str(rid),
+            )
+            for rid, name in self.ticked.items()
+        ]
+        new = [
+            (shown(keep).plain, NO_CHANGE),
+            (
+                (
+                    _("Set the new company as {name}'s primary company (replaces {current})")
+                    if current
+                    else _("Set the new company as {name}'s primary company")
+                ).format(name=record, current=current),
+                "new",
+            ),
+        ]
+        for tab, options in (("existing", existing), ("new", new)):
+            select = self.query_one(f"#primary-{tab}", Select)
+            value = select.value
+            select.set_options([(single_line(text), key) for text, key in options])
+            keys = [key for _text, key in options]
+            select.value = value if value in keys else NO_CHANGE
+
+    # ------------------------------------------------------------------ labels
+
+    @work(exclusive=True, group="associate-label")
+    async def action_new_label(self) -> None:
+        from rolodex.ui.screens.admin import NewLabelDialog
+
+        source, target = self.source.type, self.target.key
+        created = await self.app.push_screen_wait(NewLabelDialog(pair=(source, target)))
+        if created is None:
+            return
+        choices = await in_thread(
+            self, lambda: label_choices(source, target, labels.list_labels(source, target))
+        )
+        if self.setup is not None:
+            self.setup = Setup(
+                choices,
+                self.setup.recommendations,
+                self.setup.primary_name,
+                self.setup.offers_primary,
+            )
+        fresh = {c.word for c in choices if c.label_id == created.id}
         for tab in ("existing", "new"):
-            box = self.query_one(f"#primary-{tab}", Checkbox)
-            if current:
-                text = _("Replace {company} as primary").format(company=visible(current))
-            else:
-                text = _("Set as primary")
-            if tab == "existing" and first and len(self.ticked) > 1:
-                text += " " + _("(with {name})").format(name=visible(first))
-            box.label = plain(text)
+            self._fill_labels(tab, choices, frozenset(fresh) if tab == self._tab() else frozenset())
 
     # ------------------------------------------------------------------ saving
 
     def _labels(self, tab: str) -> list[str]:
         return list(self.query_one(f"#labels-{tab}", SelectionList).selected)
 
-    def _primary(self, tab: str) -> bool:
-        box = self.query_one(f"#primary-{tab}", Checkbox)
-        return box.display and box.value
+    def _primary_choice(self, tab: str) -> str:
+        select = self.query_one(f"#primary-{tab}", Select)
+        return str(select.value) if select.display else NO_CHANGE
 
     def _error(self, message: str) -> None:
-        self.query_one("#error", Static).update(plain(message))
-
-    def action_switch_tab(self) -> None:
-        tabs = self.query_one(TabbedContent)
-        tabs.active = "tab-new" if tabs.active == "tab-existing" else "tab-existing"
+        self.query_one("#error", Static).update(shown(message))
 
     def action_submit(self) -> None:
-        if self.query_one(TabbedContent).active == "tab-new":
-            self._create(another=False)
+        if self._tab() == "new":
+            self.create(another=False)
         else:
-            self._associate_existing()
+            self.associate_existing()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        if event.button.id in ("cancel", "cancel-new"):
+        if event.button.id == "cancel":
             self.dismiss(self.linked)
         elif event.button.id == "associate":
-            self._associate_existing()
+            self.associate_existing()
         elif event.button.id == "create":
-            self._create(another=False)
+            self.create(another=False)
         elif event.button.id == "create-another":
-            self._create(another=True)
+            self.create(another=True)
 
-    def action_cancel(self) -> None:
-        self.dismiss(self.linked)
-
-    def _associate_existing(self) -> None:
+    @work(exclusive=True, group="associate-save")
+    async def associate_existing(self) -> None:
         if not self.ticked:
             self._error(_("Tick at least one record to associate"))
             return
         ids = list(self.ticked)
         words = self._labels("existing")
-        primary_id = ids[0] if self._primary("existing") else None
+        choice = self._primary_choice("existing")
+        primary_id = int(choice) if choice.isdigit() else None
         source_id = self.source.id
-
-        def save() -> int:
-            changes = associations.associate_many(
-                source_id, ids, user(), words, primary_id=primary_id
+        try:
+            changes = await in_thread(
+                self,
+                lambda: associations.associate_many(
+                    source_id, ids, user(), words, primary_id=primary_id
+                ),
             )
-            return sum(1 for c in changes if c.changed)
+        except RolodexError as exc:
+            self._error(str(exc))
+            return
+        changed = sum(1 for c in changes if c.changed)
+        self.linked += len(ids)
+        self.notify(
+            ngettext("Associated {n} record", "Associated {n} records", len(ids)).format(n=len(ids))
+            if changed
+            else _("Nothing changed")
+        )
+        self.dismiss(self.linked)
 
-        def saved(n: int) -> None:
-            self.linked += len(ids)
-            self.app.notify(
-                _("Associated {n} records").format(n=len(ids)) if n else _("Nothing changed")
-            )
-            self.dismiss(self.linked)
-
-        run_db(self, save, saved, self._failed)
-
-    def _create(self, *, another: bool) -> None:
+    @work(exclusive=True, group="associate-save")
+    async def create(self, *, another: bool) -> None:
         form = self.query_one(PropertyForm)
         values = {k: v for k, v in form.values().items() if v.strip()}
         if not values:
             self._error(_("Fill in at least one property"))
             return
         words = self._labels("new")
-        primary = self._primary("new")
+        primary = self._primary_choice("new") == "new"
         source_id, target = self.source.id, self.target.key
-
-        def save() -> RecordView:
-            return associations.create_and_associate(
-                source_id, target, values, user(), words, primary=primary
+        try:
+            created = await in_thread(
+                self,
+                lambda: associations.create_and_associate(
+                    source_id, target, values, user(), words, primary=primary
+                ),
             )
-
-        def saved(created: RecordView) -> None:
-            self.linked += 1
-            self.app.notify(
-                visible(_("Created and associated {name}").format(name=created.label)),
-                markup=False,
-            )
-            if another:
-                form.reset()
-                form.focus_first()
-                self._error("")
-            else:
-                self.dismiss(self.linked)
-
-        run_db(self, save, saved, self._failed)
-
-    def _failed(self, error: RolodexError) -> None:
-        self._error(str(error))
+        except RolodexError as exc:
+            self._error(str(exc))
+            return
+        self.linked += 1
+        self.notify(_("Created and associated {name}").format(name=created.label))
+        if another:
+            form.reset()
+            form.focus_first()
+            self._error("")
+        else:
+            self.dismiss(self.linked)

@@ -1,32 +1,40 @@
-"""Labels & limits, and the recycle bin."""
+"""Labels & limits (with the records near their limits and the domain exclusions), and
+the recycle bin."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from textual import on
+from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import Screen
+from textual.message import Message
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
-from rolodex.crm import index, labels, lifecycle, limits, objects
+from rolodex.crm import domains, index, labels, lifecycle, limits, objects
 from rolodex.crm.context import user
+from rolodex.crm.errors import RolodexError
 from rolodex.crm.labels import LabelInfo
 from rolodex.crm.limits import LimitInfo, LimitUsage
 from rolodex.crm.records import RecordView
 from rolodex.i18n import _
-from rolodex.ui.db import run_db
+from rolodex.ui.base import RolodexScreen, connected, in_thread
+from rolodex.ui.messages import DataChanged, OpenRecord
 from rolodex.ui.modals.common import ConfirmDialog, FormDialog
-from rolodex.ui.text import cell, plain, visible, when
-from rolodex.ui.widgets.footer import Footer
+from rolodex.ui.text import shown, single_line, when
+from rolodex.ui.widgets.footer import KeyFooter
+
+
+def cell(text: str, style: str = "") -> Text:
+    return Text(single_line(text), style=style, no_wrap=True, overflow="ellipsis")
 
 
 def type_options() -> list[tuple[Content, str]]:
-    return [(plain(info.shown_singular), info.key) for info in index.index_types()] + [
-        (plain(info.shown_singular), info.key) for info in objects.all_types() if info.is_activity
+    return [(shown(info.shown_singular), info.key) for info in index.index_types()] + [
+        (shown(info.shown_singular), info.key) for info in objects.all_types() if info.is_activity
     ]
 
 
@@ -38,15 +46,34 @@ def _table(table_id: str, columns: tuple[tuple[str, str], ...], **options: Any) 
     return table
 
 
-class LabelsScreen(Screen):
+def _current_key(table: DataTable) -> str | None:
+    if not table.row_count:
+        return None
+    return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+
+class AdminRead(Message):
+    def __init__(self, payload: Any) -> None:
+        super().__init__()
+        self.payload = payload
+
+
+class LabelsScreen(RolodexScreen):
     BINDINGS = [
         Binding("escape", "back", _("Back"), id="labels.back"),
         Binding("n", "new_label", _("New label"), id="labels.new"),
         Binding("l", "set_limit", _("Set limit"), id="labels.limit"),
         Binding("e", "edit_label", _("Edit label"), id="labels.edit"),
         Binding("delete", "delete_label", _("Delete label"), id="labels.delete"),
+        Binding("x", "exclude_domain", _("Exclude a domain"), id="labels.exclude"),
         Binding("r", "refresh", _("Refresh"), id="labels.refresh", show=False),
     ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.labels: dict[str, LabelInfo] = {}
+        self.usage: dict[str, LimitUsage] = {}
+        self.excluded: list[str] = []
 
     def compose(self) -> ComposeResult:
         yield Static(_("Labels & limits"), classes="screen-title")
@@ -67,145 +94,191 @@ class LabelsScreen(Screen):
             "limits-table",
             ((_("From"), "from"), (_("To"), "to"), (_("Label"), "label"), (_("At most"), "max")),
         )
-        yield Label(_("Records near or over their limit"), classes="section-title")
+        yield Label(
+            _("Records near or over their limit (Enter opens one)"), classes="section-title"
+        )
         yield _table(
             "usage-table",
             ((_("Record"), "name"), (_("REF"), "ref"), (_("Limit"), "limit"), (_("Used"), "used")),
         )
-        yield Footer()
+        yield Label(
+            _("Domains never matched to a company (x adds, Delete removes)"),
+            classes="section-title",
+        )
+        yield _table("domains-table", ((_("Domain"), "domain"),))
+        yield KeyFooter()
 
     def on_mount(self) -> None:
+        super().on_mount()
         self.query_one("#labels-table").focus()
         self.refresh_data()
 
+    def refresh_from_database(self) -> None:
+        self.refresh_data()
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
     def refresh_data(self) -> None:
-        def read() -> tuple[list[LabelInfo], list[LimitInfo], list[LimitUsage]]:
-            return labels.list_labels(), limits.list_limits(), limits.usage_report()
+        self.post_message(
+            AdminRead(
+                connected(
+                    lambda: (
+                        labels.list_labels(),
+                        limits.list_limits(),
+                        limits.usage_report(),
+                        sorted(domains.exclusions()),
+                    )
+                )
+            )
+        )
 
-        def show(result: tuple[list[LabelInfo], list[LimitInfo], list[LimitUsage]]) -> None:
-            label_rows, limit_rows, usage_rows = result
-            table = self.query_one("#labels-table", DataTable)
-            table.clear()
-            for info in label_rows:
-                table.add_row(
-                    cell(info.from_type),
-                    cell(info.to_type),
-                    cell(info.name),
-                    cell(info.inverse or _("(single)"), "" if info.inverse else "dim"),
-                    cell(str(info.in_use)),
-                    key=str(info.id),
-                )
-            self.labels = {str(i.id): i for i in label_rows}
-            lt = self.query_one("#limits-table", DataTable)
-            lt.clear()
-            for limit in limit_rows:
-                lt.add_row(
-                    cell(limit.from_type),
-                    cell(limit.to_type),
-                    cell(limit.label or _("(any)")),
-                    cell(str(limit.max_count) if limit.max_count is not None else _("many")),
-                )
-            ut = self.query_one("#usage-table", DataTable)
-            ut.clear()
-            for use in usage_rows:
-                ut.add_row(
-                    cell(use.name),
-                    cell(f"{use.record_type}:{use.record_id}", "dim"),
-                    cell(
-                        "{f} → {t} {label}".format(
-                            f=use.limit.from_type, t=use.limit.to_type, label=use.limit.label or ""
-                        )
-                    ),
-                    cell(
-                        f"{use.used}/{use.limit.max_count}",
-                        "bold red" if use.over else "yellow",
-                    ),
-                )
+    @on(AdminRead)
+    def show(self, message: AdminRead) -> None:
+        label_rows, limit_rows, usage_rows, excluded = message.payload
+        table = self.query_one("#labels-table", DataTable)
+        table.clear()
+        for info in label_rows:
+            table.add_row(
+                cell(info.from_type),
+                cell(info.to_type),
+                cell(info.name),
+                cell(info.inverse or _("(single)"), "" if info.inverse else "dim"),
+                cell(str(info.in_use)),
+                key=str(info.id),
+            )
+        self.labels = {str(i.id): i for i in label_rows}
+        lt = self.query_one("#limits-table", DataTable)
+        lt.clear()
+        for limit in limit_rows:
+            lt.add_row(
+                cell(limit.from_type),
+                cell(limit.to_type),
+                cell(limit.label or _("(any)")),
+                cell(str(limit.max_count) if limit.max_count is not None else _("many")),
+            )
+        ut = self.query_one("#usage-table", DataTable)
+        ut.clear()
+        self.usage = {}
+        for number, use in enumerate(usage_rows):
+            key = f"{number}:{use.record_id}"
+            self.usage[key] = use
+            ut.add_row(
+                cell(use.name),
+                cell(f"{use.record_type}:{use.record_id}", "dim"),
+                cell(
+                    "{f} → {t} {label}".format(
+                        f=use.limit.from_type, t=use.limit.to_type, label=use.limit.label or ""
+                    )
+                ),
+                cell(f"{use.used}/{use.limit.max_count}", "bold red" if use.over else "yellow"),
+                key=key,
+            )
+        dt = self.query_one("#domains-table", DataTable)
+        dt.clear()
+        self.excluded = list(excluded)
+        for domain in excluded:
+            dt.add_row(cell(domain), key=domain)
+        self.mark_ready()
 
-        run_db(self, read, show)
+    @on(DataTable.RowSelected, "#usage-table")
+    def open_usage(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        use = self.usage.get(event.row_key.value or "")
+        if use is not None:
+            self.post_message(OpenRecord(use.record_id))
 
     def action_refresh(self) -> None:
         self.refresh_data()
 
-    def action_new_label(self) -> None:
-        def done(created: LabelInfo | None) -> None:
-            if created is not None:
-                self.refresh_data()
+    @work(exclusive=True, group="labels-flow")
+    async def action_new_label(self) -> None:
+        if await self.app.push_screen_wait(NewLabelDialog()) is not None:
+            self._changed()
 
-        self.app.push_screen(NewLabelDialog(), done)
-
-    def action_set_limit(self) -> None:
-        def done(result: LimitInfo | None) -> None:
-            if result is not None:
-                self.refresh_data()
-
-        self.app.push_screen(SetLimitDialog(), done)
+    @work(exclusive=True, group="labels-flow")
+    async def action_set_limit(self) -> None:
+        if await self.app.push_screen_wait(SetLimitDialog()) is not None:
+            self._changed()
 
     def _current_label(self) -> LabelInfo | None:
-        table = self.query_one("#labels-table", DataTable)
-        if not table.row_count:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return getattr(self, "labels", {}).get(key)
+        return self.labels.get(_current_key(self.query_one("#labels-table", DataTable)) or "")
 
-    def action_edit_label(self) -> None:
+    @work(exclusive=True, group="labels-flow")
+    async def action_edit_label(self) -> None:
+        info = self._current_label()
+        if info is not None and await self.app.push_screen_wait(NewLabelDialog(info)) is not None:
+            self._changed()
+
+    @work(exclusive=True, group="labels-flow")
+    async def action_delete_label(self) -> None:
+        if self.focused is self.query_one("#domains-table"):
+            domain = _current_key(self.query_one("#domains-table", DataTable))
+            if domain and await self._attempt(lambda: domains.remove_exclusions([domain])):
+                self.notify(_("{domain} is matched again").format(domain=domain))
+                self._changed()
+            return
         info = self._current_label()
         if info is None:
             return
-
-        def done(saved: LabelInfo | None) -> None:
-            if saved is not None:
-                self.refresh_data()
-
-        self.app.push_screen(NewLabelDialog(info), done)
-
-    def action_delete_label(self) -> None:
-        info = self._current_label()
-        if info is None:
-            return
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                run_db(
-                    self,
-                    lambda: labels.delete(info.from_type, info.to_type, info.name),
-                    lambda _r: self._deleted(),
-                )
-
-        self.app.push_screen(
+        confirmed = await self.app.push_screen_wait(
             ConfirmDialog(
                 _("Delete label"),
-                plain(_("Delete the label '{name}'?").format(name=info.name)),
+                _("Delete the label '{name}'?").format(name=info.name),
                 _("Delete"),
-            ),
-            confirmed,
+            )
         )
+        if confirmed and await self._attempt(
+            lambda: labels.delete(info.from_type, info.to_type, info.name)
+        ):
+            self.notify(_("Label deleted"))
+            self._changed()
 
-    def _deleted(self) -> None:
-        self.app.notify(_("Label deleted"))
+    @work(exclusive=True, group="labels-flow")
+    async def action_exclude_domain(self) -> None:
+        domain = await self.app.push_screen_wait(ExcludeDomainDialog())
+        if domain:
+            self.notify(_("{domain} is never matched to a company now").format(domain=domain))
+            self._changed()
+
+    async def _attempt(self, write) -> bool:  # type: ignore[no-untyped-def]
+        try:
+            await in_thread(self, write)
+        except RolodexError as exc:
+            self.notify(str(exc), severity="error")
+            return False
+        return True
+
+    def _changed(self) -> None:
+        self.post_message(DataChanged())
         self.refresh_data()
 
     def action_back(self) -> None:
         self.app.pop_screen()
 
 
-class NewLabelDialog(FormDialog):
-    """Create a label, or with ``editing`` rename one (its objects stay)."""
+class NewLabelDialog(FormDialog[LabelInfo]):
+    """Create a label (for ``pair`` when given: from the associate or labels dialog), or
+    with ``editing`` rename one (its objects stay)."""
 
     SAVE_BUTTON = "create"
-
     BINDINGS = [
         Binding("escape", "cancel", _("Cancel"), id="newlabel.cancel"),
         Binding("ctrl+s", "save", _("Save"), id="newlabel.save"),
     ]
 
-    def __init__(self, editing: LabelInfo | None = None) -> None:
+    def __init__(
+        self, editing: LabelInfo | None = None, pair: tuple[str, str] | None = None
+    ) -> None:
         super().__init__()
         self.editing = editing
+        self.pair = pair
 
     def compose(self) -> ComposeResult:
         options = type_options()
         editing = self.editing
+        from_type, to_type = (
+            (editing.from_type, editing.to_type) if editing else self.pair or ("contact", "company")
+        )
+        fixed = editing is not None or self.pair is not None
         with Vertical(classes="dialog-box"):
             yield Label(
                 _("Edit association label") if editing else _("New association label"),
@@ -220,19 +293,19 @@ class NewLabelDialog(FormDialog):
             with Horizontal(classes="form-row"):
                 yield Select(
                     options,
-                    value=editing.from_type if editing else "contact",
+                    value=from_type,
                     allow_blank=False,
                     id="from",
                     compact=True,
-                    disabled=editing is not None,
+                    disabled=fixed,
                 )
                 yield Select(
                     options,
-                    value=editing.to_type if editing else "company",
+                    value=to_type,
                     allow_blank=False,
                     id="to",
                     compact=True,
-                    disabled=editing is not None,
+                    disabled=fixed,
                 )
             yield Label(_("Label"))
             yield Input(editing.name if editing else "", id="name")
@@ -240,8 +313,9 @@ class NewLabelDialog(FormDialog):
             yield Input((editing.inverse or "") if editing else "", id="inverse")
             yield Static("", id="error", classes="error-line")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(_("Create"), id="create", variant="primary")
+                yield Button(_("Save") if editing else _("Create"), id="create", variant="primary")
                 yield Button(_("Cancel"), id="cancel")
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()
@@ -259,7 +333,10 @@ class NewLabelDialog(FormDialog):
         )
 
 
-class SetLimitDialog(FormDialog):
+LIMIT_WORDS = {"one": _("one"), "many": _("many")}
+
+
+class SetLimitDialog(FormDialog[LimitInfo]):
     SAVE_BUTTON = "set"
     BINDINGS = [
         Binding("escape", "cancel", _("Cancel"), id="limit.cancel"),
@@ -271,20 +348,23 @@ class SetLimitDialog(FormDialog):
         with Vertical(classes="dialog-box"):
             yield Label(_("Association limit"), classes="dialog-title")
             yield Static(
-                _("How many TO records one FROM record may have (a number, 'one' or 'many')."),
+                _(
+                    "How many TO records one FROM record may have (a number, '{one}' or '{many}')."
+                ).format(one=LIMIT_WORDS["one"], many=LIMIT_WORDS["many"]),
                 classes="dialog-message",
             )
             with Horizontal(classes="form-row"):
                 yield Select(options, value="contact", allow_blank=False, id="from", compact=True)
                 yield Select(options, value="company", allow_blank=False, id="to", compact=True)
             yield Label(_("At most"))
-            yield Input(placeholder="many", id="max")
+            yield Input(placeholder=LIMIT_WORDS["many"], id="max")
             yield Label(_("Only for the label (optional)"))
             yield Input(id="label")
             yield Static("", id="error", classes="error-line")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Set"), id="set", variant="primary")
                 yield Button(_("Cancel"), id="cancel")
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#max", Input).focus()
@@ -292,7 +372,11 @@ class SetLimitDialog(FormDialog):
     def action_save(self) -> None:
         from_type = str(self.query_one("#from", Select).value)
         to_type = str(self.query_one("#to", Select).value)
-        text = self.query_one("#max", Input).value or "many"
+        text = self.query_one("#max", Input).value.strip() or "many"
+        # The words in the person's language mean the same as the English ones.
+        for word, local in LIMIT_WORDS.items():
+            if text.casefold() == local.casefold():
+                text = word
         label = self.query_one("#label", Input).value.strip() or None
 
         def save() -> LimitInfo:
@@ -301,7 +385,51 @@ class SetLimitDialog(FormDialog):
         self.save_in_worker(save)
 
 
-class RecycleBinScreen(Screen):
+class ExcludeDomainDialog(FormDialog[str]):
+    """A domain whose contacts are never matched to a company by their email."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", _("Cancel"), id="exclude.cancel"),
+        Binding("ctrl+s", "save", _("Exclude"), id="exclude.save"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Label(_("Exclude a domain from matching"), classes="dialog-title")
+            yield Static(
+                _(
+                    "Contacts with an email at this domain are never associated with a company "
+                    "by their domain (free-mail domains never are)."
+                ),
+                classes="dialog-message",
+            )
+            yield Input(placeholder=_("example.com"), id="domain")
+            yield Static("", id="error", classes="error-line")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(_("Exclude"), id="save", variant="primary")
+                yield Button(_("Cancel"), id="cancel")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.query_one("#domain", Input).focus()
+
+    def action_save(self) -> None:
+        text = self.query_one("#domain", Input).value
+
+        def save() -> str:
+            added = domains.add_exclusions([text])
+            return added[0] if added else objects.normalise_domain(text)
+
+        self.save_in_worker(save)
+
+
+class BinRead(Message):
+    def __init__(self, views: list[RecordView]) -> None:
+        super().__init__()
+        self.views = views
+
+
+class RecycleBinScreen(RolodexScreen):
     BINDINGS = [
         Binding("escape", "back", _("Back"), id="bin.back"),
         Binding("r", "restore", _("Restore"), id="bin.restore"),
@@ -324,52 +452,57 @@ class RecycleBinScreen(Screen):
         table.add_column(_("REF"), key="ref")
         table.add_column(_("Deleted"), key="deleted")
         yield table
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
+        super().on_mount()
         self.query_one(DataTable).focus()
         self.refresh_data()
 
-    def refresh_data(self) -> None:
-        def show(views: list[RecordView]) -> None:
-            table = self.query_one(DataTable)
-            table.clear()
-            self.items = {}
-            for view in views:
-                self.items[str(view.id)] = view
-                table.add_row(
-                    cell(view.label),
-                    cell(view.ref, "dim"),
-                    cell(when(view.deleted_at)),
-                    key=str(view.id),
-                )
-            if not views:
-                table.add_row(
-                    cell(_("The recycle bin is empty"), "dim"), cell(""), cell(""), key="none"
-                )
+    def refresh_from_database(self) -> None:
+        self.refresh_data()
 
-        run_db(self, lifecycle.recycle_bin, show)
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def refresh_data(self) -> None:
+        self.post_message(BinRead(connected(lifecycle.recycle_bin)))
+
+    @on(BinRead)
+    def show(self, message: BinRead) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        self.items = {}
+        for view in message.views:
+            self.items[str(view.id)] = view
+            table.add_row(
+                cell(view.label),
+                cell(view.ref, "dim"),
+                cell(when(view.deleted_at)),
+                key=str(view.id),
+            )
+        if not message.views:
+            table.add_row(
+                cell(_("The recycle bin is empty"), "dim"), cell(""), cell(""), key="none"
+            )
+        self.mark_ready()
 
     @on(DataTable.RowSelected)
     def selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         self.action_restore()
 
-    def action_restore(self) -> None:
-        table = self.query_one(DataTable)
-        if not table.row_count:
-            return
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or ""
-        view = self.items.get(key)
+    @work(exclusive=True, group="bin-restore")
+    async def action_restore(self) -> None:
+        view = self.items.get(_current_key(self.query_one(DataTable)) or "")
         if view is None:
             return
-
-        def done(restored: RecordView) -> None:
-            self.app.notify(visible(_("Restored {name}").format(name=restored.label)), markup=False)
-            self.refresh_data()
-            self.app.refresh_index()  # type: ignore[attr-defined]
-
-        run_db(self, lambda: lifecycle.restore(view.id, user()), done)
+        try:
+            restored = await in_thread(self, lambda: lifecycle.restore(view.id, user()))
+        except RolodexError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.notify(_("Restored {name}").format(name=restored.label))
+        self.post_message(DataChanged())
+        self.refresh_data()
 
     def action_back(self) -> None:
         self.app.pop_screen()

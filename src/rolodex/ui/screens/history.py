@@ -4,22 +4,48 @@ from __future__ import annotations
 
 import datetime as dt
 
-from textual import on
+from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
-from textual.screen import Screen
+from textual.message import Message
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
-from rolodex.crm import history, objects
+from rolodex.crm import history, moments, objects
+from rolodex.crm.errors import InvalidValue
 from rolodex.crm.history import HistoryEntry, PastAssociation
 from rolodex.crm.records import RecordView
-from rolodex.i18n import _
-from rolodex.ui.db import run_db
-from rolodex.ui.modals.common import Dialog
-from rolodex.ui.text import cell, plain, visible, when
-from rolodex.ui.widgets.footer import Footer
+from rolodex.i18n import _, ngettext
+from rolodex.ui.base import Dialog, RolodexScreen, connected
+from rolodex.ui.text import shown, single_line, template, when
+from rolodex.ui.widgets.footer import KeyFooter
+
+
+def cell(text: str, style: str = "") -> Text:
+    """A table cell: one line, never markup, unsafe characters as stand-ins."""
+    return Text(single_line(text), style=style, no_wrap=True, overflow="ellipsis")
+
+
+class HistoryRead(Message):
+    def __init__(self, entries: list[HistoryEntry], reset: bool) -> None:
+        super().__init__()
+        self.entries = entries
+        self.reset = reset
+
+
+class PairRead(Message):
+    def __init__(self, entries: list[HistoryEntry]) -> None:
+        super().__init__()
+        self.entries = entries
+
+
+class PastRead(Message):
+    def __init__(self, moment: dt.datetime, rows: list[PastAssociation]) -> None:
+        super().__init__()
+        self.moment = moment
+        self.rows = rows
+
 
 PAGE = 200
 ACTIONS = {"created": _("created"), "removed": _("removed"), "updated": _("updated")}
@@ -52,7 +78,7 @@ def add_history_columns(table: DataTable) -> None:
     table.add_column(_("Labels"), key="labels")
 
 
-class HistoryScreen(Screen):
+class HistoryScreen(RolodexScreen):
     BINDINGS = [
         Binding("escape", "back", _("Back"), id="history.back"),
         Binding("enter", "open_pair", _("Association history"), id="history.pair", show=False),
@@ -72,15 +98,15 @@ class HistoryScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(
-            Content.from_markup(
+            template(
                 "[b]$title[/b]  [dim]$ref[/dim]",
-                title=_("Association history of {name}").format(name=visible(self.record.label)),
+                title=_("Association history of {name}").format(name=self.record.label),
                 ref=self.record.ref,
             ),
             id="history-header",
         )
-        options = [(plain(_("All objects and activities")), "*")] + [
-            (plain(info.shown_plural), info.key) for info in objects.all_types()
+        options = [(shown(_("All objects and activities")), "*")] + [
+            (shown(info.shown_plural), info.key) for info in objects.all_types()
         ]
         with Horizontal(id="history-bar"):
             yield Label(_("Show"), classes="bar-label")
@@ -89,9 +115,10 @@ class HistoryScreen(Screen):
         add_history_columns(table)
         yield table
         yield Static("", id="history-status", classes="muted")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
+        super().on_mount()
         self.query_one(DataTable).focus()
         self.load(reset=True)
 
@@ -101,33 +128,45 @@ class HistoryScreen(Screen):
             self.load(reset=True)
 
     def load(self, *, reset: bool) -> None:
-        record_id, object_type = self.record.id, self.object_filter
-        before = None if reset else self.oldest
         self.reading = True
+        self._read(self.record.id, self.object_filter, None if reset else self.oldest, reset)
 
-        def read() -> list[HistoryEntry]:
-            return history.record_history(record_id, object_type, limit=PAGE, before_id=before)
+    @work(thread=True, exclusive=True, group="history", exit_on_error=False)
+    def _read(
+        self, record_id: int, object_type: str | None, before: int | None, reset: bool
+    ) -> None:
+        entries = connected(
+            lambda: history.record_history(record_id, object_type, limit=PAGE, before_id=before)
+        )
+        self.post_message(HistoryRead(entries, reset))
 
-        def show(entries: list[HistoryEntry]) -> None:
-            table = self.query_one(DataTable)
-            if reset:
-                table.clear()
-                self.entries = {}
-            for entry in entries:
-                key = str(entry.id)
-                self.entries[key] = entry
-                table.add_row(*entry_cells(entry), key=key)
-            self.oldest = entries[-1].id if entries else self.oldest
-            self.more = len(entries) == PAGE
-            self.reading = False
-            count = len(self.entries)
-            self.query_one("#history-status", Static).update(
-                _("{n} changes, newest first · Enter: one association's history").format(n=count)
-                if count
-                else _("No association changes yet")
-            )
-
-        run_db(self, read, show, group="history", exclusive=True)
+    @on(HistoryRead)
+    def history_read(self, message: HistoryRead) -> None:
+        entries = message.entries
+        table = self.query_one(DataTable)
+        if message.reset:
+            table.clear()
+            self.entries = {}
+        for entry in entries:
+            key = str(entry.id)
+            if key in self.entries:
+                continue
+            self.entries[key] = entry
+            table.add_row(*entry_cells(entry), key=key)
+        self.oldest = entries[-1].id if entries else self.oldest
+        self.more = len(entries) == PAGE
+        self.reading = False
+        count = len(self.entries)
+        self.query_one("#history-status", Static).update(
+            ngettext(
+                "{n} change, newest first · Enter: one association's history",
+                "{n} changes, newest first · Enter: one association's history",
+                count,
+            ).format(n=count)
+            if count
+            else _("No association changes yet")
+        )
+        self.mark_ready()
 
     @on(Select.Changed, "#history-filter")
     def filter_changed(self, event: Select.Changed) -> None:
@@ -166,7 +205,7 @@ class HistoryScreen(Screen):
         entry = self._current()
         ref = entry.other_ref if entry else self.record.ref
         self.app.copy_to_clipboard(ref)
-        self.app.notify(_("Copied {ref}").format(ref=ref))
+        self.notify(_("Copied {ref}").format(ref=ref))
 
     def action_as_of(self) -> None:
         self.app.push_screen(AsOfDialog(self.record))
@@ -178,7 +217,7 @@ class HistoryScreen(Screen):
         self.app.pop_screen()
 
 
-class PairHistoryDialog(Dialog):
+class PairHistoryDialog(Dialog[None]):
     """Every change of one association, newest first."""
 
     BINDINGS = [
@@ -196,43 +235,37 @@ class PairHistoryDialog(Dialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box wide"):
             yield Label(
-                plain(_("History of the association with {name}").format(name=self.other_name)),
+                shown(_("History of the association with {name}").format(name=self.other_name)),
                 classes="dialog-title",
             )
             table: DataTable = DataTable(id="pair-table", cursor_type="row", zebra_stripes=True)
             add_history_columns(table)
             yield table
             yield Label(_("y: copy the REF · Esc: close"), classes="dialog-hint")
+        yield KeyFooter()
 
     def on_mount(self) -> None:
-        record_id, other_id = self.record_id, self.other_id
+        self.query_one(DataTable).focus()
+        self._read(self.record_id, self.other_id)
 
-        def show(entries: list[HistoryEntry]) -> None:
-            table = self.query_one(DataTable)
-            for entry in entries:
-                table.add_row(*entry_cells(entry), key=str(entry.id))
-                self.other_ref = entry.other_ref
-            table.focus()
+    @work(thread=True, exit_on_error=False)
+    def _read(self, record_id: int, other_id: int) -> None:
+        self.post_message(PairRead(connected(lambda: history.pair_history(record_id, other_id))))
 
-        run_db(self, lambda: history.pair_history(record_id, other_id), show)
+    @on(PairRead)
+    def pair_read(self, message: PairRead) -> None:
+        table = self.query_one(DataTable)
+        for entry in message.entries:
+            table.add_row(*entry_cells(entry), key=str(entry.id))
+            self.other_ref = entry.other_ref
 
     def action_copy_ref(self) -> None:
         if self.other_ref:
             self.app.copy_to_clipboard(self.other_ref)
-            self.app.notify(_("Copied {ref}").format(ref=self.other_ref))
+            self.notify(_("Copied {ref}").format(ref=self.other_ref))
 
 
-def parse_moment(text: str) -> dt.datetime:
-    text = text.strip().removesuffix("UTC").strip().replace(" ", "T")
-    moment = dt.datetime.fromisoformat(text)
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
-    if len(text) <= 10:  # a date alone means the end of that day
-        moment = moment + dt.timedelta(days=1) - dt.timedelta(microseconds=1)
-    return moment
-
-
-class AsOfDialog(Dialog):
+class AsOfDialog(Dialog[None]):
     """The record's associations as they stood at a chosen moment, rebuilt from history."""
 
     def __init__(self, record: RecordView) -> None:
@@ -242,11 +275,12 @@ class AsOfDialog(Dialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box wide"):
             yield Label(
-                plain(_("Associations of {name} as of…").format(name=self.record.label)),
+                shown(_("Associations of {name} as of…").format(name=self.record.label)),
                 classes="dialog-title",
             )
+            yield Static(shown(moments.help_text()), classes="muted")
             with Horizontal(classes="form-row"):
-                yield Input(placeholder=_("YYYY-MM-DD HH:MM (UTC)"), id="moment")
+                yield Input(placeholder=_("YYYY-MM-DD or YYYY-MM-DD HH:MM (UTC)"), id="moment")
                 yield Button(_("Show"), id="show", variant="primary", compact=True)
             yield Static("", id="asof-status", classes="muted")
             table: DataTable = DataTable(id="asof-table", cursor_type="row", zebra_stripes=True)
@@ -254,6 +288,7 @@ class AsOfDialog(Dialog):
             table.add_column(_("REF"), key="ref")
             table.add_column(_("Labels"), key="labels")
             yield table
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#moment", Input).focus()
@@ -271,26 +306,31 @@ class AsOfDialog(Dialog):
         text = self.query_one("#moment", Input).value
         status = self.query_one("#asof-status", Static)
         try:
-            moment = parse_moment(text)
-        except ValueError:
-            status.update(
-                plain(_("'{text}' is not a date and time (YYYY-MM-DD HH:MM)").format(text=text))
-            )
+            moment = moments.parse_moment(text)
+        except InvalidValue as exc:
+            status.update(shown(str(exc)))
             return
-        record_id = self.record.id
+        self._read(self.record.id, moment)
 
-        def fill(rows: list[PastAssociation]) -> None:
-            table = self.query_one(DataTable)
-            table.clear()
-            for row in rows:
-                labels = ", ".join(row.labels)
-                if row.primary:
-                    labels = _("Primary") + (" · " + labels if labels else "")
-                table.add_row(
-                    cell(row.other_name or row.other_ref), cell(row.other_ref, "dim"), cell(labels)
-                )
-            status.update(
-                plain(_("{n} associations at {moment}").format(n=len(rows), moment=when(moment)))
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def _read(self, record_id: int, moment: dt.datetime) -> None:
+        self.post_message(PastRead(moment, connected(lambda: history.as_of(record_id, moment))))
+
+    @on(PastRead)
+    def past_read(self, message: PastRead) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        for row in message.rows:
+            labels = ", ".join(row.labels)
+            if row.primary:
+                labels = _("Primary") + (" · " + labels if labels else "")
+            table.add_row(
+                cell(row.other_name or row.other_ref), cell(row.other_ref, "dim"), cell(labels)
             )
-
-        run_db(self, lambda: history.as_of(record_id, moment), fill)
+        self.query_one("#asof-status", Static).update(
+            shown(
+                ngettext(
+                    "{n} association at {moment}", "{n} associations at {moment}", len(message.rows)
+                ).format(n=len(message.rows), moment=when(message.moment))
+            )
+        )

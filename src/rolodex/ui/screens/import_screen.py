@@ -43,10 +43,16 @@ from textual.widgets.option_list import Option
 
 from rolodex.crm.errors import RolodexError
 from rolodex.i18n import _
-from rolodex.ui.db import in_connection
+from rolodex.ui.base import connected as in_connection
 from rolodex.ui.modals.common import ConfirmDialog
-from rolodex.ui.text import cell, plain, visible
-from rolodex.ui.widgets.footer import Footer
+from rolodex.ui.text import shown as plain
+from rolodex.ui.text import single_line as visible
+from rolodex.ui.widgets.footer import KeyFooter
+
+
+def cell(text: str, style: str = "") -> Text:
+    return Text(visible(text), style=style, no_wrap=True, overflow="ellipsis")
+
 
 SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
 PROGRESS_EVERY = 0.25  # seconds between progress messages
@@ -358,7 +364,7 @@ class ImportScreen(Screen):
         with Horizontal(id="imp-progress"):
             yield ProgressBar(total=None, show_eta=False, id="imp-bar")
             yield Static("", id="imp-rate", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#imp-path", Input).focus()

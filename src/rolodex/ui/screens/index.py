@@ -1,38 +1,32 @@
-"""Index pages: one object's records in a keyset-paged table."""
+"""Index pages: one object's records in a virtual table, read page by page as you scroll.
+
+The table is as tall as the list (the count), and holds a few pages of it in a cache:
+a page next to a held one is read by keyset, a jump (End, the scrollbar) by offset, so
+a page costs the same a million rows deep and memory stays flat.
+"""
 
 from __future__ import annotations
 
-from textual import events, on
-from textual._two_way_dict import TwoWayDict
+from collections.abc import Sequence
+
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.content import Content
-from textual.coordinate import Coordinate
-from textual.screen import Screen
-from textual.widgets import (
-    Button,
-    DataTable,
-    Footer,
-    Input,
-    Label,
-    OptionList,
-    SelectionList,
-    Static,
-)
-from textual.widgets.data_table import CellKey, RowKey
-from textual.widgets.option_list import Option
-from textual.widgets.selection_list import Selection
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import Input, Static
 
-from rolodex.crm import associations, index, objects, records
-from rolodex.crm.associations import Associated
+from rolodex.crm import index, objects
 from rolodex.crm.objects import ObjectInfo
-from rolodex.crm.records import RecordView
-from rolodex.i18n import _, data_text
-from rolodex.ui.db import run_db
-from rolodex.ui.modals.common import Dialog, FormDialog
-from rolodex.ui.text import cell, plain, visible
-from rolodex.ui.widgets.form import PropertyForm
+from rolodex.i18n import _, data_text, ngettext
+from rolodex.ui.base import RolodexScreen, connected
+from rolodex.ui.messages import OpenRecord
+from rolodex.ui.text import shown, template
+from rolodex.ui.widgets.footer import KeyFooter
+from rolodex.ui.widgets.pages import PageCache, Read
+from rolodex.ui.widgets.vtable import Column, VirtualTable
 
 SORT_LABELS = {
     "name": _("name A–Z"),
@@ -47,8 +41,9 @@ DEFAULT_COLUMNS = {
     "deal": ["prop:stage", "prop:amount", "assoc:contact", "assoc:company"],
     "ticket": ["prop:status", "prop:priority", "assoc:contact"],
 }
-LOAD_AHEAD = 30  # rows from the window's edge at which the next page is read
-WINDOW = 5 * index.PAGE_SIZE  # rows the table holds at most
+PAGE = index.PAGE_SIZE
+NAME_MIN, NAME_MAX = 12, 40  # the name column's width, fitted to the names shown
+CELL_MAX = 32
 
 
 def default_columns(info: ObjectInfo) -> list[str]:
@@ -70,69 +65,47 @@ def column_choices(info: ObjectInfo, types: list[ObjectInfo]) -> list[tuple[str,
     return out
 
 
-class IndexTable(DataTable):
-    """The index's table, holding a window of the list: Home/End and ctrl+Home/ctrl+End
-    go to the first/last record of the whole list, loading it when it is not held."""
+def cell_text(row: index.IndexRow, key: str) -> str:
+    if key == "name":
+        return row.name or row.ref
+    if key.startswith("prop:"):
+        return row.properties.get(key[5:], "")
+    if key.startswith("assoc:"):
+        return str(row.counts.get(key[6:], 0))
+    if key == "primary":
+        return row.primary_company[1] if row.primary_company else ""
+    return ""
 
-    def _edge(self, last: bool) -> None:
-        screen = self.parent  # the table is a child of its screen
-        if isinstance(screen, IndexScreen):
-            screen.go_to_edge(last=last)
-        elif last:
-            super().action_scroll_bottom()
+
+def row_cells(row: index.IndexRow, keys: Sequence[str]) -> list[Content]:
+    out = []
+    for key in keys:
+        text = cell_text(row, key)
+        if key.startswith("assoc:"):
+            out.append(Content.styled(text, "underline" if text != "0" else "dim"))
         else:
-            super().action_scroll_top()
-
-    def remove_rows(self, keys: list[str]) -> None:
-        """``remove_row`` for many rows at once.
-
-        DataTable.remove_row renumbers every row left, so dropping a page of a
-        500-row window one row at a time cost ~200 ms; this renumbers once. It does
-        what remove_row does, on DataTable's internals (textual is pinned exactly).
-        """
-        gone = {RowKey(key) for key in keys}
-        if not gone:
-            return
-        self._require_update_dimensions = True
-        self.check_idle()
-        kept = [row.key for row in self.ordered_rows if row.key not in gone]
-        self._row_locations = TwoWayDict({key: n for n, key in enumerate(kept)})
-        for key in gone:
-            for column_key in self._data.get(key, {}):
-                self._updated_cells.discard(CellKey(key, column_key))
-            self.rows.pop(key, None)
-            self._data.pop(key, None)
-        self.cursor_coordinate = self.cursor_coordinate
-        self.hover_coordinate = self.hover_coordinate
-        self._update_count += 1
-        self.refresh(layout=True)
-
-    def watch_cursor_coordinate(self, old: Coordinate, new: Coordinate) -> None:
-        super().watch_cursor_coordinate(old, new)
-        screen = self.parent
-        # The position in the title changes in the same frame as the cursor: a title
-        # updated later, from the CellHighlighted message, cost a second frame per key.
-        if old.row != new.row and isinstance(screen, IndexScreen) and screen.window_start:
-            screen._show_title(moved=True)
-
-    def action_scroll_top(self) -> None:
-        self._edge(last=False)
-
-    def action_scroll_home(self) -> None:
-        self._edge(last=False)
-
-    def action_scroll_bottom(self) -> None:
-        self._edge(last=True)
-
-    def action_scroll_end(self) -> None:
-        self._edge(last=True)
+            out.append(shown(text, one_line=True))
+    return out
 
 
-class IndexScreen(Screen):
-    """One object's records. The table holds a sliding window of at most ``WINDOW`` rows
-    (keyset pages): moving past its bottom reads the next page and drops rows from the
-    top, moving past its top reads the previous page and drops rows from the bottom, so
-    memory stays the same however deep the person browses."""
+class PageRead(Message):
+    def __init__(self, generation: int, page: int, result: index.IndexPage) -> None:
+        super().__init__()
+        self.generation = generation
+        self.page = page
+        self.result = result
+
+
+class Counted(Message):
+    def __init__(self, generation: int, total: int, types: list[ObjectInfo]) -> None:
+        super().__init__()
+        self.generation = generation
+        self.total = total
+        self.types = types
+
+
+class IndexScreen(RolodexScreen):
+    """One object's records; ``type_key``, ``sort`` and ``filter_text`` are the view."""
 
     BINDINGS = [
         Binding("slash", "focus_filter", _("Filter"), id="index.filter"),
@@ -142,334 +115,224 @@ class IndexScreen(Screen):
         Binding("r", "refresh", _("Refresh"), id="index.refresh", show=False),
     ]
 
+    type_key: reactive[str] = reactive("contact", init=False)
+    sort: reactive[str] = reactive("name", init=False)
+    filter_text: reactive[str] = reactive("", init=False)
+
     def __init__(self, type_key: str = "contact") -> None:
         super().__init__()
-        self.type_key = type_key
-        self.sort = "name"
-        self.filter_text = ""
-        self.more = False  # rows follow the window's last row
-        self.more_before = False  # rows (may) precede the window's first row
-        self.reading = False
-        # The window, in display order: record id (as the row key) -> row.
-        self.rows: dict[str, index.IndexRow] = {}
+        self.set_reactive(IndexScreen.type_key, type_key)
+        self.cache: PageCache[index.IndexRow] = PageCache(PAGE)
         self.columns: list[str] = []
         self.total: int | None = None  # None while counting
-        # How many records precede the window's first row; None when not known.
-        self.window_start: int | None = 0
         self.types: list[ObjectInfo] = []
-        self.generation = 0  # bumped by every fresh read; late answers of older ones are dropped
+        self.reading: set[int] = set()  # pages being read
+        self.table = VirtualTable(self, id="index-table")
 
     def compose(self) -> ComposeResult:
         yield Static("", id="index-tabs")
         with Horizontal(id="index-bar"):
             yield Static("", id="index-title")
             yield Input(placeholder=_("Filter: names starting with…"), id="filter", compact=True)
-        yield IndexTable(id="index-table", cursor_type="cell", zebra_stripes=True)
-        yield Static("", id="empty")
-        yield Footer()
+        yield self.table
+        yield EmptyIndex(id="empty")
+        yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#empty").display = False
+        super().on_mount()
+        self.query_one(EmptyIndex).display = False
         # At once: a deferred focus() could land after a key the person already typed.
-        self.set_focus(self.query_one(DataTable))
-        self.show_type(self.type_key)
+        self.set_focus(self.table)
+        self.load()
 
-    # ------------------------------------------------------------------ state
+    # ------------------------------------------------------------------ the view
 
     @property
     def info(self) -> ObjectInfo:
         return objects.by_key(self.type_key)
 
-    @property
-    def after(self) -> tuple | None:
-        """The cursor after the window's last row, when more rows follow."""
-        if not self.more or not self.rows:
-            return None
-        return next(reversed(self.rows.values())).cursor(self.sort)
-
-    def show_type(self, type_key: str) -> None:
-        self.type_key = type_key
-        self.filter_text = ""
+    def watch_type_key(self) -> None:
         filter_input = self.query_one("#filter", Input)
         with filter_input.prevent(Input.Changed):
             filter_input.value = ""
-        self.load(reset=True)
+        self.set_reactive(IndexScreen.filter_text, "")
+        self.load()
+
+    def watch_sort(self) -> None:
+        self.load()
+
+    def watch_filter_text(self) -> None:
+        self.load()
+
+    def show_type(self, type_key: str) -> None:
+        if type_key == self.type_key:
+            self.load()
+        else:
+            self.type_key = type_key
 
     def _settings_columns(self) -> list[str]:
         settings = getattr(self.app, "settings", None)
         saved = settings.columns.get(self.type_key) if settings is not None else None
         return list(saved) if saved is not None else default_columns(self.info)
 
-    def _reader(self, columns: list[str]):  # type: ignore[no-untyped-def]
-        """index.page for this screen's object, sort, filter and columns (for a worker)."""
-        type_key, sort, text = self.type_key, self.sort, self.filter_text
-        assoc = [c.removeprefix("assoc:") for c in columns if c.startswith("assoc:")]
-        wants_primary = "primary" in columns
+    # ------------------------------------------------------------------ reading
 
-        def read(**where) -> index.IndexPage:  # type: ignore[no-untyped-def]
-            return index.page(
-                type_key,
-                sort=sort,
-                filter_text=text,
-                associated=assoc,
-                primary_company=wants_primary,
-                **where,
-            )
-
-        return read
-
-    def load(self, *, reset: bool) -> None:
-        """``reset``: read the list afresh from its first page (and count it); otherwise
-        read the page after the window."""
-        if reset:
-            self._load_edge(last=False, fresh=True)
-        else:
-            self._load_next()
-
-    def _load_edge(self, *, last: bool, fresh: bool) -> None:
-        """Fill the table with the first (or last) page of the list.
-
-        ``fresh``: the object, sort, filter or columns changed: take the columns from
-        the settings and count the records in a second worker, so the first rows are
-        painted without waiting for the count.
-        """
-        self.generation += 1
-        generation = self.generation
-        self.reading = True
-        columns = self._settings_columns() if fresh else self.columns
-        read = self._reader(columns)
-
-        def first() -> tuple[index.IndexPage, list[ObjectInfo]]:
-            return read(last=last), index.index_types()
-
-        async def show(result: tuple[index.IndexPage, list[ObjectInfo]]) -> None:
-            if generation != self.generation:
-                return
-            page, types = result
-            self.types = types
-            self.reading = False
-            table = self.query_one(DataTable)
-            column = table.cursor_column
-            if fresh:
-                self.columns = columns
-                table.clear(columns=True)
-                self._add_columns(table)
-                self._show_tabs()
-            else:
-                table.clear()
-            self.rows = {}
-            self._add_rows(table, page.rows)
-            # Measure the rows now, so they are first painted with their column widths.
-            await table._on_idle(events.Idle())
-            self.more = page.after is not None
-            self.more_before = page.before is not None
-            self.window_start = 0 if not last else self._offset_from_end()
-            if last and self.rows:
-                table.move_cursor(row=table.row_count - 1, column=column)
-            elif not fresh and self.rows:
-                table.move_cursor(row=0, column=column)
-            self._show_title()
-            empty = fresh and not page.rows and not self.filter_text
-            self.query_one("#empty").display = empty
-            table.display = not empty
-            if empty:
-                self._show_empty()
-
-        run_db(self, first, show, group="index", exclusive=True)
-        if not fresh:
-            return
+    def load(self) -> None:
+        """Read the list afresh: the first page and, in another worker, the count."""
+        self.cache.clear()
+        self.reading.clear()
+        self.columns = self._settings_columns()
         self.total = None
+        self.table.set_shape(self._columns([]), 0)
+        self.table.move_to(0, 0)
+        self._count(self.cache.generation)
+        self._read(self.cache.generation, Read(0))
+
+    def _reader_args(self) -> dict:
+        return {
+            "sort": self.sort,
+            "filter_text": self.filter_text,
+            "associated": [
+                c.removeprefix("assoc:") for c in self.columns if c.startswith("assoc:")
+            ],
+            "primary_company": "primary" in self.columns,
+        }
+
+    @work(thread=True, group="index-count", exclusive=True, exit_on_error=False)
+    def _count(self, generation: int) -> None:
         type_key, text = self.type_key, self.filter_text
+        total, types = connected(lambda: (index.total(type_key, text), index.index_types()))
+        self.post_message(Counted(generation, total, types))
 
-        def counted(total: int) -> None:
-            if generation != self.generation:
-                return
-            self.total = total
-            if self.window_start is None and not self.more:
-                self.window_start = self._offset_from_end()
-            self._show_title()
+    def _read(self, generation: int, plan: Read) -> None:
+        if plan.page in self.reading:
+            return
+        self.reading.add(plan.page)
+        self._read_page(generation, plan, self.type_key, self._reader_args())
 
-        run_db(
-            self, lambda: index.total(type_key, text), counted, group="index-total", exclusive=True
+    @work(thread=True, group="index-page", exit_on_error=False)
+    def _read_page(self, generation: int, plan: Read, type_key: str, args: dict) -> None:
+        result = connected(
+            lambda: index.page(
+                type_key,
+                after=plan.after,
+                before=plan.before,
+                offset=plan.offset,
+                limit=PAGE,
+                **args,
+            )
         )
+        self.post_message(PageRead(generation, plan.page, result))
 
-    def _offset_from_end(self) -> int | None:
-        return None if self.total is None else max(self.total - len(self.rows), 0)
+    @on(PageRead)
+    def page_read(self, message: PageRead) -> None:
+        if message.generation != self.cache.generation:
+            return  # the view changed meanwhile
+        self.reading.discard(message.page)
+        rows = message.result.rows
+        first_page = message.page == 0 and not self.cache.pages
+        self.cache.store(message.page, rows)
+        if first_page:
+            self.table.set_shape(self._columns(rows), self._row_count())
+            self._show_empty(not rows and not self.filter_text and self.total in (None, 0))
+            self.mark_ready()
+        elif self.total is None:
+            self.table.set_row_count(self._row_count())
+        self.table.rows_arrived()
+        self._show_title()
 
-    def go_to_edge(self, *, last: bool) -> None:
-        """Home/End: the first/last record of the whole list, keeping the cursor's column."""
-        table = self.query_one(DataTable)
-        held = not self.more if last else not self.more_before
-        if held:  # the edge is in the table already
-            if table.row_count:
-                table.move_cursor(row=table.row_count - 1 if last else 0)
+    @on(Counted)
+    def counted(self, message: Counted) -> None:
+        if message.generation != self.cache.generation:
             return
-        if self.columns:
-            self._load_edge(last=last, fresh=False)
+        self.total = message.total
+        if message.types != self.types:
+            self.types = message.types
+            self._show_tabs()
+        self.table.set_row_count(self._row_count())
+        self._show_title()
+        if self.cache.has(0):
+            self._show_empty(not message.total and not self.filter_text)
 
-    def _load_next(self) -> None:
-        if self.reading or not self.more or not self.rows:
-            return
-        self._load_window(after=next(reversed(self.rows.values())).cursor(self.sort))
+    def _row_count(self) -> int:
+        if self.total is not None:
+            return self.total
+        held = self.cache.rows()
+        return len(held) + (1 if len(held) % PAGE == 0 and held else 0)
 
-    def _load_previous(self) -> None:
-        if self.reading or not self.more_before or not self.rows:
-            return
-        self._load_window(before=next(iter(self.rows.values())).cursor(self.sort))
-
-    def _load_window(self, *, after: tuple | None = None, before: tuple | None = None) -> None:
-        self.reading = True
-        generation = self.generation
-        read = self._reader(self.columns)
-
-        async def show(page: index.IndexPage) -> None:
-            if generation != self.generation:
-                return
-            self.reading = False
-            if after is not None:
-                self._append(page)
+    @on(VirtualTable.RowsWanted)
+    def rows_wanted(self, message: VirtualTable.RowsWanted) -> None:
+        for page in range(message.first // PAGE, message.last // PAGE + 1):
+            if self.cache.has(page):
+                self.cache.touch(page)
             else:
-                await self._prepend(page)
-            self._show_title()
+                self._read(self.cache.generation, self.cache.plan(page, self.sort))
 
-        run_db(
-            self,
-            lambda: read(after=after) if after is not None else read(before=before),
-            show,
-            group="index",
-            exclusive=True,
-        )
+    # TableSource: the table asks for the cells of each row it draws.
+    def cells(self, row: int) -> list[Content] | None:
+        found = self.cache.row(row)
+        if found is None:
+            return None
+        return row_cells(found, ["name", *self.columns])
 
-    def _add_rows(self, table: DataTable, rows: list[index.IndexRow]) -> list[index.IndexRow]:
-        added = []
-        for row in rows:
-            key = str(row.id)
-            if key in self.rows:
-                continue  # moved while paging (renamed meanwhile): shown once
-            self.rows[key] = row
-            table.add_row(*self._cells(row), key=key)
-            added.append(row)
-        return added
+    def row_at(self, row: int) -> index.IndexRow | None:
+        return self.cache.row(row)
 
-    def _remove_rows(self, table: DataTable, keys: list[str]) -> None:
-        for key in keys:
-            del self.rows[key]
-        if isinstance(table, IndexTable):
-            table.remove_rows(keys)
-        else:
-            for key in keys:
-                table.remove_row(key)
-
-    def _append(self, page: index.IndexPage) -> None:
-        """The next page at the bottom; rows beyond the window leave from the top."""
-        table = self.query_one(DataTable)
-        self._add_rows(table, page.rows)
-        self.more = page.after is not None
-        excess = len(self.rows) - WINDOW
-        if excess <= 0:
-            return
-        row, column = table.cursor_coordinate
-        scroll_y = table.scroll_y
-        dropped = list(self.rows)[:excess]
-        self._remove_rows(table, dropped)
-        self.more_before = True
-        if self.window_start is not None:
-            self.window_start += excess
-        # The same record under the cursor, and the same rows on screen.
-        table.move_cursor(row=max(row - excess, 0), column=column, scroll=False)
-        table.scroll_to(y=max(scroll_y - excess, 0), animate=False, immediate=True)
-
-    async def _prepend(self, page: index.IndexPage) -> None:
-        """The previous page at the top; rows beyond the window leave from the bottom."""
-        table = self.query_one(DataTable)
-        self.more_before = page.before is not None
-        row, column = table.cursor_coordinate
-        scroll_y = table.scroll_y
-        added = self._add_rows(table, page.rows)  # appended to the table...
-        if not added:
-            if not self.more_before:
-                self.window_start = 0
-            return
-        held = self.rows
-        self.rows = {str(r.id): r for r in added}
-        self.rows.update((key, r) for key, r in held.items() if key not in self.rows)
-        # ...then moved to the top: each row's name cell is its own object.
-        rank = {id(table.get_cell(key, "name")): n for n, key in enumerate(self.rows)}
-        table.sort("name", key=lambda name_cell: rank[id(name_cell)])
-        excess = len(self.rows) - WINDOW
-        if excess > 0:
-            self._remove_rows(table, list(self.rows)[-excess:])
-            self.more = True
-        if not self.more_before:
-            self.window_start = 0
-        elif self.window_start is not None:
-            self.window_start = max(self.window_start - len(added), 0)
-        # The new rows' heights count before scrolling down past them (textual is pinned:
-        # DataTable measures new rows on idle, and a scroll beyond the old height is clamped).
-        await table._on_idle(events.Idle())
-        table.move_cursor(row=row + len(added), column=column, scroll=False)
-        table.scroll_to(y=scroll_y + len(added), animate=False, immediate=True)
+    # ------------------------------------------------------------------ live refresh
 
     def refresh_from_database(self) -> None:
-        """Someone committed a change: re-read the window's rows, keeping cursor and scroll."""
-        if self.reading or not self.columns:
+        """Someone committed a change: re-read the pages in view and the count, keeping the
+        cursor on its record."""
+        generation = self.cache.generation
+        self._count(generation)
+        rows = self.table.visible_rows()
+        pages = sorted({r // PAGE for r in (rows.start, max(rows.stop - 1, rows.start))})
+        for page in pages:
+            self._refresh_page(generation, page, self.type_key, self._reader_args())
+
+    @work(thread=True, group="index-refresh", exit_on_error=False)
+    def _refresh_page(self, generation: int, page: int, type_key: str, args: dict) -> None:
+        result = connected(lambda: index.page(type_key, offset=page * PAGE, limit=PAGE, **args))
+        self.post_message(Refreshed(generation, page, result))
+
+    def on_refreshed(self, message: Refreshed) -> None:
+        if message.generation != self.cache.generation:
             return
-        generation = self.generation
-        type_key, text = self.type_key, self.filter_text
-        count = max(len(self.rows), index.PAGE_SIZE)
-        head = next(iter(self.rows.values()), None)
-        start = index.start_at(head, self.sort) if head is not None and self.more_before else None
-        read = self._reader(self.columns)
-        window = list(self.rows)
+        current = self.cache.row(self.table.cursor_row)
+        held = {p: rows for p, rows in self.cache.pages.items() if p == message.page}
+        self.cache.pages.clear()  # positions may have moved: keep only what was re-read
+        self.cache.pages.update(held)
+        self.cache.store(message.page, message.result.rows)
+        if current is not None:
+            for offset, row in enumerate(message.result.rows):
+                if row.id == current.id:
+                    self.table.move_to(message.page * PAGE + offset)
+                    break
+        self.table.rows_arrived()
+        self._show_title()
 
-        def reread() -> tuple[index.IndexPage, int]:
-            return read(after=start, limit=count), index.total(type_key, text)
-
-        def show(result: tuple[index.IndexPage, int]) -> None:
-            if generation != self.generation or self.reading or list(self.rows) != window:
-                return  # the person moved on meanwhile
-            page, total = result
-            table = self.query_one(DataTable)
-            row, column = table.cursor_coordinate
-            keys = list(self.rows)
-            current = keys[row] if 0 <= row < len(keys) else None
-            scroll_x, scroll_y = table.scroll_x, table.scroll_y
-            table.clear()
-            self.rows = {}
-            self._add_rows(table, page.rows)
-            keys = list(self.rows)
-            if keys:
-                target = keys.index(current) if current in self.rows else min(row, len(keys) - 1)
-                table.move_cursor(row=target, column=column, scroll=False)
-            table.scroll_to(scroll_x, scroll_y, animate=False, immediate=True)
-            if self.window_start and total != self.total:
-                self.window_start = None  # records came or went: the position is no longer known
-            self.more, self.total = page.after is not None, total
-            self._show_title()
-
-        run_db(self, reread, show, group="index-refresh", exclusive=True)
+    # ------------------------------------------------------------------ showing
 
     def _column_title(self, key: str) -> str:
+        if key == "name":
+            return _("Name")
         choices = dict(column_choices(self.info, self.types or index.index_types()))
         return choices.get(key, key)
 
-    def _add_columns(self, table: DataTable) -> None:
-        table.add_column(_("Name"), key="name", width=28)
-        for key in self.columns:
-            table.add_column(cell(self._column_title(key)), key=key)
-
-    def _cells(self, row: index.IndexRow) -> list:
-        out = [cell(row.name or row.ref)]
-        for key in self.columns:
-            if key.startswith("prop:"):
-                out.append(cell(row.properties.get(key[5:], "")))
+    def _columns(self, rows: list[index.IndexRow]) -> list[Column]:
+        """Columns sized to their title and the rows read so far."""
+        out = []
+        for key in ["name", *self.columns]:
+            title = self._column_title(key)
+            widest = max([len(cell_text(r, key)) for r in rows] or [0])
+            if key == "name":
+                width = max(NAME_MIN, min(NAME_MAX, widest))
             elif key.startswith("assoc:"):
-                n = row.counts.get(key[6:], 0)
-                out.append(cell(str(n), "underline" if n else "dim"))
-            elif key == "primary":
-                out.append(cell(row.primary_company[1] if row.primary_company else ""))
+                width = max(len(title), widest)
             else:
-                out.append(cell(""))
+                width = min(CELL_MAX, max(len(title), widest, 6))
+            align = "right" if key.startswith("assoc:") else "left"
+            out.append(Column(key, shown(title), width, align))
         return out
 
     def _show_tabs(self) -> None:
@@ -477,85 +340,82 @@ class IndexScreen(Screen):
         for number, info in enumerate(self.types[:9], start=1):
             style = "reverse b" if info.key == self.type_key else "dim"
             parts.append(
-                Content.from_markup(
-                    f"[{style}] $n $name [/] ", n=str(number), name=info.shown_plural
-                )
+                template(f"[{style}] $n $name [/] ", n=str(number), name=info.shown_plural)
             )
         self.query_one("#index-tabs", Static).update(Content("").join(parts))
 
-    def _show_title(self, *, moved: bool = False) -> None:
-        """``moved``: only the cursor moved; the title's box (1fr wide, one line) stays
-        the same size, so no layout pass on every key press."""
+    def _show_title(self) -> None:
         if self.total is None:
             count = _("counting…")
-        elif self.window_start and self.rows:
-            # Once the window left the top, the scrollbar spans only the rows held:
-            # say where the cursor is in the whole list.
-            row = self.window_start + self.query_one(DataTable).cursor_row + 1
-            count = _("row {row} of {n}").format(row=f"{row:,}", n=f"{self.total:,}")
+        elif self.table.cursor_row >= self.table.page_height and self.total:
+            count = _("row {row} of {n}").format(
+                row=f"{self.table.cursor_row + 1:,}", n=f"{self.total:,}"
+            )
         else:
-            count = _("{n} records").format(n=f"{self.total:,}")
-        title = Content.from_markup(
+            count = ngettext("{n} record", "{n} records", self.total).format(n=f"{self.total:,}")
+        title = template(
             "[b]$plural[/b] [dim]· $count · $sort[/dim]",
             plural=self.info.shown_plural,
             count=count,
             sort=_("sorted by {sort}").format(sort=SORT_LABELS[self.sort]),
         )
-        self.query_one("#index-title", Static).update(title, layout=not moved)
+        self.query_one("#index-title", Static).update(title)
         self.sub_title = self.info.shown_plural
 
-    def _show_empty(self) -> None:
-        plural = self.info.shown_plural.lower()
-        text = Content.from_markup(
-            "[b]$headline[/b]\n\n$add\n$import_\n$demo\n\n$more",
-            headline=_("No {plural} yet").format(plural=plural),
-            add=_("• Press n to add one here."),
-            import_=_("• Import CSV files: press F5 (or run rolodex import FILE.csv)."),
-            demo=_("• Explore the demo data: rolodex --demo"),
-            more=_("Press 1–9 to switch objects, ctrl+p for commands, F1 for help."),
-        )
-        self.query_one("#empty", Static).update(text)
+    def _show_empty(self, empty: bool) -> None:
+        panel = self.query_one(EmptyIndex)
+        panel.display = empty
+        self.table.display = not empty
+        if empty:
+            panel.show(self.info)
+            if self.focused is None or self.focused is self.table:
+                self.set_focus(panel)
+        elif self.focused is panel:
+            self.set_focus(self.table)
 
     # ------------------------------------------------------------------ events
 
-    @on(DataTable.CellHighlighted)
-    def near_edge(self, event: DataTable.CellHighlighted) -> None:
-        table = event.data_table
-        row = table.cursor_row  # now, not when the event was posted: rows may have moved
-        if self.more and row >= table.row_count - LOAD_AHEAD:
-            self._load_next()
-        elif self.more_before and row < LOAD_AHEAD:
-            self._load_previous()
+    @on(VirtualTable.CursorMoved)
+    def cursor_moved(self, message: VirtualTable.CursorMoved) -> None:
+        self._show_title()
 
-    @on(DataTable.CellSelected)
-    def cell_selected(self, event: DataTable.CellSelected) -> None:
-        event.stop()
-        row = self.rows.get(event.cell_key.row_key.value or "")
+    @on(VirtualTable.CellSelected)
+    def cell_selected(self, message: VirtualTable.CellSelected) -> None:
+        message.stop()
+        row = self.cache.row(message.row)
         if row is None:
             return
-        column = str(event.cell_key.column_key.value)
-        if column.startswith("assoc:"):
-            type_key = column[6:]
-            self.app.push_screen(
-                AssociatedListDialog(row.id, row.name or row.ref, type_key),
-                lambda chosen: self.app.open_record(chosen) if chosen else None,  # type: ignore[attr-defined]
-            )
-        elif column == "primary" and row.primary_company:
-            self.app.open_record(row.primary_company[0])  # type: ignore[attr-defined]
+        if message.column.startswith("assoc:"):
+            self.open_associated(row, message.column[6:])
+        elif message.column == "primary" and row.primary_company:
+            self.post_message(OpenRecord(row.primary_company[0]))
         else:
-            self.app.open_record(row.id)  # type: ignore[attr-defined]
+            self.post_message(OpenRecord(row.id))
+
+    @work(exclusive=True, group="index-dialog")
+    async def open_associated(self, row: index.IndexRow, type_key: str) -> None:
+        from rolodex.ui.modals.records import AssociatedListDialog
+
+        chosen = await self.app.push_screen_wait(
+            AssociatedListDialog(row.id, row.name or row.ref, type_key)
+        )
+        if chosen is not None:
+            self.post_message(OpenRecord(chosen))
 
     @on(Input.Changed, "#filter")
     def filter_changed(self, event: Input.Changed) -> None:
         self.filter_text = event.value
-        self.load(reset=True)
 
     @on(Input.Submitted, "#filter")
     def filter_done(self, event: Input.Submitted) -> None:
         event.stop()
-        # Move to the table only after this Enter is fully handled, so the same key
-        # press does not also open the row under the cursor.
-        self.set_timer(0.05, self.query_one(DataTable).focus)
+        self.set_focus(self.table)
+
+    def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
+        # Esc leaves the filter for the table (the filter stays).
+        if event.key == "escape" and self.focused is self.query_one("#filter", Input):
+            event.stop()
+            self.set_focus(self.table)
 
     def action_focus_filter(self) -> None:
         # At once, not via focus() (deferred): keys typed right after "/" belong to the filter.
@@ -563,179 +423,66 @@ class IndexScreen(Screen):
 
     def action_cycle_sort(self) -> None:
         self.sort = SORT_CYCLE[(SORT_CYCLE.index(self.sort) + 1) % len(SORT_CYCLE)]
-        self.load(reset=True)
 
     def action_refresh(self) -> None:
-        self.load(reset=True)
+        self.load()
 
-    def action_edit_columns(self) -> None:
+    @work(exclusive=True, group="index-dialog")
+    async def action_edit_columns(self) -> None:
+        from rolodex.ui.modals.records import EditColumnsDialog
+
         info = self.info
         choices = column_choices(info, self.types or index.index_types())
-
-        def chosen(columns: list[str] | None) -> None:
-            if columns is None:
-                return
-            settings = getattr(self.app, "settings", None)
-            if settings is not None:
-                settings.columns[self.type_key] = columns
-                problem = settings.save()
-                if problem:
-                    self.app.notify(problem, severity="warning", markup=False)
-            self.load(reset=True)
-
-        self.app.push_screen(EditColumnsDialog(info, choices, self.columns), chosen)
-
-    def action_new_record(self) -> None:
-        def created(view: RecordView | None) -> None:
-            if view is not None:
-                self.load(reset=True)
-                self.app.open_record(view.id)  # type: ignore[attr-defined]
-
-        self.app.push_screen(NewRecordDialog(self.info), created)
-
-
-class EditColumnsDialog(FormDialog):
-    BINDINGS = [
-        Binding("escape", "cancel", _("Cancel"), id="columns.cancel"),
-        Binding("ctrl+s", "save", _("Save"), id="columns.save"),
-    ]
-
-    def __init__(self, info: ObjectInfo, choices: list[tuple[str, str]], current: list[str]):
-        super().__init__()
-        self.info = info
-        self.choices = choices
-        self.current = current
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog-box"):
-            yield Label(
-                plain(
-                    _("Columns of the {plural} index").format(plural=self.info.shown_plural.lower())
-                ),
-                classes="dialog-title",
-            )
-            yield SelectionList[str](
-                *[Selection(plain(title), key, key in self.current) for key, title in self.choices],
-                id="columns",
-            )
-            with Horizontal(classes="dialog-buttons"):
-                yield Button(_("Save"), id="save", variant="primary")
-                yield Button(_("Cancel"), id="cancel")
-
-    def action_save(self) -> None:
-        selected = set(self.query_one(SelectionList).selected)
-        # Columns already shown keep their place; new ones follow in the list's order.
-        ordered = [c for c in self.current if c in selected]
-        ordered += [key for key, _title in self.choices if key in selected and key not in ordered]
-        self.dismiss(ordered)
-
-
-class NewRecordDialog(FormDialog):
-    SAVE_BUTTON = "create"
-    BINDINGS = [
-        Binding("escape", "cancel", _("Cancel"), id="new.cancel"),
-        Binding("ctrl+s", "save", _("Create"), id="new.save"),
-    ]
-
-    def __init__(self, info: ObjectInfo) -> None:
-        super().__init__()
-        self.info = info
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog-box"):
-            yield Label(
-                plain(_("New {object}").format(object=self.info.shown_singular.lower())),
-                classes="dialog-title",
-            )
-            yield PropertyForm(self.info, id="new-form")
-            yield Static("", id="error", classes="error-line")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button(_("Create"), id="create", variant="primary")
-                yield Button(_("Cancel"), id="cancel")
-
-    def on_mount(self) -> None:
-        self.query_one(PropertyForm).focus_first()
-
-    def action_save(self) -> None:
-        values = {k: v for k, v in self.query_one(PropertyForm).values().items() if v.strip()}
-        if not values:
-            self.query_one("#error", Static).update(_("Fill in at least one property"))
+        columns = await self.app.push_screen_wait(EditColumnsDialog(info, choices, self.columns))
+        if columns is None:
             return
-        type_key = self.info.key
-        self.save_in_worker(lambda: records.create(type_key, values))
+        settings = getattr(self.app, "settings", None)
+        if settings is not None:
+            settings.columns[self.type_key] = columns
+            problem = settings.save()
+            if problem:
+                self.notify(problem, severity="warning")
+        self.load()
+
+    @work(exclusive=True, group="index-dialog")
+    async def action_new_record(self) -> None:
+        from rolodex.ui.modals.records import NewRecordDialog
+
+        view = await self.app.push_screen_wait(NewRecordDialog(self.info))
+        if view is not None:
+            self.load()
+            self.post_message(OpenRecord(view.id))
 
 
-class AssociatedListDialog(Dialog):
-    """The records of one object associated with a record; returns the one opened."""
+class Refreshed(Message):
+    """A page re-read after someone committed a change."""
 
-    def __init__(self, record_id: int, record_name: str, type_key: str) -> None:
+    def __init__(self, generation: int, page: int, result: index.IndexPage) -> None:
         super().__init__()
-        self.record_id = record_id
-        self.record_name = record_name
-        self.type_key = type_key
-        self.items: list[Associated] = []
-        self.total = 0
+        self.generation = generation
+        self.page = page
+        self.result = result
 
-    def compose(self) -> ComposeResult:
-        info = objects.by_key(self.type_key)
-        with Vertical(classes="dialog-box"):
-            yield Label(
-                plain(
-                    _("{plural} associated with {name}").format(
-                        plural=info.shown_plural, name=visible(self.record_name)
-                    )
-                ),
-                classes="dialog-title",
+
+class EmptyIndex(Static, can_focus=True):
+    """What to do when an object has no records yet; Enter adds one."""
+
+    BINDINGS = [Binding("enter", "new", _("New"), id="empty.new")]
+
+    def show(self, info: ObjectInfo) -> None:
+        plural = info.shown_plural.lower()
+        self.update(
+            template(
+                "[b]$headline[/b]\n\n$add\n$import_\n$demo\n\n$more",
+                headline=_("No {plural} yet").format(plural=plural),
+                add=_("• Press n (or Enter) to add one here."),
+                import_=_("• Import CSV files: press F5 (or run rolodex import FILE.csv)."),
+                demo=_("• Explore the demo data: rolodex --demo"),
+                more=_("Press 1–9 to switch objects, ctrl+p for commands, F1 for help."),
             )
-            yield OptionList(id="associated")
-            yield Label(_("Enter to open · Esc to close"), classes="dialog-hint")
+        )
 
-    def on_mount(self) -> None:
-        record_id, type_key = self.record_id, self.type_key
-
-        def first() -> tuple[int, list[Associated]]:
-            return (
-                associations.counts(record_id).get(type_key, 0),
-                associations.page(record_id, type_key),
-            )
-
-        def show(result: tuple[int, list[Associated]]) -> None:
-            self.total, items = result
-            self._extend(items)
-            self.query_one(OptionList).focus()
-
-        run_db(self, first, show)
-
-    def _extend(self, items: list[Associated]) -> None:
-        from rolodex.ui.screens.record import item_prompt
-
-        known = {i.other_id for i in self.items}
-        self.items += [i for i in items if i.other_id not in known]
-        option_list = self.query_one(OptionList)
-        option_list.clear_options()
-        option_list.add_options([Option(item_prompt(i), id=str(i.other_id)) for i in self.items])
-        if len(self.items) < self.total:
-            option_list.add_option(
-                Option(
-                    plain(_("Load more ({n} more)").format(n=self.total - len(self.items))),
-                    id="more",
-                )
-            )
-        if not self.items:
-            option_list.add_option(Option(_("None"), id="none", disabled=True))
-
-    @on(OptionList.OptionSelected)
-    def chosen(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        if event.option_id == "more":
-            record_id, type_key = self.record_id, self.type_key
-            from rolodex.ui.screens.record import next_before
-
-            before = next_before(self.items)
-            run_db(
-                self,
-                lambda: associations.page(record_id, type_key, before=before),
-                self._extend,
-            )
-        elif event.option_id and event.option_id.isdigit():
-            self.dismiss(int(event.option_id))
+    def action_new(self) -> None:
+        screen = self.screen
+        if isinstance(screen, IndexScreen):
+            screen.action_new_record()

@@ -4,22 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual import on
+from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.message import Message
 from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
-from rolodex.crm import associations, objects
+from rolodex.crm import objects, views
 from rolodex.crm.associations import Associated
 from rolodex.crm.records import RecordView
+from rolodex.crm.views import NeighbourGroup
 from rolodex.i18n import _
-from rolodex.ui.db import run_db
-from rolodex.ui.text import cell, visible
-from rolodex.ui.widgets.footer import Footer
+from rolodex.ui.base import RolodexScreen, connected
+from rolodex.ui.messages import OpenRecord
+from rolodex.ui.text import single_line
+from rolodex.ui.widgets.footer import KeyFooter
 
-PER_OBJECT = 10
+DEPTH = 2
 
 
 @dataclass(frozen=True)
@@ -29,26 +32,26 @@ class Node:
     depth: int
 
 
-def neighbours(record_id: int) -> list[tuple[str, int, list[Associated]]]:
-    """(object key, total, first items) per associated object."""
-    keys = [info.key for info in objects.all_types()]
-    counts, cards = associations.sidebar(record_id, keys, limit=PER_OBJECT)
-    return [(key, counts[key], cards[key]) for key in keys if key in cards]
-
-
-def node_label(item: Associated):
-    text = cell(visible(item.other_name) or item.other_ref)
+def node_label(item: Associated) -> Text:
+    text = Text(single_line(item.other_name) or item.other_ref, no_wrap=True)
     extra = []
     if item.primary:
         extra.append(_("Primary"))
     extra += list(item.labels)
     if extra:
-        text.append(" · " + ", ".join(visible(w) for w in extra), style="dim")
+        text.append(" · " + single_line(", ".join(extra)), style="dim")
     text.append(f"  {item.other_ref}", style="dim")
     return text
 
 
-class NeighbourhoodScreen(Screen):
+class NeighboursRead(Message):
+    def __init__(self, node: TreeNode[Node], groups: list[NeighbourGroup]) -> None:
+        super().__init__()
+        self.node = node
+        self.groups = groups
+
+
+class NeighbourhoodScreen(RolodexScreen):
     BINDINGS = [
         Binding("escape", "back", _("Back"), id="neighbourhood.back"),
         Binding("o", "open", _("Open record"), id="neighbourhood.open"),
@@ -62,57 +65,61 @@ class NeighbourhoodScreen(Screen):
         yield Static(
             _("Neighbourhood: arrows move, Enter expands, o opens the record"), id="nb-help"
         )
-        tree: Tree[Node] = Tree(
-            cell(visible(self.record.label) + f"  {self.record.ref}", "bold"),
-            data=Node(self.record.id, self.record.type, 0),
-            id="nb-tree",
-        )
+        root = Text(single_line(self.record.label), style="bold")
+        root.append(f"  {self.record.ref}", style="dim")
+        tree: Tree[Node] = Tree(root, data=Node(self.record.id, self.record.type, 0), id="nb-tree")
         tree.guide_depth = 3
         yield tree
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
+        super().on_mount()
         tree = self.query_one(Tree)
         tree.focus()
-        self._fill(tree.root)
+        self._read(tree.root)
 
-    def _fill(self, node: TreeNode[Node]) -> None:
+    @work(thread=True, exit_on_error=False)
+    def _read(self, node: TreeNode[Node]) -> None:
         data = node.data
         if data is None:
             return
-        exclude = node.parent.data.record_id if node.parent and node.parent.data else None
+        centre = self.record.id if data.depth else None
+        groups = connected(lambda: views.neighbours(data.record_id, centre=centre))
+        self.post_message(NeighboursRead(node, groups))
 
-        def show(groups: list[tuple[str, int, list[Associated]]]) -> None:
-            node.remove_children()
-            for type_key, total, items in groups:
-                info = objects.by_key(type_key)
-                group = node.add(cell(f"{info.shown_plural} ({total})", "italic"), expand=True)
-                for item in items:
-                    if item.other_id == exclude:
-                        continue
-                    child = group.add(
-                        node_label(item),
-                        data=Node(item.other_id, item.other_type, data.depth + 1),
-                        allow_expand=data.depth + 1 < 2,
-                    )
-                    if data.depth + 1 >= 2:
-                        child.allow_expand = False
-                if total > len(items):
-                    group.add_leaf(cell(_("… {n} more").format(n=total - len(items)), "dim"))
-            node.expand()
-
-        run_db(self, lambda: neighbours(data.record_id), show)
+    @on(NeighboursRead)
+    def neighbours_read(self, message: NeighboursRead) -> None:
+        node, data = message.node, message.node.data
+        assert data is not None
+        node.remove_children()
+        for group in message.groups:
+            info = objects.by_key(group.type_key)
+            heading = Text(f"{info.shown_plural} ({group.total:,})", style="italic")
+            branch = node.add(heading, expand=True)
+            for item in group.items:
+                branch.add(
+                    node_label(item),
+                    data=Node(item.other_id, item.other_type, data.depth + 1),
+                    allow_expand=data.depth + 1 < DEPTH,
+                )
+            if group.total > len(group.items):
+                more = Text(
+                    _("… {n} more").format(n=f"{group.total - len(group.items):,}"), style="dim"
+                )
+                branch.add_leaf(more)
+        node.expand()
+        self.mark_ready()
 
     @on(Tree.NodeExpanded)
     def expanded(self, event: Tree.NodeExpanded[Node]) -> None:
         node = event.node
         if node.data is not None and node.data.depth == 1 and not node.children:
-            self._fill(node)
+            self._read(node)
 
     def action_open(self) -> None:
         node = self.query_one(Tree).cursor_node
         if node is not None and node.data is not None:
-            self.app.open_record(node.data.record_id)  # type: ignore[attr-defined]
+            self.post_message(OpenRecord(node.data.record_id))
 
     def action_back(self) -> None:
         self.app.pop_screen()

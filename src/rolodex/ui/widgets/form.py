@@ -1,13 +1,19 @@
-"""A form of one object's properties: a label and an input per property."""
+"""A form of one object's properties: a label and a field per property.
+
+A field shows the stored value safely (control and bidi characters as visible stand-ins,
+never raw); a field left as it was shown is not a change, so saving a record whose
+values hold such characters without touching them leaves the stored values exactly as
+they were. A value with line breaks (a note's body) gets a multi-line field."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Input, Label
+from textual.widgets import Input, Label, TextArea
 
-from rolodex.crm.objects import ObjectInfo
+from rolodex.crm.objects import ObjectInfo, PropertyInfo
 from rolodex.i18n import _, data_text
+from rolodex.ui.text import single_line, visible
 
 PLACEHOLDERS = {
     "email": _("name@example.com"),
@@ -16,15 +22,26 @@ PLACEHOLDERS = {
     "date": _("YYYY-MM-DD"),
     "datetime": _("YYYY-MM-DDTHH:MM"),
 }
+MULTI_LINE_KEYS = ("body", "description", "notes")
+
+
+def is_multi_line(prop: PropertyInfo, value: str) -> bool:
+    return prop.kind == "text" and (prop.key in MULTI_LINE_KEYS or "\n" in value)
+
+
+def field_text(prop: PropertyInfo, value: str) -> str:
+    """A stored value as its field shows it."""
+    return visible(value) if is_multi_line(prop, value) else single_line(value)
 
 
 class PropertyForm(Vertical):
-    """Inputs named ``prop-KEY``; ``values()`` returns what was typed."""
+    """Fields named ``prop-KEY``; ``values()`` returns what they hold."""
 
     DEFAULT_CSS = """
     PropertyForm { height: auto; }
     PropertyForm Label { margin-top: 0; color: $text-muted; }
     PropertyForm Input { margin-bottom: 0; width: 100%; }
+    PropertyForm TextArea { height: auto; max-height: 10; min-height: 3; }
     """
 
     def __init__(
@@ -42,39 +59,67 @@ class PropertyForm(Vertical):
         self.initial = dict(values or {})
         self.skip = skip
 
+    def _props(self) -> list[PropertyInfo]:
+        return [p for p in self.info.properties if p.key not in self.skip]
+
     def compose(self) -> ComposeResult:
-        for prop in self.info.properties:
-            if prop.key in self.skip:
-                continue
+        for prop in self._props():
+            value = self.initial.get(prop.key, "")
             yield Label(data_text(prop.label), markup=False)
-            yield Input(
-                self.initial.get(prop.key, ""),
-                placeholder=PLACEHOLDERS.get(prop.kind, "") if self.placeholders else "",
-                id=f"prop-{prop.key}",
-                classes="prop-input",
-                compact=True,
-            )
+            if is_multi_line(prop, value):
+                yield TextArea(
+                    field_text(prop, value),
+                    id=f"prop-{prop.key}",
+                    classes="prop-area",
+                    soft_wrap=True,
+                    compact=True,
+                )
+            else:
+                yield Input(
+                    field_text(prop, value),
+                    placeholder=PLACEHOLDERS.get(prop.kind, "") if self.placeholders else "",
+                    id=f"prop-{prop.key}",
+                    classes="prop-input",
+                    compact=True,
+                )
+
+    def _field(self, key: str) -> Input | TextArea:
+        widget = self.query_one(f"#prop-{key}")
+        assert isinstance(widget, Input | TextArea)
+        return widget
 
     def values(self) -> dict[str, str]:
         out = {}
-        for prop in self.info.properties:
-            if prop.key in self.skip:
-                continue
-            out[prop.key] = self.query_one(f"#prop-{prop.key}", Input).value
+        for prop in self._props():
+            widget = self._field(prop.key)
+            out[prop.key] = widget.value if isinstance(widget, Input) else widget.text
         return out
 
     def changes(self) -> dict[str, str]:
-        """Only the values that differ from what the form was opened with."""
-        return {k: v for k, v in self.values().items() if v.strip() != self.initial.get(k, "")}
+        """Only the fields that differ from what the form showed when opened."""
+        out = {}
+        for prop in self._props():
+            now = self._value(prop.key)
+            before = self.initial.get(prop.key, "")
+            if now.strip() != field_text(prop, before).strip():
+                out[prop.key] = now
+        return out
+
+    def _value(self, key: str) -> str:
+        widget = self._field(key)
+        return widget.value if isinstance(widget, Input) else widget.text
 
     def reset(self, values: dict[str, str] | None = None) -> None:
         self.initial = dict(values or {})
-        for prop in self.info.properties:
-            if prop.key in self.skip:
-                continue
-            self.query_one(f"#prop-{prop.key}", Input).value = self.initial.get(prop.key, "")
+        for prop in self._props():
+            widget = self._field(prop.key)
+            text = field_text(prop, self.initial.get(prop.key, ""))
+            if isinstance(widget, Input):
+                widget.value = text
+            else:
+                widget.text = text
 
     def focus_first(self) -> None:
-        inputs = list(self.query(Input))
-        if inputs:
-            inputs[0].focus()
+        fields = list(self.query("Input, TextArea"))
+        if fields:
+            fields[0].focus()

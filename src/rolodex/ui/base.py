@@ -1,0 +1,119 @@
+"""What every screen and dialog of the app shares: database work in thread workers,
+one handler for their errors, and live refresh that cannot die.
+
+- Database work runs in ``@work(thread=True)`` methods (or ``in_thread`` from a flow),
+  each with a pooled connection (``connected``); results come back as messages.
+- A worker that fails reaches ``on_worker_state_changed`` once: a RolodexError is shown
+  as one notification, a fatal database fault stops the app with one line.
+- Views subscribe to the app's "database changed" signal; a refresh that fails is
+  logged and tried again on the next change, and a view still being built is refreshed
+  once it is ready.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from textual import log, on
+from textual.binding import Binding
+from textual.dom import DOMNode
+from textual.screen import ModalScreen, Screen
+from textual.worker import Worker, WorkerFailed, WorkerState
+
+from rolodex.crm import session
+from rolodex.i18n import _
+
+T = TypeVar("T")
+AWAITED = "awaited"  # workers whose errors their caller handles (see in_thread)
+
+
+def connected(fn: Callable[[], T]) -> T:
+    """Run ``fn`` with a pooled connection, given back (warm) afterwards."""
+    with session.thread_connection():
+        return fn()
+
+
+async def in_thread(node: DOMNode, fn: Callable[[], T], *, group: str = "db") -> T:
+    """Run ``fn`` in a thread worker and wait for it (for a flow that reads top to bottom);
+    its exception, if any, is raised here for the flow to handle."""
+    worker: Worker[T] = node.run_worker(
+        lambda: connected(fn), thread=True, group=group, name=AWAITED, exit_on_error=False
+    )
+    try:
+        return await worker.wait()
+    except WorkerFailed as failed:
+        raise failed.error from None
+
+
+def report_failure(node: DOMNode, event: Worker.StateChanged) -> None:
+    worker = event.worker
+    if event.state != WorkerState.ERROR or worker.name == AWAITED or worker.error is None:
+        return
+    report = getattr(node.app, "report_error", None)
+    if report is not None:
+        report(worker.error)
+
+
+class LiveView:
+    """A screen that shows data and refreshes when anyone commits (mixin)."""
+
+    ready: bool = False  # set once the view shows its first data
+    _refresh_pending: bool = False
+
+    def subscribe_to_changes(self) -> None:
+        signal = getattr(self.app, "database_changed", None)  # type: ignore[attr-defined]
+        if signal is not None:
+            signal.subscribe(self, self._database_changed)
+
+    def _database_changed(self, _payload: object = None) -> None:
+        if not self.ready:
+            self._refresh_pending = True
+            return
+        try:
+            self._refresh_pending = False
+            self.refresh_from_database()
+        except Exception as exc:  # one view's failure never stops the others
+            log.error(f"refresh of {self!r} failed; tried again on the next change: {exc!r}")
+            self._refresh_pending = True
+
+    def mark_ready(self) -> None:
+        """Call when the view shows data: a change that came while it was being built is
+        shown now."""
+        self.ready = True
+        if self._refresh_pending:
+            self._database_changed()
+
+    def refresh_from_database(self) -> None:
+        """Re-read what the view shows (in a worker), keeping cursor and scroll."""
+
+
+class RolodexScreen(LiveView, Screen):
+    @on(Worker.StateChanged)
+    def _worker_state(self, event: Worker.StateChanged) -> None:
+        report_failure(self, event)
+
+    def on_mount(self) -> None:
+        self.subscribe_to_changes()
+
+
+ResultT = TypeVar("ResultT")
+
+
+class Dialog(LiveView, ModalScreen[ResultT], Generic[ResultT]):
+    """A dialog: Escape closes it with None (or ``CANCEL_RESULT``)."""
+
+    DEFAULT_CLASSES = "dialog"
+    CANCEL_RESULT: Any = None
+    BINDINGS = [
+        Binding("escape", "cancel", _("Close"), id="dialog.close"),
+        # App keys are not active under a modal screen: help is the dialog's own.
+        Binding("f1", "app.help", _("Help"), id="dialog.help"),
+    ]
+
+    @on(Worker.StateChanged)
+    def _worker_state(self, event: Worker.StateChanged) -> None:
+        report_failure(self, event)
+
+    def action_cancel(self) -> None:
+        self.dismiss(self.CANCEL_RESULT)
