@@ -68,7 +68,7 @@ def screen_text(svg: str) -> str:
 def _prepare_database() -> Any:
     """Open a copy of demo.db; returns the database (the caller closes it)."""
     from rolodex.crm import objects
-    from rolodex.store.database import open_database
+    from rolodex.crm.session import open_session
     from rolodex.synth import demo
 
     # Like demo.scratch_copy(), but the story is moved to end at NOW (not the real clock) in a
@@ -81,7 +81,7 @@ def _prepare_database() -> Any:
     shutil.copyfile(demo.demo_path(), path)
     demo._shift_to_now(path, now=NOW)
     objects.invalidate()
-    db = open_database(str(path))
+    db = open_session(str(path))
     objects.invalidate()
     return db
 
@@ -121,16 +121,21 @@ def _freeze() -> Callable[[], None]:
 
 
 async def _settle(pilot: Any, rounds: int = 60) -> None:
-    """Wait until no worker runs and every posted callback ran."""
+    """Wait until no database work runs and every posted message was handled (a flow
+    that waits for a dialog the person has open is not work in progress)."""
+    from rolodex.ui.base import FLOW
+
     app = pilot.app
+    quiet = 0
     for _ in range(rounds):
         await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if not any(worker.is_running for worker in app.workers):
-            await pilot.pause(0.05)
-            if not any(worker.is_running for worker in app.workers):
-                return
+        if any(w.is_running and w.name != FLOW and w.group != "watch" for w in app.workers):
+            quiet = 0
+            await pilot.pause(0.01)
+            continue
+        quiet += 1
+        if quiet >= 3:
+            return
 
 
 async def _until(pilot: Any, what: str, check: Callable[[], bool], timeout: float = 10) -> None:
@@ -253,8 +258,8 @@ async def run_tour(out_dir: Path) -> list[tuple[Path, str]]:
                 )
                 await shot()
 
-                # 6. Tab to her Companies card, a, search, Space to tick, pick Advisor.
-                await _tab_to(pilot, app, "items-company")
+                # 6. → to her Companies card, a, search, Space to tick, pick Advisor.
+                await _card_to(pilot, app, "company")
                 await pilot.press("a")
                 dialog = await on(AssociateDialog, "associate dialog")
                 await _until(pilot, "labels loaded", lambda: dialog.setup is not None)
@@ -315,6 +320,20 @@ def _shows(app: Any, text: str) -> bool:
         return False
     found = lists.first()
     return any(text in str(found.get_option_at_index(i).prompt) for i in range(found.option_count))
+
+
+async def _card_to(pilot: Any, app: Any, type_key: str, limit: int = 12) -> None:
+    """→ in the sidebar until the cursor is on the card of ``type_key``."""
+    from rolodex.ui.widgets.cards import CardList
+
+    cards = app.screen.query_one(CardList)
+    for _ in range(limit):
+        item = cards.highlighted_item
+        if item is not None and item.key == f"head:{type_key}":
+            return
+        await pilot.press("right")
+        await _settle(pilot, rounds=2)
+    raise TourError(f"tour step did not happen: the {type_key} card")
 
 
 async def _tab_to(pilot: Any, app: Any, widget_id: str, limit: int = 30) -> None:

@@ -142,15 +142,69 @@ def make_app(config_dir: Path):  # type: ignore[no-untyped-def]
     return factory
 
 
-async def settle(pilot, rounds: int = 40) -> None:  # type: ignore[no-untyped-def]
-    """Wait until no worker runs and every posted callback ran."""
+def busy(app) -> bool:  # type: ignore[no-untyped-def]
+    """Work is in progress: a worker runs that is not a flow waiting on a person (a flow
+    awaits its dialog as long as the dialog is open) nor the change watcher."""
+    from rolodex.ui.base import FLOW
+
+    return any(
+        worker.is_running and worker.name != FLOW and worker.group != "watch"
+        for worker in app.workers
+    )
+
+
+async def settle(pilot, rounds: int = 60) -> None:  # type: ignore[no-untyped-def]
+    """Wait until no database work runs and every posted message was handled."""
     app = pilot.app
+    quiet = 0
     for _ in range(rounds):
         await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        loading = any(getattr(screen, "data", "") is None for screen in app.screen_stack)
-        if not loading and not any(worker.is_running for worker in app.workers):
-            await pilot.pause()
-            if not any(worker.is_running for worker in app.workers):
-                return
+        if busy(app):
+            quiet = 0
+            await pilot.pause(0.01)
+            continue
+        quiet += 1
+        if quiet >= 3:
+            return
+
+
+def table_names(screen) -> list[str]:  # type: ignore[no-untyped-def]
+    """The names in an index's rows as held (every row of a small list)."""
+    out = []
+    for row in range(screen.table.row_count):
+        found = screen.row_at(row)
+        if found is None:
+            break
+        out.append(found.name or found.ref)
+    return out
+
+
+def cell_text(screen, row: int, key: str) -> str:  # type: ignore[no-untyped-def]
+    """What an index cell shows, as plain text."""
+    keys = ["name", *screen.columns]
+    cells = screen.cells(row)
+    assert cells is not None, f"row {row} is not read yet"
+    return cells[keys.index(key)].plain
+
+
+def screen_text(app) -> str:  # type: ignore[no-untyped-def]
+    """The whole screen as a person sees it: the text of Textual's own screenshot, line by
+    line (columns by the screenshot's character grid)."""
+    import html
+    import re
+
+    svg = app.export_screenshot()
+    rows: dict[float, list[tuple[float, str]]] = {}
+    pattern = r'<text class="[^"]*" x="([\d.]+)" y="([\d.]+)"[^>]*>(.*?)</text>'
+    for match in re.finditer(pattern, svg):
+        x, y = float(match.group(1)), float(match.group(2))
+        text = html.unescape(match.group(3)).replace("\xa0", " ")
+        rows.setdefault(y, []).append((x, text))
+    lines = []
+    for y in sorted(rows):
+        line = ""
+        for x, text in sorted(rows[y]):
+            column = int(round(x / 12.2))
+            line += " " * max(0, column - len(line)) + text
+        lines.append(line.rstrip())
+    return "\n".join(lines)

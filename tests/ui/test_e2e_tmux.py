@@ -98,7 +98,7 @@ def test_rolodex_command_in_tmux(db_url, db, world, tmux, tmp_path):
     time.sleep(1.0)  # let the terminal's start-up replies settle before typing
     tmux.keys("/")
     tmux.type("Ana")
-    tmux.wait_for("Contacts · 1 records")
+    tmux.wait_for("Contacts · 1 record ·")
     tmux.keys("Enter")  # leave the filter for the table
     time.sleep(1.0)
     if "Properties" not in tmux.screen():
@@ -110,7 +110,7 @@ def test_rolodex_command_in_tmux(db_url, db, world, tmux, tmp_path):
     tmux.type("Typed in tmux")
     tmux.keys("Enter")
     tmux.type("from the e2e test")
-    tmux.keys("Enter")
+    tmux.keys("C-s")
     tmux.wait_until_gone("Log note on Ana Andersson")
     tmux.wait_for("Typed in tmux")
     tmux.keys("h")

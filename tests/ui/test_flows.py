@@ -5,26 +5,31 @@ from __future__ import annotations
 import json
 
 import pytest
-from textual.widgets import Button, Checkbox, DataTable, Input, OptionList, SelectionList, Tree
+from textual.widgets import Button, DataTable, Input, OptionList, Select, SelectionList, Tree
 
 from rolodex.crm import activities, associations, history, labels, lifecycle, limits, records
 from rolodex.crm.context import Context
 from rolodex.ui.modals.associate import AssociateDialog
 from rolodex.ui.modals.common import ChoiceDialog, ConfirmDialog
 from rolodex.ui.modals.help import HelpDialog
-from rolodex.ui.modals.record_dialogs import ConflictDialog, EditLabelsDialog, PickRecordDialog
+from rolodex.ui.modals.record_dialogs import (
+    ConflictDialog,
+    EditLabelsDialog,
+    MergePreviewDialog,
+    PickRecordDialog,
+)
+from rolodex.ui.modals.records import AssociatedListDialog, EditColumnsDialog, NewRecordDialog
 from rolodex.ui.screens.admin import LabelsScreen, RecycleBinScreen
 from rolodex.ui.screens.history import AsOfDialog, HistoryScreen, PairHistoryDialog
-from rolodex.ui.screens.index import AssociatedListDialog, EditColumnsDialog, IndexScreen
+from rolodex.ui.screens.index import IndexScreen
 from rolodex.ui.screens.neighbourhood import NeighbourhoodScreen
 from rolodex.ui.screens.record import RecordScreen
-from rolodex.ui.text import visible
+from rolodex.ui.text import single_line
+from rolodex.ui.widgets.cards import CardList
+from rolodex.ui.widgets.linelist import LineList
+from rolodex.ui.widgets.vtable import VirtualTable
 from tests.conftest import HOSTILE_NAMES
-from tests.ui.conftest import settle
-
-
-def table_names(table: DataTable) -> list[str]:
-    return [table.get_cell_at((row, 0)).plain for row in range(table.row_count)]
+from tests.ui.conftest import cell_text, screen_text, settle, table_names
 
 
 def choose(screen: ChoiceDialog, option_id: str) -> None:
@@ -41,15 +46,26 @@ async def open_record(pilot, record_id: int) -> RecordScreen:  # type: ignore[no
     return screen
 
 
+def card_cursor(screen: RecordScreen, key: str) -> CardList:
+    cards = screen.query_one(CardList)
+    cards.focus()
+    cards.cursor = [i.key for i in cards.items].index(key)
+    return cards
+
+
 async def item_menu(pilot, screen: RecordScreen, type_key: str, other_id: int) -> ChoiceDialog:  # type: ignore[no-untyped-def]
-    items = screen.query_one(f"#items-{type_key}", OptionList)
-    items.focus()
-    items.highlighted = items.get_option_index(f"a{other_id}")
+    card_cursor(screen, f"item:{type_key}:{other_id}")
     await pilot.press("enter")
     await settle(pilot)
     menu = pilot.app.screen
     assert isinstance(menu, ChoiceDialog)
     return menu
+
+
+async def index_row(pilot, name: str) -> int:  # type: ignore[no-untyped-def]
+    screen = pilot.app.screen
+    assert isinstance(screen, IndexScreen)
+    return table_names(screen).index(name)
 
 
 # ---------------------------------------------------------------- app shell and index
@@ -61,27 +77,29 @@ async def test_opens_on_contacts_with_hostile_names_verbatim(world, make_app):
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, IndexScreen) and screen.type_key == "contact"
-        names = table_names(screen.query_one(DataTable))
+        names = table_names(screen)
         for name in HOSTILE_NAMES:
-            assert visible(name) in names
+            assert name in names  # the record as stored
+        shown = {cell_text(screen, row, "name") for row in range(len(names))}
+        for name in HOSTILE_NAMES:  # shown as the same characters, controls as stand-ins
+            assert single_line(name) in shown
         assert "Ana Andersson" in names
+        assert isinstance(app.focused, VirtualTable)
 
 
 async def test_clicking_an_injected_click_action_does_not_run_it(world, make_app):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        table = app.screen.query_one(DataTable)
-        row = table_names(table).index("[@click=app.quit]x[/]")
-        # header is row 0 on screen; click the name cell of that row
-        await pilot.click(DataTable, offset=(3, row + 1))  # moves the cursor there
+        row = await index_row(pilot, "[@click=app.quit]x[/]")
+        # the header is line 0 of the table; click the name cell of that row
+        await pilot.click(VirtualTable, offset=(3, row + 1))  # moves the cursor there
         await settle(pilot)
         assert app.is_running
-        await pilot.click(DataTable, offset=(3, row + 1))  # selects the cell: opens it
+        await pilot.click(VirtualTable, offset=(3, row + 1))  # selects the cell: opens it
         await settle(pilot)
         assert app.is_running
         assert isinstance(app.screen, RecordScreen)
-        assert app.screen.data is not None
         assert app.screen.data.record.name == "[@click=app.quit]x[/]"
 
 
@@ -92,25 +110,26 @@ async def test_number_keys_switch_object_indexes(world, make_app):
         await pilot.press("2")
         await settle(pilot)
         assert app.screen.type_key == "company"
-        assert "Acme" in table_names(app.screen.query_one(DataTable))
+        assert "Acme" in table_names(app.screen)
         await pilot.press("3")
         await settle(pilot)
-        assert table_names(app.screen.query_one(DataTable)) == ["Acme renewal"]
+        assert table_names(app.screen) == ["Acme renewal"]
         await pilot.press("4")
         await settle(pilot)
-        assert table_names(app.screen.query_one(DataTable)) == ["Login fails"]
+        assert table_names(app.screen) == ["Login fails"]
 
 
-async def test_empty_database_explains_how_to_start(db, make_app):
+async def test_empty_database_explains_how_to_start_and_enter_adds(db, make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         empty = app.screen.query_one("#empty")
-        assert empty.display
-        text = str(empty.render())
-        assert "rolodex --demo" in text and "rolodex import" in text and "press n" in text.lower()
-        await pilot.press("n")
+        assert empty.display and app.focused is empty  # the keys work at once
+        text = screen_text(app)
+        assert "rolodex --demo" in text and "rolodex import" in text
+        await pilot.press("enter")
         await settle(pilot)
+        assert isinstance(app.screen, NewRecordDialog)
         await pilot.press(*"Dana")
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -118,45 +137,48 @@ async def test_empty_database_explains_how_to_start(db, make_app):
         assert records.count("contact") == 1
 
 
-async def test_filter_and_sort(world, make_app):
+async def test_filter_escape_and_sort(world, make_app):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("slash")
-        await settle(pilot)
         assert isinstance(app.focused, Input) and app.focused.id == "filter"
         await pilot.press("a", "n")
         await settle(pilot)
-        assert table_names(app.screen.query_one(DataTable)) == ["Ana Andersson"]
-        await pilot.press("enter")  # back to the table, without opening the row
+        assert table_names(app.screen) == ["Ana Andersson"]
+        await pilot.press("escape")  # Esc leaves the filter for the table, the filter stays
         await settle(pilot)
-        await pilot.pause(0.1)
-        assert isinstance(app.screen, IndexScreen)
-        assert isinstance(app.focused, DataTable)
-        app.screen.query_one("#filter", Input).value = ""
+        assert isinstance(app.focused, VirtualTable)
+        assert table_names(app.screen) == ["Ana Andersson"]
+        await pilot.press("slash", "backspace", "backspace", "enter")
         await settle(pilot)
+        assert isinstance(app.screen, IndexScreen) and isinstance(app.focused, VirtualTable)
         await pilot.press("s")  # name Z-A
         await settle(pilot)
-        names = table_names(app.screen.query_one(DataTable))
+        names = table_names(app.screen)
         assert names == sorted(names, key=str.casefold, reverse=True)
 
 
-async def test_keyset_paging_loads_more_rows_when_scrolling(db, make_app):
+async def test_paging_reads_more_rows_as_the_cursor_moves(db, make_app):
     for n in range(230):
         records.create("contact", {"first_name": f"Person {n:03d}"})
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        table = app.screen.query_one(DataTable)
-        assert table.row_count == 100
-        table.move_cursor(row=90)
+        screen = app.screen
+        assert screen.table.row_count == 230  # as tall as the list
+        assert sorted(screen.cache.pages) == [0]
+        await pilot.press("end")
         await settle(pilot)
-        assert table.row_count == 200
-        table.move_cursor(row=199)
+        assert screen.row_at(229).name == "Person 229"
+        assert screen.table.cursor_row == 229
+        await pilot.press("home")
         await settle(pilot)
-        assert table.row_count == 230
-        assert table_names(table)[-1] == "Person 229"
-        assert len(set(table_names(table))) == 230
+        for _ in range(12):
+            await pilot.press("pagedown")
+        await settle(pilot)
+        names = [screen.row_at(r).name for r in range(230) if screen.row_at(r) is not None]
+        assert len(names) == len(set(names))
 
 
 async def test_edit_columns_is_remembered(world, make_app, config_dir):
@@ -172,35 +194,34 @@ async def test_edit_columns_is_remembered(world, make_app, config_dir):
         picks.deselect("assoc:deal")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        table = app.screen.query_one(DataTable)
-        keys = [str(c.value) for c in table.columns]
+        keys = [c.key for c in app.screen.table.columns]
         assert "prop:job_title" in keys and "assoc:deal" not in keys
     saved = json.loads((config_dir / "settings.json").read_text())
     assert "prop:job_title" in saved["columns"]["contact"]
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        keys = [str(c.value) for c in app.screen.query_one(DataTable).columns]
-        assert "prop:job_title" in keys
+        assert "prop:job_title" in [c.key for c in app.screen.table.columns]
 
 
 async def test_associated_count_opens_the_list_and_a_record(world, make_app):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        table = app.screen.query_one(DataTable)
-        row = table_names(table).index("Ana Andersson")
-        column = [str(c.value) for c in table.columns].index("assoc:company")
-        assert table.get_cell_at((row, column)).plain == "11"
-        assert table.get_cell_at((row, column - 1)).plain == "Acme"  # primary company
-        table.move_cursor(row=row, column=column)
+        screen = app.screen
+        row = await index_row(pilot, "Ana Andersson")
+        assert cell_text(screen, row, "assoc:company") == "11"
+        assert cell_text(screen, row, "primary") == "Acme"
+        column = [c.key for c in screen.table.columns].index("assoc:company")
+        screen.table.move_to(row, column)
         await pilot.press("enter")
         await settle(pilot)
         dialog = app.screen
         assert isinstance(dialog, AssociatedListDialog)
-        options = dialog.query_one(OptionList)
-        assert options.option_count == 11
-        options.highlighted = options.get_option_index(str(world.ids["globex"]))
+        items = dialog.query_one(LineList)
+        assert len(items.items) == 11
+        assert items.cursor == 0  # the first Enter acts at once
+        items.cursor = [i.key for i in items.items].index(str(world.ids["globex"]))
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, RecordScreen)
@@ -219,8 +240,7 @@ async def test_edit_property_and_resolve_a_conflict(world, make_app):
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert records.get(ana).properties["job_title"] == "CEO"
-        # someone else saves in between
-        records.update(ana, {"phone": "+46 1"})
+        records.update(ana, {"phone": "+46 1"})  # someone else saves in between
         screen.query_one("#prop-job_title", Input).value = "Founder"
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -233,56 +253,80 @@ async def test_edit_property_and_resolve_a_conflict(world, make_app):
         assert saved.properties["phone"] == "+46 1"
 
 
-async def test_associate_existing_with_label_and_replace_primary(world, make_app):
-    ana, initech = world.ids["ana"], world.ids["initech"]
+async def test_saving_untouched_fields_with_control_characters_keeps_them(db, make_app):
+    value = "st\x1b]52;c;ZWNobyBQV05FRA==\x1b\\ \u202eevil\u202c"
+    ana = records.create("contact", {"first_name": "Ana", "last_name": value}).id
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_record(pilot, ana)
-        screen.query_one("#items-company").focus()
+        shown = screen.query_one("#prop-last_name", Input).value
+        assert "\x1b" not in shown and "\u202e" not in shown and "␛" in shown
+        screen.query_one("#prop-job_title", Input).value = "CTO"  # another field
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    saved = records.get(ana).properties
+    assert saved["last_name"] == value and saved["job_title"] == "CTO"
+
+
+async def test_associate_existing_with_label_and_choose_which_becomes_primary(world, make_app):
+    ana, initech, globex = world.ids["ana"], world.ids["initech"], world.ids["globex"]
+    associations.dissociate(ana, globex, Context("API"))
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_record(pilot, ana)
+        card_cursor(screen, "head:company")
         await pilot.press("a")
         await settle(pilot)
         dialog = app.screen
         assert isinstance(dialog, AssociateDialog)
-        await pilot.press(*"Initech")
+        assert isinstance(app.focused, Input) and app.focused.id == "search"
+        await pilot.press(*"Acm")  # associated already: listed apart, not tickable
         await settle(pilot)
         results = dialog.query_one("#results", SelectionList)
-        assert results.option_count == 1
-        results.select(initech)
-        await settle(pilot)
-        box = dialog.query_one("#primary-existing", Checkbox)
-        assert "Replace Acme as primary" in str(box.label)
-        box.value = True
+        assert results.option_count == 0
+        assert "Already associated" in str(dialog.query_one("#already").render())
+        for name, rid in (("Initech", initech), ("Globex", globex)):
+            dialog.query_one("#search", Input).value = name
+            await settle(pilot)
+            results.select(rid)  # ticks survive a new search
+            await settle(pilot)
+        assert list(dialog.ticked) == [initech, globex]
+        primary = dialog.query_one("#primary-existing", Select)
+        options = dialog.primary_options["existing"]
+        assert str(globex) in options and str(initech) in options
+        primary.value = str(globex)  # the second ticked one, not the first
         dialog.query_one("#labels-existing", SelectionList).select("Employee")
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, RecordScreen)
-    found = associations.between(ana, initech)
-    assert found is not None and found.labels == ("Employer",) and found.primary
-    assert associations.primary_company(ana) == initech
-    assert associations.between(ana, world.ids["acme"]) is not None  # old primary stays
-    latest = history.pair_history(ana, initech)[0]
-    assert latest.source == "User"
+    assert associations.primary_company(ana) == globex
+    assert associations.between(ana, globex).labels == ("Employer",)
+    assert associations.between(ana, world.ids["acme"]) is not None  # the old primary stays
+    assert history.pair_history(ana, initech)[0].source == "User"
 
 
-async def test_associate_new_create_and_add_another(world, make_app):
+async def test_ctrl_t_switches_to_associate_new_and_focuses_its_form(world, make_app):
     acme = world.ids["acme"]
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_record(pilot, acme)
-        screen.query_one("#items-contact").focus()
+        card_cursor(screen, "head:contact")
         await pilot.press("a")
         await settle(pilot)
         await pilot.press("ctrl+t")
         await settle(pilot)
         dialog = app.screen
-        dialog.query_one("#prop-first_name", Input).value = "Dee"
-        dialog.query_one("#prop-email", Input).value = "dee@acme.com"
+        assert dialog.query_one("#tabs").active == "tab-new"
+        assert isinstance(app.focused, Input) and app.focused.id == "prop-first_name"
+        await pilot.press(*"Dee", "tab", "tab", *"dee@acme.com")
+        await settle(pilot)
+        assert dialog.query_one("#tabs").active == "tab-new"  # typing did not switch back
         dialog.query_one("#create-another", Button).press()
         await settle(pilot)
         assert app.screen is dialog
         assert dialog.query_one("#prop-first_name", Input).value == ""
-        dialog.query_one("#prop-first_name", Input).value = "Eve"
-        dialog.query_one("#create", Button).press()
+        await pilot.press(*"Eve")
+        await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, RecordScreen)
     names = {a.other_name for a in associations.page(acme, "contact", limit=100)}
@@ -291,13 +335,13 @@ async def test_associate_new_create_and_add_another(world, make_app):
     assert associations.primary_company(dee.id) == acme
 
 
-async def test_limit_error_is_inline_and_nothing_is_saved(world, make_app):
+async def test_a_refused_limit_says_what_fits_and_saves_nothing(world, make_app):
     bo, globex, initech = world.ids["bo"], world.ids["globex"], world.ids["initech"]
     limits.set_limit("contact", "company", 2)
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_record(pilot, bo)
-        screen.query_one("#items-company").focus()
+        card_cursor(screen, "head:company")
         await pilot.press("a")
         await settle(pilot)
         dialog = app.screen
@@ -312,11 +356,12 @@ async def test_limit_error_is_inline_and_nothing_is_saved(world, make_app):
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is dialog
-        assert "limit reached" in str(dialog.query_one("#error").render())
+        error = str(dialog.query_one("#error").render())
+        assert "it has 1 and 2 were chosen, so 1 more fit" in error, error
     assert associations.counts(bo).get("company") == 1  # all or nothing
 
 
-async def test_remove_primary_association_asks_for_the_new_primary(world, make_app):
+async def test_remove_primary_association_asks_for_the_new_primary_by_name(world, make_app):
     ana, acme, globex = world.ids["ana"], world.ids["acme"], world.ids["globex"]
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -325,34 +370,42 @@ async def test_remove_primary_association_asks_for_the_new_primary(world, make_a
         choose(menu, "remove")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmDialog)
-        await pilot.press("y")
+        assert isinstance(app.focused, Button) and app.focused.id == "no"  # the safe answer
+        await pilot.press("left")
+        assert app.focused.id == "yes"
+        await pilot.press("enter")
         await settle(pilot)
         picker = app.screen
         assert isinstance(picker, ChoiceDialog)
+        prompts = [str(picker.query_one(OptionList).get_option_at_index(i).prompt)
+                   for i in range(picker.query_one(OptionList).option_count)]
+        assert any(p.startswith("Globex") for p in prompts)
         choose(picker, str(globex))
         await settle(pilot)
     assert associations.between(ana, acme) is None
     assert associations.primary_company(ana) == globex
 
 
-async def test_remove_as_primary_and_set_as_primary(world, make_app):
+async def test_remove_as_primary_and_set_as_primary_keep_the_cursor_on_the_company(world, make_app):
     ana, acme, globex = world.ids["ana"], world.ids["acme"], world.ids["globex"]
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_record(pilot, ana)
         menu = await item_menu(pilot, screen, "company", acme)
-        choose(menu, "unprimary")
+        choose(menu, "primary")  # Acme is primary: this removes it as primary
         await settle(pilot)
         choose(app.screen, str(globex))
         await settle(pilot)
         assert associations.primary_company(ana) == globex
         assert associations.between(ana, acme) is not None
-        menu = await item_menu(pilot, screen, "company", acme)
-        choose(menu, "primary")
+        card_cursor(screen, f"item:company:{acme}")
+        await pilot.press("p")  # the key on the item: set as primary again
         await settle(pilot)
         assert associations.primary_company(ana) == acme
-        badge = screen.query_one("#items-company", OptionList).get_option_at_index(0)
-        assert "Primary" in str(badge.prompt) and "Acme" in str(badge.prompt)
+        cards = screen.query_one(CardList)
+        assert cards.highlighted_item.key == f"item:company:{acme}"  # re-sorted, same company
+        first = next(i for i in cards.items if i.key.startswith("item:company:"))
+        assert "Primary" in first.lines[0].plain and "Acme" in first.lines[0].plain
 
 
 async def test_edit_labels_of_an_association(world, make_app):
@@ -360,8 +413,8 @@ async def test_edit_labels_of_an_association(world, make_app):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_record(pilot, ana)
-        menu = await item_menu(pilot, screen, "contact", bo)
-        choose(menu, "labels")
+        card_cursor(screen, f"item:contact:{bo}")
+        await pilot.press("l")
         await settle(pilot)
         dialog = app.screen
         assert isinstance(dialog, EditLabelsDialog)
@@ -375,25 +428,47 @@ async def test_edit_labels_of_an_association(world, make_app):
     assert associations.between(bo, ana).labels == ("Report",)
 
 
-async def test_log_note_and_associate_the_activity(world, make_app):
+async def test_a_new_label_is_created_from_the_edit_labels_dialog(world, make_app):
+    ana, acme = world.ids["ana"], world.ids["acme"]
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_record(pilot, ana)
+        card_cursor(screen, f"item:company:{acme}")
+        await pilot.press("l")
+        await settle(pilot)
+        dialog = app.screen
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        await pilot.press(*"Board member")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is dialog
+        assert "Board member" in dialog.query_one(SelectionList).selected
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert "Board member" in associations.between(acme, ana).labels
+
+
+async def test_log_note_with_a_multi_line_body_and_associate_the_activity(world, make_app):
     ana, deal = world.ids["ana"], world.ids["deal"]
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_record(pilot, ana)
         await pilot.press("n")
         await settle(pilot)
-        await pilot.press(*"Pricing [b]call[/b]", "enter", *"notes", "enter")
+        await pilot.press(*"Pricing [b]call[/b]", "enter", *"line one", "enter", *"line two")
+        await pilot.press("ctrl+s")
         await settle(pilot)
-        timeline = activities.timeline(ana)
-        note = next(a for a in timeline if a.properties.get("subject") == "Pricing [b]call[/b]")
-        assert note.properties.get("body") == "notes"  # Enter in the subject went to the body
+        note = next(
+            a for a in activities.timeline(ana) if a.properties.get("subject") == "Pricing [b]call[/b]"
+        )
+        assert note.properties.get("body") == "line one\nline two"
         assert associations.between(note.id, world.ids["acme"]) is not None  # auto: primary
         ticket = world.ids["ticket"]
-        assert associations.between(note.id, ticket) is None
-        items = screen.query_one("#timeline", OptionList)
-        items.focus()
-        items.highlighted = items.get_option_index(f"t{note.id}")
-        assert "Pricing [b]call[/b]" in str(items.get_option_at_index(items.highlighted).prompt)
+        timeline = screen.query_one("#timeline", LineList)
+        timeline.focus()
+        timeline.cursor = [i.key for i in timeline.items].index(str(note.id))
+        assert "Pricing [b]call[/b]" in timeline.highlighted_item.lines[1].plain
         await pilot.press("enter")
         await settle(pilot)
         choose(app.screen, "associate")
@@ -408,8 +483,7 @@ async def test_log_note_and_associate_the_activity(world, make_app):
         await pilot.press("ctrl+s")
         await settle(pilot)
     assert associations.between(note.id, ticket) is not None
-    assert deal  # the note was logged on Ana, whose open deal got it too
-    assert associations.between(note.id, deal) is not None
+    assert associations.between(note.id, deal) is not None  # Ana's open deal got it too
 
 
 # ---------------------------------------------------------------- history
@@ -432,7 +506,6 @@ async def test_history_screen_pair_history_copy_and_as_of(world, make_app, froze
         assert table.row_count == len(entries)
         first_source = table.get_cell_at((0, 4)).plain
         assert first_source.startswith("User (") and first_source.endswith(")")
-        # filter by object type
         hist.object_filter = "deal"
         hist.load(reset=True)
         await settle(pilot)
@@ -440,7 +513,6 @@ async def test_history_screen_pair_history_copy_and_as_of(world, make_app, froze
         hist.object_filter = None
         hist.load(reset=True)
         await settle(pilot)
-        # open the Acme association's own history
         row = next(i for i, e in enumerate(entries) if e.other_id == acme)
         table.move_cursor(row=row)
         await pilot.press("y")
@@ -469,7 +541,7 @@ async def test_history_screen_pair_history_copy_and_as_of(world, make_app, froze
 # ---------------------------------------------------------------- labels, bin, merge, neighbourhood
 
 
-async def test_labels_screen_create_delete_and_limits(world, make_app):
+async def test_labels_screen_create_delete_limits_and_open_a_record_over_its_limit(world, make_app):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -483,11 +555,12 @@ async def test_labels_screen_create_delete_and_limits(world, make_app):
         created = [lab for lab in labels.list_labels("contact", "company") if lab.name == "Advisor"]
         assert created and created[0].inverse == "Client"
         table = app.screen.query_one("#labels-table", DataTable)
-        row = next(
-            i for i in range(table.row_count) if table.get_cell_at((i, 2)).plain == "Advisor"
-        )
+
+        def row_of(name: str) -> int:
+            return next(i for i in range(table.row_count) if table.get_cell_at((i, 2)).plain == name)
+
         table.focus()
-        table.move_cursor(row=row)
+        table.move_cursor(row=row_of("Advisor"))
         await pilot.press("e")  # rename it: Advisor / Client -> Mentor / Mentee
         await settle(pilot)
         app.screen.query_one("#name", Input).value = "Mentor"
@@ -496,18 +569,13 @@ async def test_labels_screen_create_delete_and_limits(world, make_app):
         await settle(pilot)
         renamed = [lab for lab in labels.list_labels() if lab.id == created[0].id]
         assert (renamed[0].name, renamed[0].inverse) == ("Mentor", "Mentee")
-        row = next(i for i in range(table.row_count) if table.get_cell_at((i, 2)).plain == "Mentor")
-        table.move_cursor(row=row)
+        table.move_cursor(row=row_of("Mentor"))
         await pilot.press("delete")
         await settle(pilot)
         await pilot.press("y")
         await settle(pilot)
         assert not [lab for lab in labels.list_labels() if lab.id == created[0].id]
-        # a label in use cannot be deleted
-        row = next(
-            i for i in range(table.row_count) if table.get_cell_at((i, 2)).plain == "Employee"
-        )
-        table.move_cursor(row=row)
+        table.move_cursor(row=row_of("Employee"))  # in use: it cannot be deleted
         await pilot.press("delete")
         await settle(pilot)
         await pilot.press("y")
@@ -521,6 +589,31 @@ async def test_labels_screen_create_delete_and_limits(world, make_app):
         usage = app.screen.query_one("#usage-table", DataTable)
         assert usage.row_count == 1  # Ana: 11 companies of at most 10
         assert usage.get_cell_at((0, 0)).plain == "Ana Andersson"
+        usage.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, RecordScreen) and app.screen.record_id == world.ids["ana"]
+
+
+async def test_domain_exclusions_from_the_labels_screen(world, make_app):
+    from rolodex.crm import domains
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        await pilot.press(*"Partner.EXAMPLE", "enter")
+        await settle(pilot)
+        assert domains.exclusions() == {"partner.example"}
+        table = app.screen.query_one("#domains-table", DataTable)
+        assert table.row_count == 1
+        table.focus()
+        await pilot.press("delete")
+        await settle(pilot)
+        assert domains.exclusions() == set()
 
 
 async def test_delete_to_recycle_bin_and_restore(world, make_app):
@@ -533,7 +626,7 @@ async def test_delete_to_recycle_bin_and_restore(world, make_app):
         await pilot.press("y")
         await settle(pilot)
         assert isinstance(app.screen, IndexScreen)
-        assert "Bo Berg" not in table_names(app.screen.query_one(DataTable))
+        assert "Bo Berg" not in table_names(app.screen)
         assert [v.id for v in lifecycle.recycle_bin()] == [bo]
         await pilot.press("f3")
         await settle(pilot)
@@ -545,7 +638,7 @@ async def test_delete_to_recycle_bin_and_restore(world, make_app):
     assert history.pair_history(bo, acme)[0].source == "Object restore"
 
 
-async def test_merge_dialog(world, make_app):
+async def test_merge_shows_a_preview_and_asks_first(world, make_app):
     ana, cy, globex = world.ids["ana"], world.ids["cy"], world.ids["globex"]
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -557,11 +650,27 @@ async def test_merge_dialog(world, make_app):
         await settle(pilot)
         await pilot.press("enter", "enter")
         await settle(pilot)
+        preview = app.screen
+        assert isinstance(preview, MergePreviewDialog)
+        text = screen_text(app)
+        assert "Cy Chen" in text and "is merged into" in text
+        assert records.get(cy).id == cy  # nothing yet
+        await pilot.press("escape")
+        await settle(pilot)
+        assert records.get(cy).id == cy  # cancelled: nothing merged
+        await pilot.press("m")
+        await settle(pilot)
+        await pilot.press(*"Cy Chen")
+        await settle(pilot)
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+        await pilot.click("#merge")
+        await settle(pilot)
     assert records.get(cy).id == ana  # the merged id resolves to the survivor
     assert associations.between(ana, globex) is not None
 
 
-async def test_neighbourhood_tree_two_hops(world, make_app):
+async def test_neighbourhood_tree_two_hops_leaves_out_the_centre(world, make_app):
     ana, bo = world.ids["ana"], world.ids["bo"]
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -579,8 +688,14 @@ async def test_neighbourhood_tree_two_hops(world, make_app):
         tree.move_cursor(bo_node)
         await pilot.press("space")
         await settle(pilot)
-        second = [str(n.label) for n in bo_node.children]
-        assert any(s.startswith("Companies") for s in second)  # Bo's Acme: two hops out
+        second = {
+            child.data.record_id
+            for group in bo_node.children
+            for child in group.children
+            if child.data is not None
+        }
+        assert world.ids["acme"] in second  # Bo's Acme: two hops out
+        assert ana not in second  # the record at the centre is not repeated under Bo
         await pilot.press("o")
         await settle(pilot)
         assert isinstance(app.screen, RecordScreen) and app.screen.record_id == bo
@@ -589,35 +704,63 @@ async def test_neighbourhood_tree_two_hops(world, make_app):
 # ---------------------------------------------------------------- palette, help, keymap, themes
 
 
+async def _palette(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
+    await pilot.press("ctrl+p")
+    await pilot.press(*text)
+    for _ in range(30):
+        await pilot.pause(0.05)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
 async def test_palette_jumps_to_a_record_by_email(world, make_app):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+p")
-        await pilot.press(*"cy@glo")
-        for _ in range(20):
-            await pilot.pause(0.05)
-        await pilot.press("enter")
-        await settle(pilot)
+        await _palette(pilot, "cy@glo")
         assert isinstance(app.screen, RecordScreen)
         assert app.screen.record_id == world.ids["cy"]
+
+
+async def test_palette_jumps_to_a_ref(world, make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        note = activities.timeline(world.ids["ana"])[0]
+        await _palette(pilot, note.ref)
+        assert isinstance(app.screen, RecordScreen)
+        assert app.screen.record_id == note.id
 
 
 async def test_palette_shows_hostile_names_without_running_them(world, make_app):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+p")
-        await pilot.press(*"click=app")
-        for _ in range(20):
-            await pilot.pause(0.05)
-        await pilot.press("enter")
-        await settle(pilot)
+        await _palette(pilot, "click=app")
         assert app.is_running
         assert isinstance(app.screen, RecordScreen)
 
 
-async def test_f1_lists_the_keys_of_the_focused_area(world, make_app):
+async def test_palette_lists_a_custom_object_named_like_markup(db, make_app):
+    from rolodex.crm import objects
+
+    objects.create_custom_object("lead", "[/x]W", "Lead [UK]s", [("name", "text")])
+    records.create("lead", {"name": "Leadname"})
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Leadn")
+        for _ in range(30):
+            await pilot.pause(0.05)
+        assert app.is_running
+        assert "[/x]w" in screen_text(app)  # the help line shows the object's name as is
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, RecordScreen)
+
+
+async def test_f1_lists_the_keys_of_the_focused_area_and_works_in_dialogs(world, make_app):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await open_record(pilot, world.ids["ana"])
@@ -626,7 +769,19 @@ async def test_f1_lists_the_keys_of_the_focused_area(world, make_app):
         dialog = app.screen
         assert isinstance(dialog, HelpDialog)
         rows = {row[2] for row in dialog.rows}
-        assert {"record.associate", "record.history", "app.help"} <= rows
+        assert {"record.associate", "record.history", "card.actions", "card.primary"} <= rows
+        hint = str(dialog.query_one(".dialog-hint").render())
+        assert str(app.config_dir / "config.toml") in hint  # where to remap, in full
+        await pilot.press("escape")
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, AssociateDialog)
+        assert "^s" in screen_text(app).splitlines()[-1]  # the footer shows the dialog's keys
+        await pilot.press("f1")
+        await settle(pilot)
+        help_dialog = app.screen
+        assert isinstance(help_dialog, HelpDialog)
+        assert {"associate.submit", "associate.tab"} <= {row[2] for row in help_dialog.rows}
 
 
 async def test_keymap_file_remaps_bindings(world, make_app, config_dir):
@@ -643,9 +798,7 @@ async def test_keymap_file_remaps_bindings(world, make_app, config_dir):
         assert isinstance(app.screen, HistoryScreen)
 
 
-async def test_broken_theme_file_gives_one_notice_and_a_fallback(
-    db, make_app, tmp_path, config_dir
-):
+async def test_broken_theme_file_gives_one_notice_and_a_fallback(db, make_app, tmp_path, config_dir):
     themes = tmp_path / "themes"
     themes.mkdir()
     (themes / "good.toml").write_text('name = "rolodex-good"\nprimary = "#ff0000"\n')
@@ -654,7 +807,7 @@ async def test_broken_theme_file_gives_one_notice_and_a_fallback(
     app = make_app(themes_dir=themes)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        notes = [n.message for n in app._notifications]
+        notes = [n.message for n in app._notifications]  # noqa: SLF001 - tests only
         assert sum("broken.toml" in n for n in notes) == 1
         assert app.theme == "rolodex-dark"
         app.theme = "rolodex-good"
@@ -695,7 +848,7 @@ async def test_every_theme_file_loads_and_renders(world, make_app, config_dir, t
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert app.theme == theme
-        assert not app._notifications
+        assert not app._notifications  # noqa: SLF001 - tests only
         await open_record(pilot, world.ids["ana"])
         await pilot.press("a")
         await settle(pilot)
@@ -704,7 +857,6 @@ async def test_every_theme_file_loads_and_renders(world, make_app, config_dir, t
 
 async def test_enter_in_the_new_record_form_creates_it_or_shows_why_not(world, make_app):
     from rolodex.crm import search
-    from rolodex.ui.screens.index import NewRecordDialog
 
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -720,10 +872,24 @@ async def test_enter_in_the_new_record_form_creates_it_or_shows_why_not(world, m
         error = str(dialog.query_one("#error").render())
         assert "not an [b]email[/b]" in error  # verbatim, not markup
         assert not search.search("Enter", ["contact"])
-
         dialog.query_one("#prop-email", Input).value = "enter@example.com"
         dialog.query_one("#prop-first_name", Input).focus()
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, RecordScreen)
         assert app.screen.data.record.properties["email"] == "enter@example.com"
+
+
+async def test_a_new_contact_is_associated_with_the_company_owning_its_domain(world, make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        app.screen.query_one("#prop-email", Input).value = "dora@initech.com"
+        await pilot.press(*"Dora", "enter")
+        await settle(pilot)
+    dora = records.resolve("dora@initech.com")
+    assert associations.primary_company(dora.id) == world.ids["initech"]
+    entry = history.pair_history(dora.id, world.ids["initech"])[0]
+    assert entry.source == "Automatic association by domain"

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import DataTable, Input, OptionList, SelectionList
+from textual.widgets import DataTable, Input, SelectionList
 
 from tests.conftest import PG_URL
-from tests.ui.conftest import settle
+from tests.ui.conftest import settle, table_names
+
+
+def cursor_on(screen, key_start: str) -> None:  # type: ignore[no-untyped-def]
+    """Put the sidebar's cursor on the first line whose key starts with ``key_start``."""
+    from rolodex.ui.widgets.cards import CardList
+
+    cards = screen.query_one(CardList)
+    cards.focus(scroll_visible=False)
+    cards.cursor = next(n for n, item in enumerate(cards.items) if item.key.startswith(key_start))
 
 pytestmark = pytest.mark.skipif(
     bool(PG_URL), reason="snapshots use SQLite's deterministic record ids"
@@ -67,10 +76,9 @@ def test_new_record_dialog(snap_compare, world, make_app, size):
 @pytest.mark.parametrize("size", SIZES)
 def test_associated_list_dialog(snap_compare, world, make_app, size):
     async def open_count(pilot) -> None:  # type: ignore[no-untyped-def]
-        table = pilot.app.screen.query_one(DataTable)
-        names = [table.get_cell_at((r, 0)).plain for r in range(table.row_count)]
-        column = [str(c.value) for c in table.columns].index("assoc:company")
-        table.move_cursor(row=names.index("Ana Andersson"), column=column)
+        screen = pilot.app.screen
+        column = [c.key for c in screen.table.columns].index("assoc:company")
+        screen.table.move_to(table_names(screen).index("Ana Andersson"), column)
         await pilot.press("enter")
         await settle(pilot)
 
@@ -97,9 +105,7 @@ def test_record_view_of_a_hostile_company(snap_compare, world, make_app, size):
 @pytest.mark.parametrize("size", SIZES)
 def test_association_menu(snap_compare, world, make_app, size):
     async def menu(pilot) -> None:  # type: ignore[no-untyped-def]
-        items = pilot.app.screen.query_one("#items-company", OptionList)
-        items.focus(scroll_visible=False)
-        items.highlighted = 0
+        cursor_on(pilot.app.screen, "item:company:")
         await pilot.press("enter")
         await settle(pilot)
 
@@ -109,7 +115,7 @@ def test_association_menu(snap_compare, world, make_app, size):
 @pytest.mark.parametrize("size", SIZES)
 def test_associate_existing_dialog(snap_compare, world, make_app, size):
     async def search(pilot) -> None:  # type: ignore[no-untyped-def]
-        pilot.app.screen.query_one("#items-company").focus(scroll_visible=False)
+        cursor_on(pilot.app.screen, "head:company")
         await pilot.press("a")
         await settle(pilot)
         await pilot.press(*"Ini")
@@ -125,7 +131,7 @@ def test_associate_existing_dialog(snap_compare, world, make_app, size):
 @pytest.mark.parametrize("size", SIZES)
 def test_associate_new_dialog(snap_compare, world, make_app, size):
     async def new(pilot) -> None:  # type: ignore[no-untyped-def]
-        pilot.app.screen.query_one("#items-contact").focus(scroll_visible=False)
+        cursor_on(pilot.app.screen, "head:contact")
         await pilot.press("a")
         await settle(pilot)
         await pilot.press("ctrl+t")
@@ -211,7 +217,10 @@ def test_merge_dialog(snap_compare, world, make_app, size):
 
 @pytest.mark.parametrize("size", SIZES)
 def test_help_dialog(snap_compare, world, make_app, size):
-    assert snap_compare(make_app(), terminal_size=size, run_before=opener("ana", world, "f1"))
+    from pathlib import Path
+
+    app = make_app(config_dir=Path("/home/person/.config/rolodex"))  # shown in the help
+    assert snap_compare(app, terminal_size=size, run_before=opener("ana", world, "f1"))
 
 
 @pytest.mark.parametrize("size", SIZES)

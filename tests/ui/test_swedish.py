@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from textual.widgets import Label
-
 from rolodex import i18n
 from rolodex.crm import objects
 from tests.ui.test_flows import open_record
@@ -15,7 +13,11 @@ async def test_the_record_view_names_objects_in_swedish(world, make_app):
         app = make_app()
         async with app.run_test(size=(120, 40)) as pilot:
             screen = await open_record(pilot, world.ids["ana"])
-            titles = {str(label.render()) for label in screen.query(".card-title").results(Label)}
+            from rolodex.crm import index
+            from rolodex.ui.widgets.cards import card_items
+
+            lines = card_items(index.index_types(), screen.data.counts, screen.data.cards)
+            titles = {item.lines[0].plain.split("  ")[0] for item in lines if item.key.startswith("head:")}
             companies = screen.data.counts["company"]
             assert f"Företag ({companies})" in titles
             assert any(t.startswith("Kontakter (") for t in titles)

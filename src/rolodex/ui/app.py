@@ -30,7 +30,7 @@ from rolodex.crm import changes, index, session, views
 from rolodex.crm.errors import RolodexError
 from rolodex.i18n import _
 from rolodex.textsafety import visible
-from rolodex.ui.base import in_thread, report_failure
+from rolodex.ui.base import flow, in_thread, report_failure
 from rolodex.ui.commands import RecordsProvider
 from rolodex.ui.config import Settings, default_config_dir, load_keymap, load_settings
 from rolodex.ui.messages import DataChanged, OpenRecord, ShowIndex
@@ -271,7 +271,7 @@ class RolodexApp(App):
     def open_record_message(self, message: OpenRecord) -> None:
         self.open_record(message.record_id)
 
-    @work(exclusive=True, group="open-record")
+    @flow("open-record")
     async def open_record(self, record_id: int) -> None:
         """Read the record in a worker, then push its screen built in one pass."""
         from rolodex.ui.screens.record import RecordScreen
@@ -320,7 +320,7 @@ class RolodexApp(App):
     def theme_names(self) -> list[str]:
         return sorted(name for name in self.available_themes if name.startswith("rolodex-"))
 
-    @work(exclusive=True, group="app-dialog")
+    @flow("app-dialog")
     async def action_pick_theme(self) -> None:
         options = [
             (name, ("● " if name == self.theme else "  ") + name.removeprefix("rolodex-"))

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-from textual import log, on
+from textual import log, on, work
 from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
@@ -26,6 +26,13 @@ from rolodex.i18n import _
 
 T = TypeVar("T")
 AWAITED = "awaited"  # workers whose errors their caller handles (see in_thread)
+FLOW = "flow"  # async workers that read top to bottom, awaiting dialogs and database work
+
+
+def flow(group: str) -> Any:
+    """``@work`` for a multi-step flow: one at a time per group; it awaits its dialogs
+    (``push_screen_wait``) and its database work (``in_thread``)."""
+    return work(exclusive=True, group=group, name=FLOW, exit_on_error=False)
 
 
 def connected(fn: Callable[[], T]) -> T:

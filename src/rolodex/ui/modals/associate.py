@@ -39,7 +39,7 @@ from rolodex.crm.errors import RolodexError
 from rolodex.crm.records import RecordView
 from rolodex.crm.views import LabelChoice, label_choices
 from rolodex.i18n import _, data_text, ngettext
-from rolodex.ui.base import Dialog, connected, in_thread
+from rolodex.ui.base import Dialog, connected, flow, in_thread
 from rolodex.ui.modals.record_dialogs import choice_prompt, hit_lines
 from rolodex.ui.text import shown, single_line
 from rolodex.ui.widgets.footer import KeyFooter
@@ -97,6 +97,8 @@ class AssociateDialog(Dialog[int]):
         self.ticked: dict[int, str] = {}  # id -> name, in the order ticked
         self.setup: Setup | None = None
         self.linked = 0
+        # The keys the primary-company choice offers, per tab (the ticked companies...).
+        self.primary_options: dict[str, list[str]] = {"existing": [NO_CHANGE], "new": [NO_CHANGE]}
 
     def action_cancel(self) -> None:
         self.dismiss(self.linked)
@@ -354,11 +356,13 @@ class AssociateDialog(Dialog[int]):
             value = select.value
             select.set_options([(single_line(text), key) for text, key in options])
             keys = [key for _text, key in options]
+            self.primary_options[tab] = keys
             select.value = value if value in keys else NO_CHANGE
+            select.mutate_reactive(Select.value)  # the same value, new words: show them
 
     # ------------------------------------------------------------------ labels
 
-    @work(exclusive=True, group="associate-label")
+    @flow("associate-label")
     async def action_new_label(self) -> None:
         from rolodex.ui.screens.admin import NewLabelDialog
 
@@ -409,7 +413,7 @@ class AssociateDialog(Dialog[int]):
         elif event.button.id == "create-another":
             self.create(another=True)
 
-    @work(exclusive=True, group="associate-save")
+    @flow("associate-save")
     async def associate_existing(self) -> None:
         if not self.ticked:
             self._error(_("Tick at least one record to associate"))
@@ -438,7 +442,7 @@ class AssociateDialog(Dialog[int]):
         )
         self.dismiss(self.linked)
 
-    @work(exclusive=True, group="associate-save")
+    @flow("associate-save")
     async def create(self, *, another: bool) -> None:
         form = self.query_one(PropertyForm)
         values = {k: v for k, v in form.values().items() if v.strip()}

@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 
 from rolodex.crm.errors import RolodexError
 from rolodex.i18n import _
-from rolodex.ui.base import Dialog, in_thread
+from rolodex.ui.base import FLOW, Dialog, in_thread
 from rolodex.ui.text import shown
 from rolodex.ui.widgets.footer import KeyFooter
 
@@ -52,7 +52,7 @@ class FormDialog(Dialog[T], Generic[T]):
         self._save(save)
 
     def _save(self, save: Callable[[], T]) -> None:
-        self.run_worker(self._saving(save), exclusive=True, group="form-save")
+        self.run_worker(self._saving(save), exclusive=True, group="form-save", name=FLOW)
 
     async def _saving(self, save: Callable[[], T]) -> None:
         try:

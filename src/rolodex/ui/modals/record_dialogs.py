@@ -19,7 +19,7 @@ from rolodex.crm.errors import RolodexError
 from rolodex.crm.records import RecordView
 from rolodex.crm.views import LabelChoice, label_choices
 from rolodex.i18n import _
-from rolodex.ui.base import Dialog, connected, in_thread
+from rolodex.ui.base import Dialog, connected, flow, in_thread
 from rolodex.ui.modals.common import FormDialog
 from rolodex.ui.text import shown, single_line, template
 from rolodex.ui.widgets.footer import KeyFooter
@@ -160,7 +160,7 @@ class EditLabelsDialog(FormDialog[list[str]]):
             return
         super().on_button_pressed(event)
 
-    @work(exclusive=True, group="labels-new")
+    @flow("labels-new")
     async def action_new_label(self) -> None:
         from rolodex.ui.screens.admin import NewLabelDialog
 
@@ -355,7 +355,7 @@ class MergePreviewDialog(Dialog[bool]):
         self.query_one("#cancel", Button).focus()
         self.preview()
 
-    @work(exclusive=True, group="merge-preview")
+    @flow("merge-preview")
     async def preview(self) -> None:
         keep_id, other_id = self.keep.id, self.other_id
         try:

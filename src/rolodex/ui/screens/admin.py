@@ -21,7 +21,7 @@ from rolodex.crm.labels import LabelInfo
 from rolodex.crm.limits import LimitInfo, LimitUsage
 from rolodex.crm.records import RecordView
 from rolodex.i18n import _
-from rolodex.ui.base import RolodexScreen, connected, in_thread
+from rolodex.ui.base import RolodexScreen, connected, flow, in_thread
 from rolodex.ui.messages import DataChanged, OpenRecord
 from rolodex.ui.modals.common import ConfirmDialog, FormDialog
 from rolodex.ui.text import shown, single_line, when
@@ -189,12 +189,12 @@ class LabelsScreen(RolodexScreen):
     def action_refresh(self) -> None:
         self.refresh_data()
 
-    @work(exclusive=True, group="labels-flow")
+    @flow("labels-flow")
     async def action_new_label(self) -> None:
         if await self.app.push_screen_wait(NewLabelDialog()) is not None:
             self._changed()
 
-    @work(exclusive=True, group="labels-flow")
+    @flow("labels-flow")
     async def action_set_limit(self) -> None:
         if await self.app.push_screen_wait(SetLimitDialog()) is not None:
             self._changed()
@@ -202,13 +202,13 @@ class LabelsScreen(RolodexScreen):
     def _current_label(self) -> LabelInfo | None:
         return self.labels.get(_current_key(self.query_one("#labels-table", DataTable)) or "")
 
-    @work(exclusive=True, group="labels-flow")
+    @flow("labels-flow")
     async def action_edit_label(self) -> None:
         info = self._current_label()
         if info is not None and await self.app.push_screen_wait(NewLabelDialog(info)) is not None:
             self._changed()
 
-    @work(exclusive=True, group="labels-flow")
+    @flow("labels-flow")
     async def action_delete_label(self) -> None:
         if self.focused is self.query_one("#domains-table"):
             domain = _current_key(self.query_one("#domains-table", DataTable))
@@ -232,7 +232,7 @@ class LabelsScreen(RolodexScreen):
             self.notify(_("Label deleted"))
             self._changed()
 
-    @work(exclusive=True, group="labels-flow")
+    @flow("labels-flow")
     async def action_exclude_domain(self) -> None:
         domain = await self.app.push_screen_wait(ExcludeDomainDialog())
         if domain:
@@ -490,7 +490,7 @@ class RecycleBinScreen(RolodexScreen):
         event.stop()
         self.action_restore()
 
-    @work(exclusive=True, group="bin-restore")
+    @flow("bin-restore")
     async def action_restore(self) -> None:
         view = self.items.get(_current_key(self.query_one(DataTable)) or "")
         if view is None:

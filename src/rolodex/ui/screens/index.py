@@ -21,7 +21,7 @@ from textual.widgets import Input, Static
 from rolodex.crm import index, objects
 from rolodex.crm.objects import ObjectInfo
 from rolodex.i18n import _, data_text, ngettext
-from rolodex.ui.base import RolodexScreen, connected
+from rolodex.ui.base import RolodexScreen, connected, flow
 from rolodex.ui.messages import OpenRecord
 from rolodex.ui.text import shown, template
 from rolodex.ui.widgets.footer import KeyFooter
@@ -392,7 +392,7 @@ class IndexScreen(RolodexScreen):
         else:
             self.post_message(OpenRecord(row.id))
 
-    @work(exclusive=True, group="index-dialog")
+    @flow("index-dialog")
     async def open_associated(self, row: index.IndexRow, type_key: str) -> None:
         from rolodex.ui.modals.records import AssociatedListDialog
 
@@ -427,7 +427,7 @@ class IndexScreen(RolodexScreen):
     def action_refresh(self) -> None:
         self.load()
 
-    @work(exclusive=True, group="index-dialog")
+    @flow("index-dialog")
     async def action_edit_columns(self) -> None:
         from rolodex.ui.modals.records import EditColumnsDialog
 
@@ -444,7 +444,7 @@ class IndexScreen(RolodexScreen):
                 self.notify(problem, severity="warning")
         self.load()
 
-    @work(exclusive=True, group="index-dialog")
+    @flow("index-dialog")
     async def action_new_record(self) -> None:
         from rolodex.ui.modals.records import NewRecordDialog
 

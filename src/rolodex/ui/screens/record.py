@@ -27,7 +27,7 @@ from rolodex.crm.errors import Conflict, Deleted, NeedsNewPrimary, NotFound, Rol
 from rolodex.crm.records import RecordView
 from rolodex.crm.views import RecordData
 from rolodex.i18n import _
-from rolodex.ui.base import RolodexScreen, connected, in_thread
+from rolodex.ui.base import FLOW, RolodexScreen, connected, flow, in_thread
 from rolodex.ui.messages import DataChanged, OpenRecord
 from rolodex.ui.modals.common import ChoiceDialog, ConfirmDialog
 from rolodex.ui.text import shorten, shown, single_line, template
@@ -117,8 +117,8 @@ class RecordScreen(RolodexScreen):
                 yield self._form(data)
                 yield Button(_("Save"), id="save", variant="primary", compact=True)
             with Vertical(id="activity", classes="column"):
+                yield Label(_("Activity"), classes="column-title")
                 with Horizontal(classes="log-buttons"):
-                    yield Label(_("Activity"), classes="column-title")
                     yield Button(_("Note"), id="log-note", compact=True)
                     yield Button(_("Email"), id="log-email", compact=True)
                     yield Button(_("Call"), id="log-call", compact=True)
@@ -254,7 +254,7 @@ class RecordScreen(RolodexScreen):
         event.stop()
         self.action_save()
 
-    @work(exclusive=True, group="record-save")
+    @flow("record-save")
     async def save(self, changes: dict[str, str], version: int) -> None:
         record_id = self.record_id
         while True:
@@ -293,7 +293,7 @@ class RecordScreen(RolodexScreen):
         event.stop()
         self.action_log((event.button.id or "log-note").removeprefix("log-"))
 
-    @work(exclusive=True, group="record-flow")
+    @flow("record-flow")
     async def action_log(self, activity: str) -> None:
         from rolodex.ui.modals.record_dialogs import LogActivityDialog
 
@@ -317,7 +317,7 @@ class RecordScreen(RolodexScreen):
         if isinstance(activity, RecordView):
             self.activity_menu(activity)
 
-    @work(exclusive=True, group="record-flow")
+    @flow("record-flow")
     async def activity_menu(self, activity: RecordView) -> None:
         options = [
             ("associate", _("Associate this activity with…")),
@@ -341,7 +341,7 @@ class RecordScreen(RolodexScreen):
 
     # ------------------------------------------------------------------ sidebar
 
-    @work(exclusive=True, group="record-flow")
+    @flow("record-flow")
     async def action_add_association(self) -> None:
         ref = (
             self.query_one(CardList).current() if self.focused is self.query_one(CardList) else None
@@ -368,7 +368,9 @@ class RecordScreen(RolodexScreen):
         if not isinstance(ref, CardRef):
             return
         if ref.kind == "head":
-            self.run_worker(self._associate(self.data.record, ref.type_key), group="record-flow")
+            self.run_worker(
+                self._associate(self.data.record, ref.type_key), group="record-flow", name=FLOW
+            )
         elif ref.kind == "more":
             self._load_more(ref.type_key, views.next_before(self.data.cards.get(ref.type_key, [])))
         elif ref.kind == "item" and ref.item is not None:
@@ -383,11 +385,13 @@ class RecordScreen(RolodexScreen):
         if event.what == "open":
             self.post_message(OpenRecord(item.other_id))
         elif event.what == "primary":
-            self.run_worker(self._toggle_primary(item), group="record-flow", exclusive=True)
+            self.run_worker(
+                self._toggle_primary(item), group="record-flow", exclusive=True, name=FLOW
+            )
         elif event.what == "labels":
-            self.run_worker(self._edit_labels(item), group="record-flow", exclusive=True)
+            self.run_worker(self._edit_labels(item), group="record-flow", exclusive=True, name=FLOW)
         elif event.what == "remove":
-            self.run_worker(self._remove(item), group="record-flow", exclusive=True)
+            self.run_worker(self._remove(item), group="record-flow", exclusive=True, name=FLOW)
 
     @work(thread=True, group="record-more", exit_on_error=False)
     def _load_more(self, type_key: str, before: int | None) -> None:
@@ -404,7 +408,7 @@ class RecordScreen(RolodexScreen):
         shown_items += [i for i in message.items if i.other_id not in known]
         self.query_one(CardList).set_items(self._card_items(self.data))
 
-    @work(exclusive=True, group="record-flow")
+    @flow("record-flow")
     async def item_menu(self, item: Associated) -> None:
         record, info = self.data.record, self.data.info
         other_info = objects.by_key(item.other_type)
@@ -594,7 +598,7 @@ class RecordScreen(RolodexScreen):
         self.app.copy_to_clipboard(self.data.record.ref)
         self.notify(_("Copied {ref}").format(ref=self.data.record.ref))
 
-    @work(exclusive=True, group="record-flow")
+    @flow("record-flow")
     async def action_merge(self) -> None:
         from rolodex.ui.modals.record_dialogs import MergePreviewDialog, PickRecordDialog
 
@@ -614,7 +618,7 @@ class RecordScreen(RolodexScreen):
             self.notify(_("Records merged"))
             self._written(record.type)
 
-    @work(exclusive=True, group="record-flow")
+    @flow("record-flow")
     async def action_delete(self) -> None:
         record = self.data.record
         confirmed = await self.app.push_screen_wait(

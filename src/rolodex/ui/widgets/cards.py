@@ -105,10 +105,12 @@ class CardList(LineList):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select", _("Actions"), id="card.actions"),
-        Binding("o", "item('open')", _("Open"), id="card.open"),
+        Binding("right", "card(1)", _("Next card"), id="card.next", show=False),
+        Binding("left", "card(-1)", _("Previous card"), id="card.previous", show=False),
+        Binding("o", "item('open')", _("Open"), id="card.open", show=False),
         Binding("p", "item('primary')", _("Primary"), id="card.primary"),
-        Binding("l", "item('labels')", _("Labels"), id="card.labels"),
-        Binding("delete,x", "item('remove')", _("Remove"), id="card.remove"),
+        Binding("l", "item('labels')", _("Labels"), id="card.labels", show=False),
+        Binding("delete,x", "item('remove')", _("Remove"), id="card.remove", show=False),
     ]
 
     def current(self) -> CardRef | None:
@@ -120,6 +122,17 @@ class CardList(LineList):
             ref = self.current()
             return ref is not None and ref.kind == "item"
         return True
+
+    def action_card(self, step: int) -> None:
+        """To the heading of the next (or previous) card."""
+        heads = [n for n, item in enumerate(self.items) if item.key.startswith("head:")]
+        if not heads:
+            return
+        here = self.cursor if self.cursor is not None else -1
+        current = max((h for h in heads if h <= here), default=heads[0])
+        position = heads.index(current) + step
+        if 0 <= position < len(heads):
+            self.cursor = heads[position]
 
     def action_item(self, what: str) -> None:
         ref = self.current()

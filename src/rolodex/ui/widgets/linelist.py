@@ -189,8 +189,19 @@ class LineList(ScrollView, can_focus=True):
         self.post_message(self.Highlighted(self, self.items[new]))
 
     def _show_item(self, index: int) -> None:
+        if not self.size.height:  # not laid out yet: scroll once it is
+            self.call_after_refresh(self._show_item_now)
+            return
+        self._show_item_now()
+
+    def _show_item_now(self) -> None:
+        index = self.cursor
+        if index is None or index >= len(self._starts):
+            return
         top = self._starts[index]
-        region = Region(0, top, 1, len(self.items[index].lines))
+        # The line above (a card's heading) stays in view with the first item under it.
+        top = max(top - 1, 0) if index and not self.items[index - 1].selectable else top
+        region = Region(0, top, 1, self._starts[index] - top + len(self.items[index].lines))
         self.scroll_to_region(region, animate=False, immediate=True, force=True)
 
     def _move(self, step: int, count: int = 1) -> None:
