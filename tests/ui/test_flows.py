@@ -377,8 +377,10 @@ async def test_remove_primary_association_asks_for_the_new_primary_by_name(world
         await settle(pilot)
         picker = app.screen
         assert isinstance(picker, ChoiceDialog)
-        prompts = [str(picker.query_one(OptionList).get_option_at_index(i).prompt)
-                   for i in range(picker.query_one(OptionList).option_count)]
+        prompts = [
+            str(picker.query_one(OptionList).get_option_at_index(i).prompt)
+            for i in range(picker.query_one(OptionList).option_count)
+        ]
         assert any(p.startswith("Globex") for p in prompts)
         choose(picker, str(globex))
         await settle(pilot)
@@ -460,7 +462,9 @@ async def test_log_note_with_a_multi_line_body_and_associate_the_activity(world,
         await pilot.press("ctrl+s")
         await settle(pilot)
         note = next(
-            a for a in activities.timeline(ana) if a.properties.get("subject") == "Pricing [b]call[/b]"
+            a
+            for a in activities.timeline(ana)
+            if a.properties.get("subject") == "Pricing [b]call[/b]"
         )
         assert note.properties.get("body") == "line one\nline two"
         assert associations.between(note.id, world.ids["acme"]) is not None  # auto: primary
@@ -557,7 +561,9 @@ async def test_labels_screen_create_delete_limits_and_open_a_record_over_its_lim
         table = app.screen.query_one("#labels-table", DataTable)
 
         def row_of(name: str) -> int:
-            return next(i for i in range(table.row_count) if table.get_cell_at((i, 2)).plain == name)
+            return next(
+                i for i in range(table.row_count) if table.get_cell_at((i, 2)).plain == name
+            )
 
         table.focus()
         table.move_cursor(row=row_of("Advisor"))
@@ -798,7 +804,9 @@ async def test_keymap_file_remaps_bindings(world, make_app, config_dir):
         assert isinstance(app.screen, HistoryScreen)
 
 
-async def test_broken_theme_file_gives_one_notice_and_a_fallback(db, make_app, tmp_path, config_dir):
+async def test_broken_theme_file_gives_one_notice_and_a_fallback(
+    db, make_app, tmp_path, config_dir
+):
     themes = tmp_path / "themes"
     themes.mkdir()
     (themes / "good.toml").write_text('name = "rolodex-good"\nprimary = "#ff0000"\n')

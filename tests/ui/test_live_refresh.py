@@ -104,8 +104,18 @@ async def test_a_label_created_elsewhere_appears_without_a_restart(world, make_a
 
         labels.list_labels()  # the app's cache is warm
         other_process(db_url, "labels", "create", "contact", "company", "Investor")
-        other_process(db_url, "objects", "create", "project", "--singular", "Project",
-                      "--plural", "Projects", "--property", "name:text")
+        other_process(
+            db_url,
+            "objects",
+            "create",
+            "project",
+            "--singular",
+            "Project",
+            "--plural",
+            "Projects",
+            "--property",
+            "name:text",
+        )
         record = app.screen
         assert await wait_for(
             pilot, lambda: any(t.key == "project" for t in record.data.card_types)

@@ -17,6 +17,7 @@ def cursor_on(screen, key_start: str) -> None:  # type: ignore[no-untyped-def]
     cards.focus(scroll_visible=False)
     cards.cursor = next(n for n, item in enumerate(cards.items) if item.key.startswith(key_start))
 
+
 pytestmark = pytest.mark.skipif(
     bool(PG_URL), reason="snapshots use SQLite's deterministic record ids"
 )

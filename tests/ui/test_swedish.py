@@ -17,7 +17,9 @@ async def test_the_record_view_names_objects_in_swedish(world, make_app):
             from rolodex.ui.widgets.cards import card_items
 
             lines = card_items(index.index_types(), screen.data.counts, screen.data.cards)
-            titles = {item.lines[0].plain.split("  ")[0] for item in lines if item.key.startswith("head:")}
+            titles = {
+                item.lines[0].plain.split("  ")[0] for item in lines if item.key.startswith("head:")
+            }
             companies = screen.data.counts["company"]
             assert f"Företag ({companies})" in titles
             assert any(t.startswith("Kontakter (") for t in titles)

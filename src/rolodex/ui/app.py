@@ -31,7 +31,7 @@ from rolodex.crm.errors import RolodexError
 from rolodex.i18n import _
 from rolodex.textsafety import visible
 from rolodex.ui.base import flow, in_thread, report_failure
-from rolodex.ui.commands import RecordsProvider
+from rolodex.ui.commands import RecordsProvider, help_markup
 from rolodex.ui.config import Settings, default_config_dir, load_keymap, load_settings
 from rolodex.ui.messages import DataChanged, OpenRecord, ShowIndex
 from rolodex.ui.modals.common import ChoiceDialog
@@ -351,9 +351,12 @@ class RolodexApp(App):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         for info in self.index_screen.types or index.index_types():
+            # Textual reads a command's title and help as markup: they are shown literally.
             yield SystemCommand(
-                _("Go to {plural}").format(plural=info.shown_plural),
-                _("Open the index of {plural}").format(plural=info.shown_plural.lower()),
+                help_markup(_("Go to {plural}").format(plural=info.shown_plural)),
+                help_markup(
+                    _("Open the index of {plural}").format(plural=info.shown_plural.lower())
+                ),
                 lambda key=info.key: self.go_to_type(key),
             )
         yield SystemCommand(

@@ -44,6 +44,7 @@ from rolodex.ui.modals.record_dialogs import choice_prompt, hit_lines
 from rolodex.ui.text import shown, single_line
 from rolodex.ui.widgets.footer import KeyFooter
 from rolodex.ui.widgets.form import PropertyForm
+from rolodex.ui.widgets.inputs import SafeInput
 
 RESULTS = 30
 NO_CHANGE = "keep"
@@ -113,7 +114,7 @@ class AssociateDialog(Dialog[int]):
             yield Label(shown(title), classes="dialog-title")
             with TabbedContent(initial=f"tab-{self.start}", id="tabs"):
                 with TabPane(_("Associate existing"), id="tab-existing"), Pane():
-                    yield Input(placeholder=self._search_hint(), id="search", compact=True)
+                    yield SafeInput(placeholder=self._search_hint(), id="search", compact=True)
                     yield SelectionList[int](id="results", classes="picklist")
                     yield Static("", id="already", classes="muted")
                     yield Label(_("Recommended"), classes="section-title")
@@ -358,7 +359,7 @@ class AssociateDialog(Dialog[int]):
             keys = [key for _text, key in options]
             self.primary_options[tab] = keys
             select.value = value if value in keys else NO_CHANGE
-            select.mutate_reactive(Select.value)  # the same value, new words: show them
+            select.mutate_reactive(Select.value)  # type: ignore[misc]  # the same value, new words
 
     # ------------------------------------------------------------------ labels
 

@@ -23,6 +23,7 @@ from rolodex.ui.base import Dialog, connected, flow, in_thread
 from rolodex.ui.modals.common import FormDialog
 from rolodex.ui.text import shown, single_line, template
 from rolodex.ui.widgets.footer import KeyFooter
+from rolodex.ui.widgets.inputs import SafeInput, SafeTextArea
 from rolodex.ui.widgets.linelist import Item, LineList
 
 
@@ -73,9 +74,9 @@ class LogActivityDialog(FormDialog[dict[str, str]]):
                 classes="dialog-title",
             )
             yield Label(_("Subject"))
-            yield Input(id="subject")
+            yield SafeInput(id="subject")
             yield Label(_("Body (Enter adds a line; ctrl+s logs)"))
-            yield TextArea(id="body", soft_wrap=True, compact=True)
+            yield SafeTextArea(id="body", soft_wrap=True, compact=True)
             yield Static(
                 _("It is also associated with this record's primary company and open deals."),
                 classes="muted",
@@ -271,7 +272,7 @@ class PickRecordDialog(Dialog[int | None]):
             yield Label(shown(self.title_text), classes="dialog-title")
             if self.hint:
                 yield Static(shown(self.hint), classes="dialog-message")
-            yield Input(placeholder=_("Type a name, email or domain"), id="pick-search")
+            yield SafeInput(placeholder=_("Type a name, email or domain"), id="pick-search")
             yield LineList(id="pick-results")
         yield KeyFooter()
 

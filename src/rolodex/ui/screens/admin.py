@@ -26,6 +26,7 @@ from rolodex.ui.messages import DataChanged, OpenRecord
 from rolodex.ui.modals.common import ConfirmDialog, FormDialog
 from rolodex.ui.text import shown, single_line, when
 from rolodex.ui.widgets.footer import KeyFooter
+from rolodex.ui.widgets.inputs import SafeInput
 
 
 def cell(text: str, style: str = "") -> Text:
@@ -308,9 +309,9 @@ class NewLabelDialog(FormDialog[LabelInfo]):
                     disabled=fixed,
                 )
             yield Label(_("Label"))
-            yield Input(editing.name if editing else "", id="name")
+            yield SafeInput(editing.name if editing else "", id="name")
             yield Label(_("Inverse (empty for a single label)"))
-            yield Input((editing.inverse or "") if editing else "", id="inverse")
+            yield SafeInput((editing.inverse or "") if editing else "", id="inverse")
             yield Static("", id="error", classes="error-line")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Save") if editing else _("Create"), id="create", variant="primary")
@@ -357,9 +358,9 @@ class SetLimitDialog(FormDialog[LimitInfo]):
                 yield Select(options, value="contact", allow_blank=False, id="from", compact=True)
                 yield Select(options, value="company", allow_blank=False, id="to", compact=True)
             yield Label(_("At most"))
-            yield Input(placeholder=LIMIT_WORDS["many"], id="max")
+            yield SafeInput(placeholder=LIMIT_WORDS["many"], id="max")
             yield Label(_("Only for the label (optional)"))
-            yield Input(id="label")
+            yield SafeInput(id="label")
             yield Static("", id="error", classes="error-line")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Set"), id="set", variant="primary")
@@ -403,7 +404,7 @@ class ExcludeDomainDialog(FormDialog[str]):
                 ),
                 classes="dialog-message",
             )
-            yield Input(placeholder=_("example.com"), id="domain")
+            yield SafeInput(placeholder=_("example.com"), id="domain")
             yield Static("", id="error", classes="error-line")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Exclude"), id="save", variant="primary")

@@ -20,6 +20,7 @@ from rolodex.i18n import _, ngettext
 from rolodex.ui.base import Dialog, RolodexScreen, connected
 from rolodex.ui.text import shown, single_line, template, when
 from rolodex.ui.widgets.footer import KeyFooter
+from rolodex.ui.widgets.inputs import SafeInput
 
 
 def cell(text: str, style: str = "") -> Text:
@@ -280,7 +281,7 @@ class AsOfDialog(Dialog[None]):
             )
             yield Static(shown(moments.help_text()), classes="muted")
             with Horizontal(classes="form-row"):
-                yield Input(placeholder=_("YYYY-MM-DD or YYYY-MM-DD HH:MM (UTC)"), id="moment")
+                yield SafeInput(placeholder=_("YYYY-MM-DD or YYYY-MM-DD HH:MM (UTC)"), id="moment")
                 yield Button(_("Show"), id="show", variant="primary", compact=True)
             yield Static("", id="asof-status", classes="muted")
             table: DataTable = DataTable(id="asof-table", cursor_type="row", zebra_stripes=True)

@@ -48,6 +48,7 @@ from rolodex.ui.modals.common import ConfirmDialog
 from rolodex.ui.text import shown as plain
 from rolodex.ui.text import single_line as visible
 from rolodex.ui.widgets.footer import KeyFooter
+from rolodex.ui.widgets.inputs import SafeInput
 
 
 def cell(text: str, style: str = "") -> Text:
@@ -306,7 +307,7 @@ class ImportScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static(_("Import"), classes="screen-title")
         with Horizontal(id="imp-pick"):
-            yield Input(
+            yield SafeInput(
                 placeholder=_("Path of a .csv, .tsv, .txt or .xlsx file · Enter adds it"),
                 validators=[ExistingFile()],
                 validate_on=["submitted"],
@@ -347,7 +348,7 @@ class ImportScreen(Screen):
             yield Label(_("Create labels"))
             yield Switch(False, id="imp-labels")
             yield Label(_("Error file"))
-            yield Input(
+            yield SafeInput(
                 placeholder=_("(optional) rejected rows go here"), id="imp-errors", compact=True
             )
         with Horizontal(id="imp-actions"):

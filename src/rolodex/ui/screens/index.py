@@ -25,6 +25,7 @@ from rolodex.ui.base import RolodexScreen, connected, flow
 from rolodex.ui.messages import OpenRecord
 from rolodex.ui.text import shown, template
 from rolodex.ui.widgets.footer import KeyFooter
+from rolodex.ui.widgets.inputs import SafeInput
 from rolodex.ui.widgets.pages import PageCache, Read
 from rolodex.ui.widgets.vtable import Column, VirtualTable
 
@@ -133,7 +134,9 @@ class IndexScreen(RolodexScreen):
         yield Static("", id="index-tabs")
         with Horizontal(id="index-bar"):
             yield Static("", id="index-title")
-            yield Input(placeholder=_("Filter: names starting with…"), id="filter", compact=True)
+            yield SafeInput(
+                placeholder=_("Filter: names starting with…"), id="filter", compact=True
+            )
         yield self.table
         yield EmptyIndex(id="empty")
         yield KeyFooter()

@@ -94,7 +94,7 @@ class NeighbourhoodScreen(RolodexScreen):
         node.remove_children()
         for group in message.groups:
             info = objects.by_key(group.type_key)
-            heading = Text(f"{info.shown_plural} ({group.total:,})", style="italic")
+            heading = Text(f"{single_line(info.shown_plural)} ({group.total:,})", style="italic")
             branch = node.add(heading, expand=True)
             for item in group.items:
                 branch.add(

@@ -14,6 +14,7 @@ from textual.widgets import Input, Label, TextArea
 from rolodex.crm.objects import ObjectInfo, PropertyInfo
 from rolodex.i18n import _, data_text
 from rolodex.ui.text import single_line, visible
+from rolodex.ui.widgets.inputs import SafeInput, SafeTextArea
 
 PLACEHOLDERS = {
     "email": _("name@example.com"),
@@ -67,7 +68,7 @@ class PropertyForm(Vertical):
             value = self.initial.get(prop.key, "")
             yield Label(data_text(prop.label), markup=False)
             if is_multi_line(prop, value):
-                yield TextArea(
+                yield SafeTextArea(
                     field_text(prop, value),
                     id=f"prop-{prop.key}",
                     classes="prop-area",
@@ -75,7 +76,7 @@ class PropertyForm(Vertical):
                     compact=True,
                 )
             else:
-                yield Input(
+                yield SafeInput(
                     field_text(prop, value),
                     placeholder=PLACEHOLDERS.get(prop.kind, "") if self.placeholders else "",
                     id=f"prop-{prop.key}",
