@@ -99,12 +99,20 @@ def _live_created_index(db: Database) -> None:
             db.execute_sql(f"PRAGMA analysis_limit = {int(previous)}")
 
 
+def _history_append_only(db: Database) -> None:
+    """Triggers refuse UPDATE and DELETE on history (store/history_guard.py)."""
+    from rolodex.store import history_guard
+
+    history_guard.install(db)
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _create_tables,
     _search_index,
     _import_tables,
     _name_prefix_index,
     _live_created_index,
+    _history_append_only,  # 6
 ]
 LATEST = len(MIGRATIONS)
 

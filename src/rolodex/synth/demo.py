@@ -16,6 +16,7 @@ from pathlib import Path
 
 from rolodex.crm.errors import NotFound
 from rolodex.i18n import _
+from rolodex.store.history_guard import rewriting_history
 
 DEMO_NAME = "demo.db"
 DEMO_SEED = 42
@@ -52,18 +53,20 @@ def _shift_to_now(path: Path, now: dt.datetime | None = None) -> None:
             return None if value is None else str(_parse(value) + delta)
 
         with conn:
-            for table, columns in (
-                ("history", ("at",)),
-                ("association", ("created_at",)),
-                ("record", ("created_at", "updated_at", "deleted_at")),
-            ):
-                cols = ", ".join(columns)
-                rows = conn.execute(f"SELECT id, {cols} FROM {table}").fetchall()
-                sets = ", ".join(f"{c} = ?" for c in columns)
-                conn.executemany(
-                    f"UPDATE {table} SET {sets} WHERE id = ?",
-                    [(*(moved(v) for v in row[1:]), row[0]) for row in rows],
-                )
+            conn.execute("BEGIN IMMEDIATE")
+            with rewriting_history(conn):  # a private copy, its whole story moved
+                for table, columns in (
+                    ("history", ("at",)),
+                    ("association", ("created_at",)),
+                    ("record", ("created_at", "updated_at", "deleted_at")),
+                ):
+                    cols = ", ".join(columns)
+                    rows = conn.execute(f"SELECT id, {cols} FROM {table}").fetchall()
+                    sets = ", ".join(f"{c} = ?" for c in columns)
+                    conn.executemany(
+                        f"UPDATE {table} SET {sets} WHERE id = ?",
+                        [(*(moved(v) for v in row[1:]), row[0]) for row in rows],
+                    )
             updates = []
             for rid, text in conn.execute("SELECT id, properties FROM record").fetchall():
                 props = json.loads(text or "{}")
