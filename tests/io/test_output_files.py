@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import csv
+import grp
 import os
 import pwd
+import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +19,7 @@ import pytest
 
 from rolodex.crm import records
 from rolodex.io import exporter, files
+from tests.core.test_shared import _account, _run_as
 from tests.io.conftest import run_export, run_import
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="only root can own files as others")
@@ -163,24 +167,55 @@ def test_an_existing_file_keeps_its_owner_and_group(contacts, tmp_path):
     assert _exported_names(target.read_text(encoding="utf-8")) == contacts
 
 
-def test_a_file_whose_owner_cannot_be_kept_is_written_in_place(contacts, tmp_path, monkeypatch):
-    """Someone else's file (writable by us): replacing it would make it ours, so the finished
-    data is copied into it; the same inode keeps its owner and mode."""
-    target = tmp_path / "out.csv"
+@needs_root
+def test_someone_elses_file_is_written_in_place_and_keeps_its_owner():
+    """``nobody`` exports over a file of ``daemon``'s that it may write: replacing it would
+    make it nobody's, so the finished data is copied into it (same inode, owner, mode)."""
+    nobody, daemon = _account("nobody"), _account("daemon")
+    if nobody is None or daemon is None:
+        pytest.skip("needs the accounts nobody and daemon")
+    open_tmp = Path(tempfile.mkdtemp(prefix="rolodex-output-"))  # tmp_path is 0700
+    try:
+        _export_as_nobody_over_daemons_file(open_tmp, nobody, daemon)
+    finally:
+        shutil.rmtree(open_tmp)
+
+
+def _export_as_nobody_over_daemons_file(open_tmp: Path, nobody: int, daemon: int) -> None:
+    os.chmod(open_tmp, 0o777)
+    target = open_tmp / "shared.csv"
     target.write_text("old " * 1000)
+    os.chown(target, daemon, daemon)
     os.chmod(target, 0o666)
     before = os.stat(target)
-
-    def not_permitted(fd, uid, gid):
-        raise PermissionError(1, "Operation not permitted")
-
-    monkeypatch.setattr(files.os, "fchown", not_permitted)
-    monkeypatch.setattr(files.os, "geteuid", lambda: before.st_uid + 1)  # "not the owner"
-    assert run_export("contact", str(target)).code == 0
+    code = f"""
+        from rolodex.io.files import output_file
+        with output_file({str(target)!r}) as handle:
+            handle.write("new data\\n")
+    """
+    result = _run_as(nobody, 65534, [], code)
+    assert result.returncode == 0, result.stderr
     after = os.stat(target)
-    assert after.st_ino == before.st_ino and _mode(target) == 0o666
-    assert _exported_names(target.read_text(encoding="utf-8")) == contacts
-    assert _leftovers(tmp_path) == []
+    assert (after.st_ino, after.st_uid, after.st_gid) == (before.st_ino, daemon, daemon)
+    assert _mode(target) == 0o666
+    assert target.read_text() == "new data\n"
+    assert _leftovers(open_tmp) == []
+
+
+def test_a_file_in_a_setgid_folder_keeps_its_own_group(contacts, tmp_path):
+    """A new file in a setgid folder takes the folder's group; the replacement must not."""
+    other = next((g.gr_gid for g in grp.getgrall() if g.gr_gid != os.getegid()), None)
+    if other is None or (os.geteuid() != 0 and other not in os.getgroups()):
+        pytest.skip("needs a second group this account may give files to")
+    folder = tmp_path / "team"
+    folder.mkdir()
+    os.chown(folder, -1, other)
+    os.chmod(folder, 0o2775)
+    target = folder / "out.csv"
+    target.write_text("old")
+    os.chown(target, -1, os.getegid())
+    assert run_export("contact", str(target)).code == 0
+    assert os.stat(target).st_gid == os.getegid()
 
 
 @not_root

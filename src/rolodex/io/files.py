@@ -220,8 +220,9 @@ class OutputFile:
         """Owner, group and mode of the file being replaced; False when they cannot be given."""
         old = self.existing
         assert old is not None
+        new = os.fstat(fd)  # a setgid folder gives the new file its group, not ours
         try:
-            if (old.st_uid, old.st_gid) != (os.geteuid(), os.getegid()):
+            if (new.st_uid, new.st_gid) != (old.st_uid, old.st_gid):
                 os.fchown(fd, old.st_uid, old.st_gid)
             os.fchmod(fd, stat.S_IMODE(old.st_mode))  # after chown, which may clear setgid
         except PermissionError:
