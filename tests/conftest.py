@@ -76,7 +76,9 @@ def db(db_url: str) -> Iterator[Database]:
     database = _reset_postgres(db_url) if PG_URL else open_database(db_url)
     objects.invalidate()
     yield database
-    database.close()
+    from rolodex.store.database import close_database
+
+    close_database(database)
     objects.invalidate()
 
 

@@ -953,7 +953,7 @@ def _command_words(args: argparse.Namespace) -> str:
 
 
 def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from rolodex.crm.session import open_session
+    from rolodex.crm.session import close_database, open_session
     from rolodex.store.models import database
 
     target: str | None = args.db
@@ -973,13 +973,13 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         handler = getattr(runner, "cmd_" + args.command.replace("-", "_"))
         return int(handler())
     finally:
-        db.close()
+        close_database(db)
         if previous is not None and previous is not db:
             database.initialize(previous)
 
 
 def _init(args: argparse.Namespace, out: TextIO) -> int:
-    from rolodex.crm.session import open_session
+    from rolodex.crm.session import close_database, open_session
 
     path = Path(args.path)
     if args.shared:
@@ -992,7 +992,7 @@ def _init(args: argparse.Namespace, out: TextIO) -> int:
         )
         return EXIT_OK
     db = open_session(str(path), allow_empty=True)
-    db.close()
+    close_database(db)
     out.write(_("{path} is ready").format(path=path) + "\n")
     return EXIT_OK
 

@@ -91,20 +91,36 @@ def test_the_contract_check_sees_a_violation(tmp_path):
     assert any("ui/screen.py:2 imports rolodex.store.models" in v for v in found), found
 
 
-# Calls that open a transaction (or a savepoint) with peewee or the DB-API.
-TRANSACTION_CALLS = {"atomic", "transaction", "savepoint", "manual_commit", "begin", "commit"}
+# Calls that open a transaction (or a savepoint) with peewee or the DB-API; "begin",
+# "commit" and "rollback" count on a receiver that names a database or a connection
+# (a file's own commit, in io/files.py, is not a transaction).
+TRANSACTION_CALLS = {"atomic", "transaction", "savepoint", "manual_commit"}
+DB_API_CALLS = {"begin", "commit", "rollback"}
+DB_RECEIVERS = ("db", "database", "conn", "connection", "cursor")
+
+
+def _receiver(node: ast.Attribute) -> str:
+    """The name the method is called on: ``conn`` in ``conn.commit()``, ``connection`` in
+    ``db.connection().commit()``."""
+    target = node.value
+    if isinstance(target, ast.Call):
+        target = target.func
+    if isinstance(target, ast.Attribute):
+        return target.attr.lower()
+    return target.id.lower() if isinstance(target, ast.Name) else ""
 
 
 def _transaction_calls(path: Path, root: Path = SRC.parent) -> list[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     out = []
     for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr in TRANSACTION_CALLS
-        ):
-            out.append(f"{path.relative_to(root)}:{node.lineno} .{node.func.attr}()")
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            name = node.func.attr
+            receiver = _receiver(node.func)
+            if name in TRANSACTION_CALLS or (
+                name in DB_API_CALLS and any(word in receiver for word in DB_RECEIVERS)
+            ):
+                out.append(f"{path.relative_to(root)}:{node.lineno} .{name}()")
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             words = node.value.strip().upper().split()
             if words[:1] in (["BEGIN"], ["COMMIT"], ["SAVEPOINT"]):
@@ -128,6 +144,13 @@ def test_no_module_outside_store_opens_a_transaction(layer):
 
 def test_the_transaction_check_sees_a_bare_atomic(tmp_path):
     sample = tmp_path / "sample.py"
-    sample.write_text("def f(db):\n    with db.atomic():\n        db.execute_sql('BEGIN')\n")
+    sample.write_text(
+        "def f(db, target):\n    with db.atomic():\n        db.execute_sql('BEGIN')\n"
+        "    db.connection().commit()\n    target.commit()\n"
+    )
     found = _transaction_calls(sample, tmp_path)
-    assert [call.split(" ", 1)[1] for call in found] == [".atomic()", "SQL BEGIN"]
+    assert sorted(call.split(" ", 1)[1] for call in found) == [
+        ".atomic()",
+        ".commit()",
+        "SQL BEGIN",
+    ]

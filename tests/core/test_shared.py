@@ -297,3 +297,141 @@ def test_giving_the_database_to_a_group_one_is_not_in_is_refused(open_tmp):
     assert result.stdout.startswith("REFUSED cannot give")
     assert "not permitted" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+# ---------------------------------------------------------------- what a member may have planted
+
+
+def _secret_database(folder: Path) -> Path:
+    """Another SQLite file, private to its owner: what a planted link points at."""
+    import sqlite3
+
+    folder.mkdir(exist_ok=True)
+    secret = folder / "secret.db"
+    conn = sqlite3.connect(secret)
+    conn.execute("CREATE TABLE t (x)")
+    conn.commit()
+    conn.close()
+    os.chmod(secret, 0o600)
+    return secret
+
+
+def _unchanged(secret: Path, before: os.stat_result) -> bool:
+    after = secret.stat()
+    return (after.st_mode, after.st_gid, after.st_uid) == (
+        before.st_mode,
+        before.st_gid,
+        before.st_uid,
+    )
+
+
+def test_a_database_replaced_by_a_symlink_is_refused_on_the_next_run(tmp_path, own_group):
+    path = tmp_path / "team" / "crm.db"
+    init_shared(own_group, path)
+    secret = _secret_database(tmp_path / "private")
+    before = secret.stat()
+    path.unlink()
+    path.symlink_to(secret)  # what a member of the group can do in the shared folder
+    with pytest.raises(SharedSetupError) as info:
+        init_shared(own_group, path)
+    assert "symbolic link" in str(info.value) and "\n" not in str(info.value)
+    assert _unchanged(secret, before)
+
+
+@pytest.mark.parametrize("suffix", ["-wal", "-shm", "-journal"])
+def test_a_companion_that_is_a_symlink_is_refused(tmp_path, own_group, suffix):
+    path = tmp_path / "team" / "crm.db"
+    init_shared(own_group, path)
+    secret = _secret_database(tmp_path / "private")
+    before = secret.stat()
+    companion = path.with_name(path.name + suffix)
+    companion.symlink_to(secret)
+    with pytest.raises(SharedSetupError) as info:
+        init_shared(own_group, path)
+    assert str(info.value) == f"{companion} is a symbolic link; init --shared never follows one"
+    assert _unchanged(secret, before)
+
+
+def test_a_shared_folder_that_is_a_symlink_is_refused(tmp_path, own_group):
+    real = tmp_path / "elsewhere"
+    real.mkdir(mode=0o700)
+    (tmp_path / "team").symlink_to(real)
+    with pytest.raises(SharedSetupError, match="symbolic link"):
+        init_shared(own_group, tmp_path / "team" / "crm.db")
+    assert _mode(real) == 0o700
+
+
+def test_a_database_that_is_not_a_regular_file_is_refused(tmp_path, own_group):
+    path = tmp_path / "team" / "crm.db"
+    path.parent.mkdir()
+    os.mkfifo(path)  # opening it would block for a reader; it is refused before
+    with pytest.raises(SharedSetupError) as info:
+        init_shared(own_group, path)
+    assert str(info.value) == f"{path} is not a regular file"
+    assert stat.S_ISFIFO(os.lstat(path).st_mode)
+
+
+def test_a_companion_with_another_name_is_refused(tmp_path, own_group):
+    """A hard link is a second name for someone's file: changing it changes that file."""
+    path = tmp_path / "team" / "crm.db"
+    init_shared(own_group, path)
+    secret = _secret_database(tmp_path / "private")
+    before = secret.stat()
+    os.link(secret, path.with_name(path.name + "-wal"))
+    with pytest.raises(SharedSetupError, match="hard links"):
+        init_shared(own_group, path)
+    assert _unchanged(secret, before)
+
+
+def test_a_symlink_swapped_in_after_the_check_is_not_followed(tmp_path, own_group, monkeypatch):
+    """The check and the change use one descriptor, opened without following a link."""
+    from rolodex.store import shared
+
+    path = tmp_path / "team" / "crm.db"
+    init_shared(own_group, path)
+    secret = _secret_database(tmp_path / "private")
+    before = secret.stat()
+    real_check = shared._check_entry
+
+    def check_then_swap(target: Path, info: os.stat_result) -> None:
+        real_check(target, info)
+        if target == path:  # the member wins the race right after the check
+            path.unlink()
+            path.symlink_to(secret)
+
+    monkeypatch.setattr(shared, "_check_entry", check_then_swap)
+    with pytest.raises(SharedSetupError, match="changed while it was being shared"):
+        init_shared(own_group, path)
+    assert _unchanged(secret, before)
+
+
+@needs_root
+def test_a_database_owned_by_someone_else_is_refused(tmp_path, own_group):
+    """A member replaced the database by a file of their own (cp crafted.db crm.db)."""
+    daemon = _account("daemon")
+    if daemon is None:
+        pytest.skip("needs the account daemon")
+    path = tmp_path / "team" / "crm.db"
+    init_shared(own_group, path)
+    os.chown(path, daemon, -1)
+    os.chmod(path, 0o644)
+    with pytest.raises(SharedSetupError) as info:
+        init_shared(own_group, path)
+    assert str(info.value).startswith(f"{path} belongs to daemon, not to you")
+    assert _mode(path) == 0o644 and path.stat().st_uid == daemon
+
+
+@needs_root
+def test_a_companion_owned_by_someone_else_is_refused(tmp_path, own_group):
+    daemon = _account("daemon")
+    if daemon is None:
+        pytest.skip("needs the account daemon")
+    path = tmp_path / "team" / "crm.db"
+    init_shared(own_group, path)
+    companion = path.with_name(path.name + "-journal")
+    companion.write_bytes(b"")
+    os.chown(companion, daemon, -1)
+    os.chmod(companion, 0o600)
+    with pytest.raises(SharedSetupError, match="belongs to daemon"):
+        init_shared(own_group, path)
+    assert _mode(companion) == 0o600

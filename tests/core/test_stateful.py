@@ -25,6 +25,7 @@ from hypothesis.stateful import (
 from rolodex.crm import associations, check, history, labels, lifecycle, limits, records
 from rolodex.crm.context import Context
 from rolodex.crm.errors import NeedsNewPrimary, RolodexError
+from rolodex.store.history_guard import rewriting_history
 from rolodex.store.models import (
     Association,
     AssociationLabel,
@@ -60,8 +61,10 @@ def _reset() -> None:
         for table in ("pending_link", "imported_record", "import_record"):
             if database.table_exists(table):
                 database.execute_sql(f'DELETE FROM "{table}"')
-        for model in (AssociationLabel, Association, History, AssociationLimit, Label):
+        for model in (AssociationLabel, Association, AssociationLimit, Label):
             model.delete().execute()
+        with rewriting_history(database.obj):  # a clean slate, not a change of history
+            History.delete().execute()
         Record.update(merged_into=None).execute()
         Record.delete().execute()
         Meta.delete().where(Meta.key != "schema_version").execute()

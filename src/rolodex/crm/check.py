@@ -1,21 +1,28 @@
 """`check`: prove the invariants hold. Violations fail; records over a lowered limit are reported apart.
 
+First the file itself (SQLite's ``PRAGMA quick_check``: a damaged file is reported
+and nothing else is read from it), then the guard that keeps history append-only,
+then the structural rules and the history replay.
+
 Memory stays flat on large databases: structural rules are SQL queries, and the
 history replay is a merge of two streams read in (a_id, b_id) order.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from peewee import fn
+from peewee import DatabaseError, fn
 
 from rolodex.crm import limits, objects
+from rolodex.crm.context import JOB
 from rolodex.crm.state import AssociationState
-from rolodex.i18n import _
-from rolodex.store import raw
-from rolodex.store.models import Association, Record
+from rolodex.i18n import _, ngettext
+from rolodex.store import history_guard, raw
+from rolodex.store.database import is_sqlite
+from rolodex.store.models import Association, Record, database
 
 SHOWN_PER_RULE = 50  # a broken database could list millions; show the first ones
 
@@ -29,6 +36,47 @@ class CheckReport:
     @property
     def ok(self) -> bool:
         return not self.violations
+
+
+def _file_intact(report: CheckReport) -> bool:
+    """SQLite's own check of the file's pages and b-trees (quick: no index-to-table match)."""
+    if not is_sqlite(database.obj):
+        return True
+    try:
+        rows = raw.fetchall(f"PRAGMA quick_check({SHOWN_PER_RULE})")
+        problems = [
+            line.strip()
+            for row in rows
+            if row and row[0] != "ok"
+            for line in str(row[0]).splitlines()
+            if line.strip() and not line.startswith("*** in database")
+        ]
+    except (DatabaseError, sqlite3.DatabaseError) as exc:  # too damaged to be checked
+        problems = [" ".join(str(exc).split()) or type(exc).__name__]
+    for problem in problems:
+        report.violations.append(
+            _("the database file is damaged: {problem}").format(problem=problem)
+        )
+    if problems:
+        report.violations.append(_("nothing else was checked: restore the database from a backup"))
+    return not problems
+
+
+def _history_guard(report: CheckReport) -> None:
+    """Someone who dropped or disabled the triggers could have rewritten history since."""
+    messages = {
+        history_guard.MISSING: _(
+            "history is not protected: its append-only trigger {name} is missing"
+        ),
+        history_guard.DISABLED: _(
+            "history is not protected: its append-only trigger {name} is disabled"
+        ),
+        history_guard.CHANGED: _(
+            "history is not protected: its append-only trigger {name} was changed"
+        ),
+    }
+    for name, problem in sorted(history_guard.problems(database.obj).items()):
+        report.violations.append(messages[problem].format(name=name))
 
 
 def _ids(values: list[int]) -> str:
@@ -128,19 +176,58 @@ def stored_states() -> Iterator[AssociationState]:
         )
 
 
-def _replayed_states() -> Iterator[AssociationState]:
-    """The last history event of every pair that still exists, in (a_id, b_id) order."""
+ACTIONS = ("created", "updated", "removed")
+
+
+def _replayed_states(report: CheckReport) -> Iterator[AssociationState]:
+    """The last history event of every pair that still exists, in (a_id, b_id) order.
+
+    On the way, a row that contradicts the pair's earlier rows is a violation: an
+    association created twice, or updated or removed while it did not exist.
+    """
     cursor = raw.cursor(
-        "SELECT a_id, b_id, a_type_id, b_type_id, action, labels, a_primary_b, b_primary_a "
-        "FROM history ORDER BY a_id, b_id, id"
+        "SELECT a_id, b_id, a_type_id, b_type_id, action, labels, a_primary_b, b_primary_a, id, "
+        "source FROM history ORDER BY a_id, b_id, id"
     )
     last = None
+    shown = 0
     for row in cursor:
-        if last is not None and (row[0], row[1]) != (last[0], last[1]) and last[4] != "removed":
+        same_pair = last is not None and (row[0], row[1]) == (last[0], last[1])
+        if last is not None and not same_pair and last[4] != "removed":
             yield _state(last)
+        exists = same_pair and last is not None and last[4] != "removed"
+        problem = _contradiction(row, exists)
+        if problem is not None and shown < SHOWN_PER_RULE:
+            shown += 1
+            report.violations.append(problem)
         last = row
     if last is not None and last[4] != "removed":
         yield _state(last)
+
+
+def _contradiction(row: tuple, exists: bool) -> str | None:
+    a, b, action, history_id = row[0], row[1], row[4], row[8]
+    pair = f"{a}-{b}"
+    if action not in ACTIONS:
+        return _(
+            "history row {id} of the association {pair} has an unknown action {action}"
+        ).format(id=history_id, pair=pair, action=repr(action))
+    if a >= b:
+        return _("history row {id} names the association {pair} out of order").format(
+            id=history_id, pair=pair
+        )
+    if action == "created" and exists:
+        return _("history row {id} creates the association {pair}, which already existed").format(
+            id=history_id, pair=pair
+        )
+    if action == "removed" and not exists and row[9] == JOB:
+        # The recycle bin's expiry: an association a deletion removed is gone for good.
+        return None
+    if action != "created" and not exists:
+        return _("history row {id} changes the association {pair}, which did not exist").format(
+            id=history_id, pair=pair
+        )
+    return None
 
 
 def _state(row: tuple) -> AssociationState:
@@ -157,30 +244,58 @@ def _state(row: tuple) -> AssociationState:
 
 def _replay(report: CheckReport) -> None:
     """Replaying history must give exactly the stored associations."""
-    stored, replayed = stored_states(), _replayed_states()
+    stored, replayed = stored_states(), _replayed_states(report)
     mine, theirs = next(stored, None), next(replayed, None)
-    shown = 0
+    found = 0
     while mine is not None or theirs is not None:
+        bad: str | None
+        pair: AssociationState | None
         if theirs is None or (mine is not None and mine.key() < theirs.key()):
-            bad, mine = mine, next(stored, None)  # stored but never created in history
+            bad = _("association {a}-{b} is stored, but history never created it")
+            pair, mine = mine, next(stored, None)
             report.checked_associations += 1
         elif mine is None or theirs.key() < mine.key():
-            bad, theirs = theirs, next(replayed, None)  # in history but not stored
+            bad = _("history says the association {a}-{b} exists, but it is not stored")
+            pair, theirs = theirs, next(replayed, None)
         else:
-            bad = None if mine.comparable() == theirs.comparable() else mine
+            bad = _differs(mine, theirs)
+            pair = mine
             mine, theirs = next(stored, None), next(replayed, None)
             report.checked_associations += 1
-        if bad is not None and shown < SHOWN_PER_RULE:
-            shown += 1
-            report.violations.append(
-                _("history does not replay to the association {a}-{b} as stored").format(
-                    a=bad.a, b=bad.b
-                )
-            )
+        if bad is None or pair is None:
+            continue
+        found += 1
+        if found <= SHOWN_PER_RULE:
+            report.violations.append(bad.format(a=pair.a, b=pair.b))
+    if found > SHOWN_PER_RULE:
+        more = found - SHOWN_PER_RULE
+        report.violations.append(
+            ngettext(
+                "and {n} more association whose history does not replay to it",
+                "and {n} more associations whose history does not replay to them",
+                more,
+            ).format(n=more)
+        )
+
+
+def _differs(stored: AssociationState, replayed: AssociationState) -> str | None:
+    """What history says differently about one association (None: it agrees)."""
+    if stored.comparable() == replayed.comparable():
+        return None
+    if (stored.a_type, stored.b_type) != (replayed.a_type, replayed.b_type):
+        return _(
+            "history does not replay to the association {a}-{b} as stored: object types differ"
+        )
+    if stored.labels != replayed.labels:
+        return _("history does not replay to the association {a}-{b} as stored: labels differ")
+    return _("history does not replay to the association {a}-{b} as stored: primaries differ")
 
 
 def run() -> CheckReport:
     report = CheckReport()
+    if not _file_intact(report):
+        return report
+    _history_guard(report)
     _structural(report)
     _replay(report)
     for usage in limits.usage_report(ratio=1.0):

@@ -11,10 +11,11 @@ from peewee import Database, DatabaseError
 
 from rolodex.crm import lifecycle
 from rolodex.store import database as store_database
-from rolodex.store.database import FATAL, DatabaseOpenError, cause_of, explain
+from rolodex.store.database import FATAL, DatabaseOpenError, cause_of, close_database, explain
 from rolodex.store.models import database
 
 __all__ = [
+    "close_database",
     "DatabaseOpenError",
     "DatabaseError",
     "explain",

@@ -54,6 +54,7 @@ def import_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def export_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from rolodex.io.exporter import export
+    from rolodex.io.files import is_stream
 
     output = getattr(args, "output", None)
     try:
@@ -66,6 +67,6 @@ def export_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 file=output or "-", error=exc.strerror or exc
             )
         ) from exc
-    if output and output != "-":
+    if output and output != "-" and not is_stream(output, out):
         out.write(_("exported {n} records to {file}").format(n=count, file=output) + "\n")
     return 0

@@ -7,10 +7,7 @@ undoes that, so export then import round-trips exactly.
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import IO, Any
 
 from rolodex.crm import labels as labels_mod
@@ -19,6 +16,7 @@ from rolodex.crm.errors import InvalidValue
 from rolodex.crm.objects import ObjectInfo
 from rolodex.i18n import _
 from rolodex.io.cells import escape, neutralise
+from rolodex.io.files import output_file
 from rolodex.io.headers import EXPORT_HEADERS
 from rolodex.store.models import Association, AssociationLabel, Record
 
@@ -184,7 +182,7 @@ def _write_csv(handle: IO[str], header: list[str], rows: Iterator[list[str]]) ->
     return count
 
 
-def _write_xlsx(path: str, header: list[str], rows: Iterator[list[str]]) -> int:
+def _write_xlsx(handle: IO[bytes], header: list[str], rows: Iterator[list[str]]) -> int:
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
@@ -194,12 +192,13 @@ def _write_xlsx(path: str, header: list[str], rows: Iterator[list[str]]) -> int:
     for row in rows:
         sheet.append([neutralise(c) for c in row])
         count += 1
-    workbook.save(path)
+    workbook.save(handle)
     return count
 
 
 def export(type_key: str, output: str | None, fmt: str, stdout: IO[str]) -> int:
-    """Write the export; returns the number of records. A file is written whole or not at all."""
+    """Write the export; returns the number of records. A file is written whole or not at
+    all, and never replaced through a symbolic link or over a device (``rolodex.io.files``)."""
     if fmt not in FORMATS:
         raise InvalidValue(
             _("--format must be one of {formats}").format(formats=", ".join(FORMATS))
@@ -211,24 +210,8 @@ def export(type_key: str, output: str | None, fmt: str, stdout: IO[str]) -> int:
         if fmt == "xlsx":
             raise InvalidValue(_("an .xlsx export needs a file: use -o FILE.xlsx"))
         return _write_csv(stdout, header, rows)
-    target = Path(output)
-    directory = target.parent if str(target.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".rolodex-export-", dir=str(directory))
-    except OSError as exc:
-        raise InvalidValue(
-            _("{file} cannot be written ({error})").format(file=output, error=exc.strerror or exc)
-        ) from exc
-    try:
-        if fmt == "xlsx":
-            os.close(fd)
-            count = _write_xlsx(tmp, header, rows)
-        else:
-            with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as handle:
-                count = _write_csv(handle, header, rows)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return count
+    if fmt == "xlsx":
+        with output_file(output, binary=True) as handle:
+            return _write_xlsx(handle, header, rows)
+    with output_file(output, encoding="utf-8-sig") as handle:
+        return _write_csv(handle, header, rows)

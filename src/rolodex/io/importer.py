@@ -17,13 +17,10 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
-import os
 import re
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from rolodex.crm import associations, bulk, objects, records
@@ -43,6 +40,7 @@ from rolodex.i18n import _
 from rolodex.io import cells as cells_mod
 from rolodex.io import headers as hdr
 from rolodex.io.cells import neutralise, split_first, unescape, unneutralise
+from rolodex.io.files import OutputFile
 from rolodex.io.models import ImportedRecord, PendingLink
 from rolodex.io.sniff import ImportFileError, open_table
 from rolodex.store import raw
@@ -219,24 +217,21 @@ class ErrorFile:
         self.writer: Any = None
         self.header: list[str] | None = None
         self.multi = False
-        self.tmp: str | None = None
+        self.output: OutputFile | None = None
 
     def start(self, multi: bool) -> None:
         self.multi = multi
         if not self.path:
             return
-        target = Path(self.path)
+        self.output = OutputFile(self.path)
         try:
-            fd, self.tmp = tempfile.mkstemp(
-                prefix=".rolodex-errors-", suffix=".csv", dir=str(target.parent or ".")
-            )
+            self.handle = self.output.open()
         except OSError as exc:
             raise ImportFileError(
                 _("{file}: the error file cannot be written ({error})").format(
                     file=self.path, error=exc.strerror or exc
                 )
             ) from exc
-        self.handle = os.fdopen(fd, "w", encoding="utf-8", newline="")
         self.writer = csv.writer(self.handle)
 
     def write(self, file: str, headers: list[str], cells: list[str], code: str, msg: str) -> None:
@@ -252,13 +247,12 @@ class ErrorFile:
     def finish(self, keep: bool) -> None:
         if self.handle is None:
             return
-        self.handle.close()
         self.handle = None
-        assert self.tmp and self.path
+        assert self.output is not None
         if keep:
-            os.replace(self.tmp, self.path)
+            self.output.commit()
         else:
-            os.unlink(self.tmp)
+            self.output.discard()
 
 
 @dataclass

@@ -16,7 +16,7 @@ from pathlib import Path
 import platformdirs
 from peewee import Database, DatabaseError, InterfaceError, PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import connect
-from playhouse.pool import PooledSqliteDatabase
+from playhouse.pool import PooledDatabase, PooledSqliteDatabase
 
 from rolodex.i18n import _
 from rolodex.store.errors import DatabaseOpenError
@@ -373,6 +373,15 @@ def open_database(
         db.close()
         raise DatabaseOpenError(explain(exc)) from exc
     return db
+
+
+def close_database(db: Database) -> None:
+    """Close every connection of ``db``: a pool keeps them open otherwise (and SQLite
+    keeps its -wal and -shm files while one is open)."""
+    if isinstance(db, PooledDatabase):
+        db.close_all()
+    else:
+        db.close()
 
 
 def is_read_only(db: Database | None = None) -> bool:

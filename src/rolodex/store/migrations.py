@@ -181,13 +181,21 @@ def _os_account() -> str:
         return f"uid {uid}"
 
 
+def _history_append_only(db: Database) -> None:
+    """Triggers refuse UPDATE and DELETE on history (store/history_guard.py)."""
+    from rolodex.store import history_guard
+
+    history_guard.install(db)
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _create_tables,
     _search_index,
     _import_tables,
     _name_prefix_index,
     _live_created_index,
-    _label_name_keys,
+    _history_append_only,  # 6
+    _label_name_keys,  # 7
 ]
 LATEST = len(MIGRATIONS)
 

@@ -9,13 +9,13 @@ import atexit
 import datetime as dt
 import json
 import shutil
-import sqlite3
 import sys
 import tempfile
 from pathlib import Path
 
 from rolodex.crm.errors import NotFound
 from rolodex.i18n import _
+from rolodex.store import timeshift
 
 DEMO_NAME = "demo.db"
 DEMO_SEED = 42
@@ -40,48 +40,10 @@ def _shift_to_now(path: Path, now: dt.datetime | None = None) -> None:
     record is still restorable and "last week" in its history means last week.
     """
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-    conn = sqlite3.connect(path)
-    try:
-        latest = conn.execute("SELECT MAX(at) FROM history").fetchone()[0]
-        if latest is None:
-            return
-        delta = now - _parse(latest)
-        days = delta.days
-
-        def moved(value: str | None) -> str | None:
-            return None if value is None else str(_parse(value) + delta)
-
-        with conn:
-            for table, columns in (
-                ("history", ("at",)),
-                ("association", ("created_at",)),
-                ("record", ("created_at", "updated_at", "deleted_at")),
-            ):
-                cols = ", ".join(columns)
-                rows = conn.execute(f"SELECT id, {cols} FROM {table}").fetchall()
-                sets = ", ".join(f"{c} = ?" for c in columns)
-                conn.executemany(
-                    f"UPDATE {table} SET {sets} WHERE id = ?",
-                    [(*(moved(v) for v in row[1:]), row[0]) for row in rows],
-                )
-            updates = []
-            for rid, text in conn.execute("SELECT id, properties FROM record").fetchall():
-                props = json.loads(text or "{}")
-                changed = False
-                for key in DATE_PROPERTIES:
-                    if props.get(key):
-                        date = dt.date.fromisoformat(props[key]) + dt.timedelta(days=days)
-                        props[key] = date.isoformat()
-                        changed = True
-                for key in DATETIME_PROPERTIES:
-                    if props.get(key):
-                        props[key] = (_parse(props[key]) + delta).isoformat()
-                        changed = True
-                if changed:
-                    updates.append((json.dumps(props, ensure_ascii=False), rid))
-            conn.executemany("UPDATE record SET properties = ? WHERE id = ?", updates)
-    finally:
-        conn.close()
+    latest = timeshift.latest_history(path)
+    if latest is None:
+        return
+    timeshift.shift_copy(path, now - latest, DATE_PROPERTIES, DATETIME_PROPERTIES)
 
 
 def scratch_copy(*, keep: bool = False, source: Path | None = None) -> Path:

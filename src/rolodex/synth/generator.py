@@ -16,6 +16,7 @@ from rolodex.crm import objects
 from rolodex.crm.errors import InvalidValue
 from rolodex.i18n import _
 from rolodex.store.database import is_sqlite
+from rolodex.store.history_guard import rewriting_history
 from rolodex.store.models import Association, AssociationLabel, History, Record, database, utcnow
 from rolodex.store.transactions import run_write
 
@@ -130,7 +131,8 @@ def spread_timestamps(end: dt.datetime, span: dt.timedelta = DEMO_SPAN) -> None:
                 removed_by_lifecycle[rid] = moment
         if action == "created":
             created[(a, b)] = moment
-    _executemany("UPDATE history SET at = ? WHERE id = ?", [(t, hid) for hid, t in at.items()])
+    with rewriting_history(database.obj):  # the story is built now, but happened over months
+        _executemany("UPDATE history SET at = ? WHERE id = ?", [(t, hid) for hid, t in at.items()])
     record_rows = []
     for rid, deleted in Record.select(Record.id, Record.deleted_at).order_by(Record.id).tuples():
         born = first_seen.get(rid, end - dt.timedelta(days=1)) - dt.timedelta(minutes=5)
