@@ -259,10 +259,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", choices=("demo", "10k", "100k", "1m"), required=True)
     p.add_argument("--seed", type=int, default=42, metavar="N")
 
-    p = command("serve", _("the app in a web browser"))
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--demo", action="store_true", dest="serve_demo")
+    p = command("serve", _("the app in a web browser, for whoever holds the printed URL"))
+    p.add_argument(
+        "--host", default="127.0.0.1", help=_("address to listen on (default: %(default)s)")
+    )
+    p.add_argument(
+        "--port", type=int, default=8000, help=_("port to listen on (default: %(default)s)")
+    )
+    p.add_argument(
+        "--public-url",
+        metavar="URL",
+        help=_(
+            "the address browsers use, e.g. http://crm.example:8000 (needed with --host 0.0.0.0)"
+        ),
+    )
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        dest="serve_demo",
+        help=_("each browser session gets its own scratch copy of the demo database"),
+    )
 
     p = command("init", _("create a database (--shared: for a team on this host)"))
     p.add_argument("path", metavar="PATH")
@@ -963,7 +979,8 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return int(_hook("rolodex.ui.app", "run_app")(target))
     if args.command == "serve":
         serve = _hook("rolodex.serve", "serve")
-        return int(serve(args.host, args.port, args.db, bool(args.demo or args.serve_demo)))
+        demo = bool(args.demo or args.serve_demo)
+        return int(serve(args.host, args.port, args.db, demo, args.public_url))
     if args.command == "init":
         return _init(args, out)
     previous = database.obj

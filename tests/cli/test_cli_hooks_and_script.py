@@ -141,10 +141,12 @@ def test_seed_serve_and_init_shared(monkeypatch, run, db_url, tmp_path, capsys):
     assert main(["--db", db_url, "serve", "--port", "9001"]) == 0
     assert main(["serve", "--demo", "--host", "0.0.0.0"]) == 0
     assert main(["--demo", "serve"]) == 0
+    assert main(["serve", "--host", "0.0.0.0", "--public-url", "http://crm.example:8000"]) == 0
     assert [c[1] for c in served] == [
-        ("127.0.0.1", 9001, db_url, False),
-        ("0.0.0.0", 8000, None, True),
-        ("127.0.0.1", 8000, None, True),
+        ("127.0.0.1", 9001, db_url, False, None),
+        ("0.0.0.0", 8000, None, True, None),
+        ("127.0.0.1", 8000, None, True, None),
+        ("0.0.0.0", 8000, None, False, "http://crm.example:8000"),
     ]
 
     shared = _fake(monkeypatch, "rolodex.store.shared", init_shared=None)

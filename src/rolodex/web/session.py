@@ -1,0 +1,64 @@
+"""One browser session of `rolodex serve` (run by textual-serve for each WebSocket).
+
+The database comes from ROLODEX_DB, which `serve` sets in the environment so that
+no password shows on a command line. When the database cannot be opened, the
+browser shows why instead of a splash screen that never goes away.
+
+    python -m rolodex.web.session [--demo]
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+
+from peewee import PeeweeException
+
+from rolodex.i18n import _
+from rolodex.web.redact import redacted
+
+DEMO_FLAG = "--demo"
+
+
+def _open(demo: bool) -> None:
+    from rolodex.crm.session import open_session
+
+    if demo:
+        from rolodex.synth.demo import scratch_copy
+
+        open_session(str(scratch_copy()))
+    else:
+        open_session(None)  # ROLODEX_DB
+
+
+def main(argv: list[str]) -> int:
+    from rolodex.crm.errors import RolodexError
+    from rolodex.store.database import DatabaseOpenError
+
+    try:
+        _open(DEMO_FLAG in argv)
+    except (
+        DatabaseOpenError,
+        RolodexError,
+        RuntimeError,
+        PeeweeException,
+        sqlite3.Error,
+        OSError,
+    ) as exc:
+        reason = redacted(
+            " ".join(str(exc).split()) or type(exc).__name__, os.environ.get("ROLODEX_DB")
+        )
+        print(_("rolodex: error: {message}").format(message=reason), file=sys.stderr)
+        from rolodex.web.failure import StartFailure
+
+        StartFailure(reason).run()
+        return 2
+    from rolodex.ui.app import RolodexApp
+
+    RolodexApp().run()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
