@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from rolodex.crm import objects, records
 from rolodex.store import raw
 from rolodex.store.database import is_sqlite
+from rolodex.store.models import database
 
 # Estimated costs in microseconds, measured at 1M records on SQLite: walking one row
 # of the name index (reading the record, or only the index for objects matched by
@@ -389,8 +390,6 @@ class _Plan:
 
 def _stream(sql: str, params: Sequence[object]) -> Iterator[tuple]:
     """Rows of a statement as they come (the caller may stop early)."""
-    from rolodex.store.models import database
-
     cursor = database.obj.cursor()
     cursor.execute(sql, tuple(params))
     while batch := cursor.fetchmany(64):
