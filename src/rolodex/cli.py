@@ -167,7 +167,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, metavar="N", help=_("only the N newest changes"))
     fmt(p, ("table", "csv", "json"), "table")
 
-    p = command("search", _("find records by name, email or domain"))
+    p = command(
+        "search",
+        _("find records by name, email or domain"),
+        epilog=_(
+            "Live records whose name contains TEXT (casefolded) or whose email or domain "
+            "contains it (lower-cased): names starting with TEXT first, then the others; "
+            "each group sorted by name. --limit N shows the first N."
+        ),
+    )
     p.add_argument("text", metavar="TEXT")
     p.add_argument("--type", metavar="TYPE", action="append", help=_("only this type"))
     p.add_argument("--limit", type=int, default=20, metavar="N")

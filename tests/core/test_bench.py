@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import random
+from unittest import mock
+
 import pytest
 
 from rolodex import bench
-from rolodex.crm import associations, search
+from rolodex.crm import associations, objects, search
 from rolodex.synth.generator import generate
 
 PATHS = {
@@ -32,14 +35,41 @@ def test_every_path_is_measured_beside_its_baseline(seeded: str) -> None:
         assert r["ours_p95"] > 0 and r["raw_p95"] > 0, r["name"]
 
 
-@pytest.mark.parametrize("text", ["a", "an", "ann", "Nordic", "son", "zzqx"])
-def test_raw_search_baseline_finds_what_search_finds(seeded: str, text: str) -> None:
+# The search planner's thresholds: as shipped, and tiny ones that make the demo database
+# take every plan (read, walk in steps, the vocabulary, per-row exclusion).
+KNOBS = [
+    {"FEW": search.FEW},
+    {"FIRST_WALK": 0.5, "FEW": 1, "MANY": 50, "COUNT_WORTH": 0.0, "READ_ROW": 0.01},
+    {"FIRST_WALK": 0.5, "FEW": 0, "MANY": 2, "COUNT_WORTH": 0.0},
+    {"FIRST_WALK": 2.0, "FEW": 0, "MANY": 10**6, "READ_ROW": 100.0, "ASSOCIATED_LIST": 0},
+    {"FIRST_WALK": 0.5, "FEW": 0, "SHORT_TERMS": 0, "READ_SLACK": 0},
+]
+
+
+@pytest.mark.parametrize("text", ["a", "an", "ann", "Nordic", "son", "zzqx", "e", "om", "a L"])
+def test_raw_search_baseline_returns_what_the_dialog_search_returns(seeded: str, text: str) -> None:
+    contact = objects.by_key("contact").id
     conn = bench.raw_connect(seeded)
     try:
-        raw_ids = [row[0] for row in bench.raw_search(conn, text)]
+        edited = bench._pick(conn, "company", random.Random(1), 3)
+        assert edited
+        for knobs in KNOBS:
+            with mock.patch.multiple(search, **knobs):
+                for record in edited:
+                    raw_ids = [row[0] for row in bench.raw_search(conn, text, contact, record)]
+                    hits = search.search(
+                        text, ["contact"], limit=30, exclude=[record], exclude_associated_with=record
+                    )
+                    assert raw_ids == [hit.id for hit in hits], (knobs, record)
     finally:
         conn.close()
-    assert raw_ids == [hit.id for hit in search.search(text)]
+
+
+def test_dialog_queries_have_the_length_typed() -> None:
+    names = ["Anna Lind", "Bo", "Ann  Eriksson"]
+    for length in range(1, 7):
+        for query in bench.dialog_queries(names, length, random.Random(3)):
+            assert len(query) == length and query == query.strip()
 
 
 def test_sidebar_card_is_the_same_as_the_baseline_reads(seeded: str) -> None:

@@ -38,12 +38,12 @@ def test_search_uses_the_engine_index(db):
     assert len(search.search("Rockets")) == 1
 
 
-def test_short_queries_are_prefix_searches(db):
+def test_short_queries_find_name_prefixes_first_then_substrings(db):
     company("Acme")
     company("Bacme")
     contact("Al")
-    assert names(search.search("ac")) == ["Acme"]  # prefix, not substring
-    assert names(search.search("A")) == ["Acme", "Al"]
+    assert names(search.search("ac")) == ["Acme", "Bacme"]  # the prefix match first
+    assert names(search.search("A")) == ["Acme", "Al", "Bacme"]
     assert names(search.search("al")) == ["Al"]
 
 

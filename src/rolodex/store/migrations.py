@@ -188,6 +188,67 @@ def _history_append_only(db: Database) -> None:
     history_guard.install(db)
 
 
+_SEARCH_TEXT = "name_key, email, domain"
+
+
+def _search_casefolded(db: Database) -> None:
+    """Search matches the casefolded name (name_key, as it sorts), so that "SS" finds
+    "Straße"; and finds one- and two-character substrings through the index too.
+
+    SQLite: the FTS5 trigram table indexes name_key, email and domain each followed by
+    two U+0001 characters (through the view record_search_text), so that every
+    occurrence of a one- or two-character text starts a trigram; the fts5vocab table
+    record_search_terms lists those trigrams, and a range of it gives the trigrams that
+    start with a short query. The covering index record_search_keys reads a candidate's
+    object, liveness and sort key without reading its row (crm/search.py).
+    PostgreSQL: a pg_trgm index on name_key instead of name (when pg_trgm is there).
+    """
+    if isinstance(db, SqliteDatabase):
+        for trigger in ("record_search_ai", "record_search_ad", "record_search_au"):
+            db.execute_sql(f"DROP TRIGGER IF EXISTS {trigger}")
+        db.execute_sql("DROP TABLE IF EXISTS record_search")
+        pad = "char(1, 1)"
+        db.execute_sql(
+            "CREATE VIEW IF NOT EXISTS record_search_text AS SELECT id, "
+            f"name_key || {pad} AS name_key, email || {pad} AS email, "
+            f"domain || {pad} AS domain FROM record"
+        )
+        db.execute_sql(
+            f"CREATE VIRTUAL TABLE record_search USING fts5({_SEARCH_TEXT}, "
+            "content='record_search_text', content_rowid='id', tokenize='trigram')"
+        )
+        new = f"new.id, new.name_key || {pad}, new.email || {pad}, new.domain || {pad}"
+        old = f"old.id, old.name_key || {pad}, old.email || {pad}, old.domain || {pad}"
+        insert = f"INSERT INTO record_search(rowid, {_SEARCH_TEXT}) VALUES ({new});"
+        delete = (
+            f"INSERT INTO record_search(record_search, rowid, {_SEARCH_TEXT}) "
+            f"VALUES ('delete', {old});"
+        )
+        db.execute_sql(f"CREATE TRIGGER record_search_ai AFTER INSERT ON record BEGIN {insert} END")
+        db.execute_sql(f"CREATE TRIGGER record_search_ad AFTER DELETE ON record BEGIN {delete} END")
+        db.execute_sql(
+            f"CREATE TRIGGER record_search_au AFTER UPDATE OF {_SEARCH_TEXT} ON record "
+            f"BEGIN {delete} {insert} END"
+        )
+        db.execute_sql("INSERT INTO record_search(record_search) VALUES ('rebuild')")
+        db.execute_sql(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS record_search_terms "
+            "USING fts5vocab(record_search, 'row')"
+        )
+        db.execute_sql(
+            "CREATE INDEX IF NOT EXISTS record_search_keys "
+            "ON record (id, object_type_id, name_key, deleted_at, merged_into_id)"
+        )
+    elif isinstance(db, PostgresqlDatabase):
+        if not db.execute_sql("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'").fetchone():
+            return  # no pg_trgm: search scans (see _search_index)
+        db.execute_sql(
+            "CREATE INDEX IF NOT EXISTS record_name_key_trgm "
+            "ON record USING gin (name_key gin_trgm_ops)"
+        )
+        db.execute_sql("DROP INDEX IF EXISTS record_name_trgm")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _create_tables,
     _search_index,
@@ -196,6 +257,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _live_created_index,
     _history_append_only,  # 6
     _label_name_keys,  # 7
+    _search_casefolded,  # 8
 ]
 LATEST = len(MIGRATIONS)
 

@@ -47,6 +47,7 @@ from rolodex.ui.widgets.form import PropertyForm
 from rolodex.ui.widgets.inputs import SafeInput
 
 RESULTS = 30
+ALREADY_SHOWN = 5  # records already associated that match, listed apart
 NO_CHANGE = "keep"
 
 
@@ -256,10 +257,17 @@ class AssociateDialog(Dialog[int]):
         source, target = self.source, self.target
 
         def read() -> tuple[list[search.Hit], list[search.Hit]]:
-            hits = search.search(text, [target.key], limit=RESULTS + 10, exclude=[source.id])
-            linked = associations.linked_among(source.id, [h.id for h in hits])
-            fresh = [h for h in hits if h.id not in linked][:RESULTS]
-            return fresh, [h for h in hits if h.id in linked]
+            # The first matches not associated yet, and a few that are (shown apart).
+            fresh = search.search(
+                text,
+                [target.key],
+                limit=RESULTS,
+                exclude=[source.id],
+                exclude_associated_with=source.id,
+            )
+            some = search.search(text, [target.key], limit=ALREADY_SHOWN * 4, exclude=[source.id])
+            linked = associations.linked_among(source.id, [h.id for h in some])
+            return fresh, [h for h in some if h.id in linked][:ALREADY_SHOWN]
 
         hits, already = connected(read)
         self.post_message(SearchDone(text, hits, already))
