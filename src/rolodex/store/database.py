@@ -13,9 +13,7 @@ import sqlite3
 import stat
 from pathlib import Path
 
-import platformdirs
 from peewee import Database, DatabaseError, InterfaceError, PostgresqlDatabase, SqliteDatabase
-from playhouse.db_url import connect
 from playhouse.pool import PooledDatabase, PooledSqliteDatabase
 
 from rolodex.i18n import _
@@ -47,6 +45,8 @@ __all__ = ["DatabaseOpenError", "explain", "open_database"]
 
 
 def default_database_path() -> Path:
+    import platformdirs
+
     return Path(platformdirs.user_data_dir("rolodex")) / "rolodex.db"
 
 
@@ -296,6 +296,8 @@ def connect_target(target: str, *, readonly: bool = False, allow_empty: bool = F
         ro = _check_sqlite_file(path, readonly=readonly, allow_empty=allow_empty)
         return make_sqlite(path, readonly=ro)
     if target.startswith(("postgres://", "postgresql://", "cockroachdb://")):
+        from playhouse.db_url import connect  # loads every engine's module: servers only
+
         return connect(_pooled_url(target), max_connections=POOL_SIZE)
     raise DatabaseOpenError(_("unsupported database URL: {url}").format(url=target))
 

@@ -84,14 +84,17 @@ def real_cause(exc: BaseException) -> BaseException:
     SQLite ends a transaction by itself on some errors (a full disk); the rollback that
     follows then fails with "no transaction is active" and would hide the real cause.
     """
-    cause = exc.__context__
-    if (
-        isinstance(exc, DatabaseError)
-        and isinstance(cause, DatabaseError)
-        and sqlite_code(cause) is not None
-        and sqlite_code(exc) == 1  # SQLITE_ERROR: "cannot rollback - no transaction is active"
-    ):
-        return cause
+    # Each failed rollback (SQLITE_ERROR: "cannot rollback - no transaction is active",
+    # one per savepoint level) hides the error before it: find the first real one.
+    if not isinstance(exc, DatabaseError) or sqlite_code(exc) != 1:
+        return exc
+    earlier = exc.__context__
+    seen = 0
+    while earlier is not None and seen < 16:
+        if isinstance(earlier, DatabaseError) and sqlite_code(earlier) not in (None, 1):
+            return earlier
+        earlier = earlier.__context__
+        seen += 1
     return exc
 
 
