@@ -33,6 +33,8 @@ def _objects():  # type: ignore[no-untyped-def]
 def one_line(text: str) -> str:
     """A value on one line of a table: a newline shown as ␊, a tab as a space. (Every
     other unsafe character is shown by the exit itself, cli_output.SafeStream.)"""
+    if text.isprintable():  # nearly every value: nothing to do
+        return text
     return text.replace("\r\n", "\n").replace("\n", "\u240a").replace("\t", " ")
 
 
@@ -170,14 +172,28 @@ def show_text(
         first = False
         plural = _objects().by_key(type_key).shown_plural
         out.write(f"{plural} ({len(views)})\n")
-        rows = []
-        for view in views:
-            details = ", ".join(view.labels)
-            if view.primary:
-                marker = "(" + _("primary") + ")"
-                details = details + "  " + marker if details else marker
-            rows.append(["  " + view.other_ref, view.other_name or "", details])
-        table(out, [], rows)
+        _association_lines(out, views)
+
+
+def _association_lines(out: TextIO, views: Sequence[Associated | PastAssociation]) -> None:
+    """One card's lines: REF, name and labels in aligned columns (a company's 50,000
+    contacts in a fraction of a second: no per-cell function calls on the common path)."""
+    marker = "(" + _("primary") + ")"
+    refs = [f"{view.other_type}:{view.other_id}" for view in views]
+    names = [one_line(view.other_name or "") for view in views]
+    ref_width = max(len(ref) for ref in refs)
+    widths = [len(name) if name.isascii() else cell_len(name) for name in names]
+    name_width = max(widths)
+    lines = []
+    for view, ref, name, width in zip(views, refs, names, widths, strict=True):
+        details = ", ".join(view.labels) if view.labels else ""
+        if view.primary:
+            details = details + "  " + marker if details else marker
+        if details:
+            lines.append(f"  {ref:<{ref_width}}  {name}{' ' * (name_width - width)}  {details}")
+        else:
+            lines.append(f"  {ref:<{ref_width}}  {name}".rstrip())
+    out.write("\n".join(lines) + "\n")
 
 
 def sort_past(views: list[PastAssociation]) -> list[PastAssociation]:
