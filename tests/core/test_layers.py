@@ -44,8 +44,9 @@ def _imports(path: Path) -> list[tuple[int, str]]:
 
 
 def _layer(module: str) -> str | None:
+    """The layer a module belongs to (None: the command line, serve's web code, ...)."""
     parts = module.split(".")
-    return parts[1] if len(parts) > 2 or (len(parts) == 2 and parts[1] in ALLOWED) else None
+    return parts[1] if len(parts) >= 2 and parts[1] in ALLOWED else None
 
 
 def _is_module(name: str, src: Path) -> bool:
