@@ -179,33 +179,52 @@ def test_only_one_direction_at_a_time(db) -> None:
         index.page("contact", before=(2,), last=True, sort="created")
 
 
-@pytest.mark.parametrize("dense_from", [10, 10**9], ids=["walk the id index", "sort the matches"])
-@pytest.mark.parametrize("sort", ["created", "-created"])
-def test_a_filtered_created_sort_reads_the_same_either_way(
+@pytest.mark.parametrize("dense_from", [10, 10**9], ids=["walk the index", "sort the candidates"])
+@pytest.mark.parametrize("sort", ["name", "-name", "created", "-created"])
+def test_a_filter_reads_the_same_pages_either_way(
     contacts, monkeypatch, sort: str, dense_from: int
 ) -> None:
-    """Many matches walk the id index, few are read by name and sorted: same pages."""
+    """Names containing the filter (not only starting with it): many matches walk the
+    page's index, few are read from the substring index and sorted; the same pages."""
     from rolodex.store import raw
 
     monkeypatch.setattr(index, "_DENSE", dense_from)
     contact = objects.by_key("contact").id
-    expected = [
-        rid
-        for (rid,) in raw.fetchall(
-            "SELECT id FROM record WHERE object_type_id = ? AND deleted_at IS NULL "
-            "AND merged_into_id IS NULL AND name_key >= 'a' AND name_key < 'b' ORDER BY id",
-            (contact,),
-        )
-    ]
-    assert len(expected) > 30
+    rows = raw.fetchall(
+        "SELECT id, name_key FROM record WHERE object_type_id = ? AND deleted_at IS NULL "
+        "AND merged_into_id IS NULL",
+        (contact,),
+    )
+    inside = [rid for rid, key in rows if "an" in key and not key.startswith("an")]
+    assert len(inside) > 30  # matches that only a substring filter finds
+    text = "AN"  # any case: names are compared casefolded
+    if sort.lstrip("-") == "name":
+        everything = sorted((key, rid) for rid, key in rows if "an" in key)
+        expected = [rid for _key, rid in everything]
+    else:
+        expected = sorted(rid for rid, key in rows if "an" in key)
     if sort.startswith("-"):
         expected.reverse()
     seen: list[int] = []
-    page = index.page("contact", sort=sort, filter_text="A", limit=13)
+    page = index.page("contact", sort=sort, filter_text=text, limit=13)
     seen += ids(page)
     while page.after is not None:
-        page = index.page("contact", sort=sort, filter_text="A", limit=13, after=page.after)
+        page = index.page("contact", sort=sort, filter_text=text, limit=13, after=page.after)
         seen += ids(page)
     assert seen == expected
-    last = index.page("contact", sort=sort, filter_text="A", limit=13, last=True)
+    assert index.total("contact", text) == len(expected)
+    last = index.page("contact", sort=sort, filter_text=text, limit=13, last=True)
     assert ids(last) == expected[-13:]
+
+
+@pytest.mark.parametrize("dense_from", [10, 10**9], ids=["walk the index", "sort the candidates"])
+def test_a_three_letter_filter_finds_a_last_name_either_way(db, monkeypatch, dense_from) -> None:
+    """ "berg" finds Björn Berg: through the substring index when matches are few."""
+    monkeypatch.setattr(index, "_DENSE", dense_from)
+    bjorn = records.create("contact", {"first_name": "Björn", "last_name": "Berg"}).id
+    records.create("contact", {"first_name": "Ana", "last_name": "Lind"})
+    ana_berg = records.create("contact", {"first_name": "Bergit", "last_name": "Ek"}).id
+    for sort in ("name", "created"):
+        found = ids(index.page("contact", sort=sort, filter_text="berg"))
+        assert sorted(found) == sorted([bjorn, ana_berg])
+    assert index.total("contact", "BERG") == 2

@@ -60,7 +60,7 @@ def test_restore_does_not_bring_back_what_was_removed_by_hand(db, ctx):
     assert others(ana.id) == {acme.id}
 
 
-def test_deleting_a_company_promotes_and_restoring_keeps_the_new_primary(db, ctx):
+def test_deleting_a_company_promotes_another_and_restoring_gives_the_primary_back(db, ctx):
     ana, acme, globex = contact("Ana"), company("Acme"), company("Globex")
     associations.associate(ana.id, acme.id, ctx)
     associations.associate(ana.id, globex.id, ctx)
@@ -68,8 +68,8 @@ def test_deleting_a_company_promotes_and_restoring_keeps_the_new_primary(db, ctx
     assert associations.primary_company(ana.id) == globex.id
     lifecycle.restore(acme.id, ctx)
     assert others(ana.id) == {acme.id, globex.id}
-    # the restored company does not steal the primary back: one primary only
-    assert associations.primary_company(ana.id) == globex.id
+    # Globex was primary only because of the deletion: the restore undoes that too.
+    assert associations.primary_company(ana.id) == acme.id
     assert check.run().ok
 
 
@@ -261,4 +261,25 @@ def test_restore_after_its_label_was_deleted_brings_the_association_back_without
     lifecycle.restore(ana.id, ctx)
     assert seen(acme.id) == {ana.id: (("Investor",), False)}
     assert associations.primary_company(ana.id) == acme.id
+    assert check.run().ok
+
+
+def test_a_restored_company_is_the_primary_again_when_its_deletion_promoted_another(db, ctx):
+    ana = contact("Ana")
+    acme, beta, gamma = company("Acme"), company("Beta"), company("Gamma")
+    associations.associate(ana.id, acme.id, ctx)
+    associations.associate(ana.id, beta.id, ctx)
+    lifecycle.delete(acme.id, ctx)
+    assert associations.primary_company(ana.id) == beta.id  # promoted by the deletion
+    lifecycle.restore(acme.id, ctx)
+    assert associations.primary_company(ana.id) == acme.id
+    entries = history.pair_history(ana.id, beta.id)
+    assert entries[0].source == "Object restore" and not entries[0].primary
+    assert check.run().ok
+    # A primary someone chose meanwhile stays.
+    associations.associate(ana.id, gamma.id, ctx)
+    lifecycle.delete(acme.id, ctx)
+    associations.set_primary(ana.id, gamma.id, ctx)
+    lifecycle.restore(acme.id, ctx)
+    assert associations.primary_company(ana.id) == gamma.id
     assert check.run().ok

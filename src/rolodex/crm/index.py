@@ -10,7 +10,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from rolodex.crm import objects
+from rolodex.crm import objects, search
 from rolodex.crm.errors import InvalidValue
 from rolodex.i18n import _
 from rolodex.store import raw
@@ -55,20 +55,42 @@ _CHUNK = 5000  # ids per statement, well under SQLite's variable limit
 # Created sorts walk the partial (object_type_id, id) index (see page()).
 _LIVE_REST = " AND deleted_at IS NULL AND merged_into_id IS NULL"
 _LIVE_BY_ID = "object_type_id >= ? AND object_type_id <= ?" + _LIVE_REST
-# A name filter in a created sort: with fewer matches than this, read them through the
-# name index and sort them; with more, walk the id index and keep those that match.
+# A name filter with fewer substring-index candidates than this reads them and sorts
+# them; with more, the page's own index is walked and each name tested.
 _DENSE = 5000
 
 
-def _prefix_key(text: str) -> str:
+def _filter_key(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def _prefix_sql(text: str) -> tuple[str, list[str]]:
-    key = _prefix_key(text)
+def _filter(text: str) -> tuple[str, list[str], bool]:
+    """The condition of a name filter: names that contain ``text`` (casefolded, as
+    ``name_key`` holds them), so "berg" finds Björn Berg. Returns the SQL, its
+    parameters, and whether matches are sparse: then the substring index proposes the
+    candidates (a walk of the name index would test 500,000 names for a few); dense
+    matches are found walking the index in the page's order, which stops at once."""
+    key = _filter_key(text)
     if not key:
-        return "", []
-    return " AND name_key >= ? AND name_key < ?", [key, key + "\U0010ffff"]
+        return "", [], False
+    if not is_sqlite():  # pg_trgm's index on name_key serves LIKE
+        escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return " AND name_key LIKE ?", [f"%{escaped}%"], False
+    if len(key) >= 3:
+        phrase = '"' + search.trigram_fold(key).replace('"', '""') + '"'
+        row = raw.fetchone(
+            "SELECT count(*) FROM (SELECT rowid FROM record_search "
+            "WHERE record_search MATCH ? LIMIT ?)",
+            (phrase, _DENSE),
+        )
+        if row is not None and int(row[0]) < _DENSE:
+            return (
+                " AND id IN (SELECT rowid FROM record_search WHERE record_search MATCH ?)"
+                " AND instr(name_key, ?) > 0",
+                [phrase, key],
+                True,
+            )
+    return " AND instr(name_key, ?) > 0", [key], False
 
 
 def _chunks(ids: Sequence[int]) -> list[list[int]]:
@@ -89,7 +111,7 @@ def page(
     primary_company: bool = False,
     offset: int = 0,
 ) -> IndexPage:
-    """One page of live records of ``type_key``; ``filter_text`` keeps names starting with it.
+    """One page of live records of ``type_key``; ``filter_text`` keeps names containing it.
 
     Without ``after``/``before`` it is the first page. ``after`` (a cursor: a page's
     ``after`` or a row's ``cursor(sort)``) gives the rows that follow it; ``before``
@@ -106,7 +128,7 @@ def page(
     if sum((after is not None, before is not None, last, offset > 0)) > 1:
         raise InvalidValue(_("read a page after a cursor, before one, or the last: only one"))
     info = objects.by_key(type_key)
-    prefix, prefix_params = _prefix_sql(filter_text)
+    prefix, prefix_params, sparse = _filter(filter_text)
     descending = sort.startswith("-")
     by_name = sort.lstrip("-") == "name"
     # Reading backwards (before a cursor, or the last page) walks the index the other
@@ -122,9 +144,8 @@ def page(
             sql += " AND (name_key, id) < (?, ?)" if step_down else " AND (name_key, id) > (?, ?)"
             params += list(cursor_at)
         sql += " ORDER BY name_key DESC, id DESC" if step_down else " ORDER BY name_key, id"
-    elif prefix and not _dense(info.id, prefix, prefix_params):
-        # Few records match the name filter: read them by name and sort them (SQLite
-        # has no statistics to choose this by itself; it walked 500,000 rows for none).
+    elif sparse:
+        # Few records match the name filter: read the candidates and sort them.
         sql, params = select + _LIVE + prefix, [info.id, *prefix_params]
         if cursor_at is not None:
             sql += " AND id < ?" if step_down else " AND id > ?"
@@ -142,7 +163,7 @@ def page(
             params += prefix_params
             order = "object_type_id {d}, id {d}"
         else:
-            sql = select + _LIVE + prefix.replace("name_key", "+name_key")
+            sql = select + _LIVE + prefix
             params = [info.id, *prefix_params]
             if cursor_at is not None:
                 sql += " AND id < ?" if step_down else " AND id > ?"
@@ -215,16 +236,6 @@ def _by_id_on_postgresql(
     ]
 
 
-def _dense(type_id: int, prefix: str, prefix_params: list[str]) -> bool:
-    """Whether at least ``_DENSE`` live records of the object match the name filter
-    (counted through the name index, stopping at ``_DENSE``)."""
-    row = raw.fetchone(
-        "SELECT count(*) FROM (SELECT 1 FROM record WHERE " + _LIVE + prefix + " LIMIT ?) AS m",
-        [type_id, *prefix_params, _DENSE],
-    )
-    return row is not None and int(row[0]) >= _DENSE
-
-
 def _counts_by_type(ids: Sequence[int], type_ids: Sequence[int]) -> dict[int, dict[int, int]]:
     """{type id: {record id: how many records of that type it is associated with}}."""
     out: dict[int, dict[int, int]] = {tid: {} for tid in type_ids}
@@ -278,7 +289,7 @@ def primary_companies(ids: Sequence[int]) -> dict[int, tuple[int, str]]:
 def total(type_key: str, filter_text: str = "") -> int:
     """How many live records of the object match the filter."""
     info = objects.by_key(type_key)
-    prefix, prefix_params = _prefix_sql(filter_text)
+    prefix, prefix_params, _sparse = _filter(filter_text)
     row = raw.fetchone(
         "SELECT count(*) FROM record WHERE " + _LIVE + prefix, [info.id, *prefix_params]
     )

@@ -127,15 +127,38 @@ def restore(record_id: int, ctx: Context) -> RecordView:
             # A label deleted while the record was in the bin is not brought back.
             if Label.get_or_none(Label.id == lid) is not None:
                 AssociationLabel.create(association=assoc.id, label=lid, forward=fwd)
+        promoted_back = []
         for holder, flagged in ((a, state.a_primary_b), (b, state.b_primary_a)):
             company_type = objects.by_key(objects.COMPANY).id
-            if flagged and associations._primary_assoc(holder, company_type) is None:
+            current = associations._primary_assoc(holder, company_type)
+            if flagged and current is None:
                 _set_flag(assoc, holder, True)
+            elif flagged and _promoted_by(current, holder, row[12]):
+                promoted_back.append(holder)
         history.write(_state(assoc), history.CREATED, side)
+        for holder in promoted_back:
+            # The deletion made another company primary in its place, and nobody changed
+            # that since: the restored company is the primary again.
+            associations._make_primary(holder, assoc, side)
         touched += [a, b]
     for rid in set(touched):
         _ensure_primary(rid, side)
     return records.get(record.id)
+
+
+def _promoted_by(assoc: Association | None, holder: int, batch: str | None) -> bool:
+    """Whether ``assoc`` holds ``holder``'s primary only because a deletion (``batch``)
+    promoted it, with no change of that association since."""
+    if assoc is None or batch is None:
+        return False
+    latest = (
+        History.select(History.action, History.source, History.batch)
+        .where((History.a_id == assoc.a_id) & (History.b_id == assoc.b_id))
+        .order_by(History.id.desc())
+        .tuples()
+        .first()
+    )
+    return latest is not None and latest == (history.UPDATED, OBJECT_DELETED, batch)
 
 
 @writes

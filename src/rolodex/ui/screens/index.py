@@ -19,11 +19,12 @@ from textual.reactive import reactive
 from textual.widgets import Input, Static
 
 from rolodex.crm import index, objects
+from rolodex.crm.errors import RolodexError
 from rolodex.crm.objects import ObjectInfo
 from rolodex.i18n import _, data_text, ngettext
 from rolodex.ui.base import RolodexScreen, connected, flow
 from rolodex.ui.messages import OpenRecord
-from rolodex.ui.text import shown, template
+from rolodex.ui.text import shown, single_line, template
 from rolodex.ui.widgets.footer import KeyFooter
 from rolodex.ui.widgets.inputs import SafeInput
 from rolodex.ui.widgets.pages import PageCache, Read
@@ -43,8 +44,10 @@ DEFAULT_COLUMNS = {
     "ticket": ["prop:status", "prop:priority", "assoc:contact"],
 }
 PAGE = index.PAGE_SIZE
-NAME_MIN, NAME_MAX = 12, 40  # the name column's width, fitted to the names shown
-CELL_MAX = 32
+# Column widths: fitted to the titles and the rows read, then to the terminal's width.
+NATURAL_MAX = {"name": 60, "primary": 40}
+CELL_MAX = 48
+SHRINK_MIN = {"name": 14}  # no column is squeezed below these (others: 8)
 
 
 def default_columns(info: ObjectInfo) -> list[str]:
@@ -87,6 +90,30 @@ def row_cells(row: index.IndexRow, keys: Sequence[str]) -> list[Content]:
         else:
             out.append(shown(text, one_line=True))
     return out
+
+
+def cell_width(text: str) -> int:
+    return len(text) if text.isascii() else Content(single_line(text)).cell_length
+
+
+def fit(natural: list[int], keys: list[str], available: int) -> list[int]:
+    """Column widths that fit ``available`` cells (with the gaps between columns): the
+    widest text columns are narrowed first, never below their minimum; counts keep theirs."""
+    from rolodex.ui.widgets.vtable import GAP
+
+    widths = list(natural)
+    room = available - GAP * (len(widths) - 1)
+    minimum = [
+        w if k.startswith("assoc:") else min(w, SHRINK_MIN.get(k, 8))
+        for w, k in zip(widths, keys, strict=True)
+    ]
+    while sum(widths) > room:
+        candidates = [i for i, w in enumerate(widths) if w > minimum[i]]
+        if not candidates:
+            break  # even at their minimum they do not fit: the table scrolls sideways
+        widest = max(candidates, key=lambda i: widths[i])
+        widths[widest] -= 1
+    return widths
 
 
 class PageRead(Message):
@@ -135,7 +162,7 @@ class IndexScreen(RolodexScreen):
         with Horizontal(id="index-bar"):
             yield Static("", id="index-title")
             yield SafeInput(
-                placeholder=_("Filter: names starting with…"), id="filter", compact=True
+                placeholder=_("Filter: names containing…"), id="filter", compact=True
             )
         yield self.table
         yield EmptyIndex(id="empty")
@@ -319,24 +346,37 @@ class IndexScreen(RolodexScreen):
     def _column_title(self, key: str) -> str:
         if key == "name":
             return _("Name")
+        if key.startswith("assoc:"):  # short: the count's object (Edit columns says more)
+            try:
+                return objects.by_key(key[6:]).shown_plural
+            except RolodexError:
+                return key[6:]
         choices = dict(column_choices(self.info, self.types or index.index_types()))
         return choices.get(key, key)
 
     def _columns(self, rows: list[index.IndexRow]) -> list[Column]:
-        """Columns sized to their title and the rows read so far."""
-        out = []
-        for key in ["name", *self.columns]:
-            title = self._column_title(key)
-            widest = max([len(cell_text(r, key)) for r in rows] or [0])
-            if key == "name":
-                width = max(NAME_MIN, min(NAME_MAX, widest))
-            elif key.startswith("assoc:"):
-                width = max(len(title), widest)
-            else:
-                width = min(CELL_MAX, max(len(title), widest, 6))
-            align = "right" if key.startswith("assoc:") else "left"
-            out.append(Column(key, shown(title), width, align))
-        return out
+        """Columns sized to their title and the rows read so far, then fitted to the width:
+        wide text columns give way first, and every column keeps a useful minimum."""
+        keys = ["name", *self.columns]
+        titles = [self._column_title(key) for key in keys]
+        natural = []
+        for key, title in zip(keys, titles, strict=True):
+            widest = max([cell_width(cell_text(r, key)) for r in rows] or [0])
+            cap = NATURAL_MAX.get(key, 12 if key.startswith("assoc:") else CELL_MAX)
+            natural.append(max(cell_width(title), min(widest, cap), 4))
+        widths = fit(natural, keys, self._available_width())
+        return [
+            Column(key, shown(title), width, "right" if key.startswith("assoc:") else "left")
+            for key, title, width in zip(keys, titles, widths, strict=True)
+        ]
+
+    def _available_width(self) -> int:
+        width = self.table.scrollable_content_region.width or self.app.size.width
+        return max(width - 2, 20)  # the table's margin and a scrollbar's room
+
+    def on_resize(self) -> None:
+        if self.cache.pages:
+            self.table.set_shape(self._columns(self.cache.rows()[:PAGE]), self.table.row_count)
 
     def _show_tabs(self) -> None:
         parts = []
@@ -360,7 +400,7 @@ class IndexScreen(RolodexScreen):
             "[b]$plural[/b] [dim]· $count · $sort[/dim]",
             plural=self.info.shown_plural,
             count=count,
-            sort=_("sorted by {sort}").format(sort=SORT_LABELS[self.sort]),
+            sort=SORT_LABELS[self.sort],
         )
         self.query_one("#index-title", Static).update(title)
         self.sub_title = self.info.shown_plural
