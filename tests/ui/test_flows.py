@@ -901,3 +901,27 @@ async def test_a_new_contact_is_associated_with_the_company_owning_its_domain(wo
     assert associations.primary_company(dora.id) == world.ids["initech"]
     entry = history.pair_history(dora.id, world.ids["initech"])[0]
     assert entry.source == "Automatic association by domain"
+
+
+async def test_keys_typed_right_after_a_key_that_opens_a_dialog_go_into_the_dialog(world, make_app):
+    """No pause between "a" and the search text, nor between "n" and the note's subject:
+    the dialog is pushed by the key itself, so nothing reaches the record underneath."""
+    ana, initech = world.ids["ana"], world.ids["initech"]
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_record(pilot, ana)
+        card_cursor(screen, "head:company")
+        await pilot.press("a", *"Initech")  # "n" would log a note, "e" an email
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, AssociateDialog)
+        assert dialog.query_one("#search", Input).value == "Initech"
+        results = dialog.query_one("#results", SelectionList)
+        assert [results.get_option_at_index(i).value for i in range(results.option_count)] == [
+            initech
+        ]
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("n", *"Quick")
+        await settle(pilot)
+        assert app.screen.query_one("#subject", Input).value == "Quick"

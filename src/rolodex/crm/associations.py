@@ -382,7 +382,11 @@ def _needs_new_primary(
     record = records.get(record_id, include_deleted=True)
     company = records.get(_other(losing, record_id), include_deleted=True)
     if new_primary is None:
-        choices = ", ".join(records.ref_of("company", _other(c, record_id)) for c in remaining[:5])
+        shown = records.get_many([_other(c, record_id) for c in remaining[:5]])
+        choices = ", ".join(
+            f"{view.label} ({view.ref})"
+            for view in (shown[_other(c, record_id)] for c in remaining[:5])
+        )
         raise NeedsNewPrimary(
             _(
                 "{company} is the primary company of {record}; choose the new primary among: {choices}"

@@ -37,6 +37,7 @@ from rolodex.ui.messages import DataChanged, OpenRecord, ShowIndex
 from rolodex.ui.modals.common import ChoiceDialog
 from rolodex.ui.modals.help import HelpDialog
 from rolodex.ui.screens.index import IndexScreen
+from rolodex.ui.textual_words import textual_words
 from rolodex.ui.themes import DEFAULT_THEME, FALLBACK, load_themes
 
 MAX_INDEX_KEYS = 9
@@ -340,12 +341,14 @@ class RolodexApp(App):
         area = AREAS.get(area_class, _("this screen"))
         rows = []
         seen = set()
+        words = textual_words()
         for key, active in self.screen.active_bindings.items():
             binding = active.binding
             if not binding.description or (binding.action, key) in seen:
                 continue
             seen.add((binding.action, key))
-            rows.append((self.get_key_display(binding), binding.description, binding.id or ""))
+            description = words.get(binding.description, binding.description)
+            rows.append((self.get_key_display(binding), description, binding.id or ""))
         rows.sort(key=lambda row: not row[2])  # Rolodex's own (remappable) keys first
         self.push_screen(HelpDialog(area, rows, self.config_dir))
 

@@ -12,10 +12,12 @@ one handler for their errors, and live refresh that cannot die.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from textual import log, on, work
+from textual.app import App
 from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
@@ -51,6 +53,22 @@ async def in_thread(node: DOMNode, fn: Callable[[], T], *, group: str = "db") ->
         return await worker.wait()
     except WorkerFailed as failed:
         raise failed.error from None
+
+
+def ask(app: App, dialog: ModalScreen[T]) -> asyncio.Future[T]:
+    """Push ``dialog`` now, from the key's own handler, and return its answer to await.
+
+    Pushed at once, the dialog is the screen the next key goes to: a person who types
+    "a" and goes straight on typing the search types into the dialog, not into the
+    screen underneath (a flow's own push_screen_wait comes a moment later)."""
+    answer: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+
+    def done(result: T | None) -> None:
+        if not answer.done():
+            answer.set_result(result)  # type: ignore[arg-type]
+
+    app.push_screen(dialog, callback=done)
+    return answer
 
 
 def report_failure(node: DOMNode, event: Worker.StateChanged) -> None:

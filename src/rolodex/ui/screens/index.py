@@ -7,7 +7,7 @@ a page costs the same a million rows deep and memory stays flat.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -21,8 +21,9 @@ from textual.widgets import Input, Static
 from rolodex.crm import index, objects
 from rolodex.crm.errors import RolodexError
 from rolodex.crm.objects import ObjectInfo
+from rolodex.crm.records import RecordView
 from rolodex.i18n import _, data_text, ngettext
-from rolodex.ui.base import RolodexScreen, connected, flow
+from rolodex.ui.base import RolodexScreen, ask, connected, flow
 from rolodex.ui.messages import OpenRecord
 from rolodex.ui.text import shown, single_line, template
 from rolodex.ui.widgets.footer import KeyFooter
@@ -161,9 +162,7 @@ class IndexScreen(RolodexScreen):
         yield Static("", id="index-tabs")
         with Horizontal(id="index-bar"):
             yield Static("", id="index-title")
-            yield SafeInput(
-                placeholder=_("Filter: names containing…"), id="filter", compact=True
-            )
+            yield SafeInput(placeholder=_("Filter: names containing…"), id="filter", compact=True)
         yield self.table
         yield EmptyIndex(id="empty")
         yield KeyFooter()
@@ -435,13 +434,16 @@ class IndexScreen(RolodexScreen):
         else:
             self.post_message(OpenRecord(row.id))
 
-    @flow("index-dialog")
-    async def open_associated(self, row: index.IndexRow, type_key: str) -> None:
+    def open_associated(self, row: index.IndexRow, type_key: str) -> None:
         from rolodex.ui.modals.records import AssociatedListDialog
 
-        chosen = await self.app.push_screen_wait(
-            AssociatedListDialog(row.id, row.name or row.ref, type_key)
+        self._open_chosen(
+            ask(self.app, AssociatedListDialog(row.id, row.name or row.ref, type_key))
         )
+
+    @flow("index-dialog")
+    async def _open_chosen(self, answer: Awaitable[int | None]) -> None:
+        chosen = await answer
         if chosen is not None:
             self.post_message(OpenRecord(chosen))
 
@@ -470,13 +472,15 @@ class IndexScreen(RolodexScreen):
     def action_refresh(self) -> None:
         self.load()
 
-    @flow("index-dialog")
-    async def action_edit_columns(self) -> None:
+    def action_edit_columns(self) -> None:
         from rolodex.ui.modals.records import EditColumnsDialog
 
-        info = self.info
-        choices = column_choices(info, self.types or index.index_types())
-        columns = await self.app.push_screen_wait(EditColumnsDialog(info, choices, self.columns))
+        choices = column_choices(self.info, self.types or index.index_types())
+        self._columns_chosen(ask(self.app, EditColumnsDialog(self.info, choices, self.columns)))
+
+    @flow("index-dialog")
+    async def _columns_chosen(self, answer: Awaitable[list[str] | None]) -> None:
+        columns = await answer
         if columns is None:
             return
         settings = getattr(self.app, "settings", None)
@@ -487,11 +491,14 @@ class IndexScreen(RolodexScreen):
                 self.notify(problem, severity="warning")
         self.load()
 
-    @flow("index-dialog")
-    async def action_new_record(self) -> None:
+    def action_new_record(self) -> None:
         from rolodex.ui.modals.records import NewRecordDialog
 
-        view = await self.app.push_screen_wait(NewRecordDialog(self.info))
+        self._created(ask(self.app, NewRecordDialog(self.info)))
+
+    @flow("index-dialog")
+    async def _created(self, answer: Awaitable[RecordView | None]) -> None:
+        view = await answer
         if view is not None:
             self.load()
             self.post_message(OpenRecord(view.id))

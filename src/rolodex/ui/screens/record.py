@@ -8,7 +8,7 @@ that read top to bottom, awaiting their dialogs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
@@ -27,7 +27,7 @@ from rolodex.crm.errors import Conflict, Deleted, NeedsNewPrimary, NotFound, Rol
 from rolodex.crm.records import RecordView
 from rolodex.crm.views import RecordData
 from rolodex.i18n import _
-from rolodex.ui.base import FLOW, RolodexScreen, connected, flow, in_thread
+from rolodex.ui.base import FLOW, RolodexScreen, ask, connected, flow, in_thread
 from rolodex.ui.messages import DataChanged, OpenRecord
 from rolodex.ui.modals.common import ChoiceDialog, ConfirmDialog
 from rolodex.ui.text import shorten, shown, single_line, template
@@ -293,14 +293,16 @@ class RecordScreen(RolodexScreen):
         event.stop()
         self.action_log((event.button.id or "log-note").removeprefix("log-"))
 
-    @flow("record-flow")
-    async def action_log(self, activity: str) -> None:
+    def action_log(self, activity: str) -> None:
         from rolodex.ui.modals.record_dialogs import LogActivityDialog
 
         label = objects.by_key(activity).shown_singular
-        values = await self.app.push_screen_wait(
-            LogActivityDialog(activity, label, self.data.record.label)
-        )
+        answer = ask(self.app, LogActivityDialog(activity, label, self.data.record.label))
+        self._log(activity, label, answer)
+
+    @flow("record-flow")
+    async def _log(self, activity: str, label: str, answer: Awaitable[dict | None]) -> None:
+        values = await answer
         if not values:
             return
         clean = {k: v for k, v in values.items() if v.strip()}
@@ -341,24 +343,40 @@ class RecordScreen(RolodexScreen):
 
     # ------------------------------------------------------------------ sidebar
 
-    @flow("record-flow")
-    async def action_add_association(self) -> None:
-        ref = (
-            self.query_one(CardList).current() if self.focused is self.query_one(CardList) else None
-        )
-        type_key = ref.type_key if ref is not None else None
-        if type_key is None:
-            type_key = await self._pick_object(
-                _("Associate {name} with…").format(name=self.data.record.label)
+    def action_add_association(self) -> None:
+        cards = self.query_one(CardList)
+        ref = cards.current() if self.focused is cards else None
+        if ref is None:
+            self._pick_and_associate()
+        else:
+            self._after_associate(
+                self.data.record, ref.type_key, self._open_associate(ref.type_key)
             )
+
+    def _open_associate(
+        self, type_key: str, source: RecordView | None = None
+    ) -> Awaitable[int | None]:
+        from rolodex.ui.modals.associate import AssociateDialog
+
+        return ask(self.app, AssociateDialog(source or self.data.record, type_key))
+
+    @flow("record-flow")
+    async def _pick_and_associate(self) -> None:
+        type_key = await self._pick_object(
+            _("Associate {name} with…").format(name=self.data.record.label)
+        )
         if type_key:
             await self._associate(self.data.record, type_key)
 
-    async def _associate(self, source: RecordView, type_key: str) -> None:
-        from rolodex.ui.modals.associate import AssociateDialog
+    @flow("record-flow")
+    async def _after_associate(
+        self, source: RecordView, type_key: str, answer: Awaitable[int | None]
+    ) -> None:
+        if await answer:
+            self._written(focus=type_key if source.id == self.record_id else None)
 
-        linked = await self.app.push_screen_wait(AssociateDialog(source, type_key))
-        if linked:
+    async def _associate(self, source: RecordView, type_key: str) -> None:
+        if await self._open_associate(type_key, source):
             self._written(focus=type_key if source.id == self.record_id else None)
 
     @on(LineList.Selected, "#sidebar")
@@ -368,13 +386,13 @@ class RecordScreen(RolodexScreen):
         if not isinstance(ref, CardRef):
             return
         if ref.kind == "head":
-            self.run_worker(
-                self._associate(self.data.record, ref.type_key), group="record-flow", name=FLOW
+            self._after_associate(
+                self.data.record, ref.type_key, self._open_associate(ref.type_key)
             )
         elif ref.kind == "more":
             self._load_more(ref.type_key, views.next_before(self.data.cards.get(ref.type_key, [])))
         elif ref.kind == "item" and ref.item is not None:
-            self.item_menu(ref.item)
+            self._item_chosen(ref.item, ask(self.app, self._item_menu_dialog(ref.item)))
 
     @on(ItemAction)
     def item_key(self, event: ItemAction) -> None:
@@ -408,8 +426,7 @@ class RecordScreen(RolodexScreen):
         shown_items += [i for i in message.items if i.other_id not in known]
         self.query_one(CardList).set_items(self._card_items(self.data))
 
-    @flow("record-flow")
-    async def item_menu(self, item: Associated) -> None:
+    def _item_menu_dialog(self, item: Associated) -> ChoiceDialog:
         record, info = self.data.record, self.data.info
         other_info = objects.by_key(item.other_type)
         name = single_line(item.other_name) or item.other_ref
@@ -437,9 +454,13 @@ class RecordScreen(RolodexScreen):
             ("remove", _("Remove association")),
             ("history", _("Association history")),
         ]
-        choice = await self.app.push_screen_wait(
-            ChoiceDialog(Content("\n").join(item_lines(item)), options, message=item.other_ref)
-        )
+        return ChoiceDialog(Content("\n").join(item_lines(item)), options, message=item.other_ref)
+
+    @flow("record-flow")
+    async def _item_chosen(self, item: Associated, answer: Awaitable[str | None]) -> None:
+        record = self.data.record
+        name = single_line(item.other_name) or item.other_ref
+        choice = await answer
         if choice == "open":
             self.post_message(OpenRecord(item.other_id))
         elif choice == "primary":
@@ -598,17 +619,21 @@ class RecordScreen(RolodexScreen):
         self.app.copy_to_clipboard(self.data.record.ref)
         self.notify(_("Copied {ref}").format(ref=self.data.record.ref))
 
-    @flow("record-flow")
-    async def action_merge(self) -> None:
-        from rolodex.ui.modals.record_dialogs import MergePreviewDialog, PickRecordDialog
+    def action_merge(self) -> None:
+        from rolodex.ui.modals.record_dialogs import PickRecordDialog
 
         record = self.data.record
         title = _("Merge another {object} into this one").format(
             object=self.data.info.shown_singular.lower()
         )
-        other = await self.app.push_screen_wait(
-            PickRecordDialog(title, record.type, exclude=record.id)
-        )
+        self._merge(ask(self.app, PickRecordDialog(title, record.type, exclude=record.id)))
+
+    @flow("record-flow")
+    async def _merge(self, picked: Awaitable[int | None]) -> None:
+        from rolodex.ui.modals.record_dialogs import MergePreviewDialog
+
+        record = self.data.record
+        other = await picked
         if other is None:
             return
         confirmed = await self.app.push_screen_wait(MergePreviewDialog(record, other))
@@ -618,19 +643,22 @@ class RecordScreen(RolodexScreen):
             self.notify(_("Records merged"))
             self._written(record.type)
 
-    @flow("record-flow")
-    async def action_delete(self) -> None:
+    def action_delete(self) -> None:
         record = self.data.record
-        confirmed = await self.app.push_screen_wait(
-            ConfirmDialog(
-                _("Delete record"),
-                _(
-                    "Move {name} to the recycle bin? Its associations are removed and come "
-                    "back if you restore it within 90 days."
-                ).format(name=record.label),
-                _("Delete"),
-            )
+        dialog = ConfirmDialog(
+            _("Delete record"),
+            _(
+                "Move {name} to the recycle bin? Its associations are removed and come "
+                "back if you restore it within 90 days."
+            ).format(name=record.label),
+            _("Delete"),
         )
+        self._delete(ask(self.app, dialog))
+
+    @flow("record-flow")
+    async def _delete(self, answer: Awaitable[bool | None]) -> None:
+        record = self.data.record
+        confirmed = await answer
         if not confirmed:
             return
         if await self._attempt(lambda: lifecycle.delete(record.id, user())):

@@ -70,6 +70,15 @@ def card_items(
                     data=CardRef("item", info.key, item),
                 )
             )
+        if any(item.primary_of_other for item in items):
+            out.append(
+                Item(
+                    f"legend:{info.key}",
+                    (shown(_("★ this record is their primary company"), "dim"),),
+                    selectable=False,
+                    style="muted",
+                )
+            )
         if not items:
             out.append(
                 Item(

@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 
 from rolodex.ui.text import single_line
+from rolodex.ui.textual_words import textual_words
 
 # Binding ids that stay visible whatever the width.
 ESSENTIAL = ("app.help", "dialog.help", "app.quit")
@@ -48,6 +49,7 @@ class KeyFooter(Widget):
     def _keys(self, screen: Screen) -> tuple:
         seen = set()
         keys = []
+        words = textual_words()
         for _node, binding, enabled, _tooltip in screen.active_bindings.values():
             if not binding.show or not binding.description:
                 continue
@@ -57,7 +59,7 @@ class KeyFooter(Widget):
             keys.append(
                 (
                     self.app.get_key_display(binding),
-                    binding.description,
+                    words.get(binding.description, binding.description),
                     enabled,
                     binding.action,
                     binding.id or "",
