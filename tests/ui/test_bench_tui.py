@@ -22,6 +22,7 @@ from rolodex.bench_tui import (
     dialog_closed,
     dialog_opened,
     is_cursor_blink,
+    listed,
 )
 
 ROLODEX = Path(sys.executable).parent / "rolodex"
@@ -75,6 +76,14 @@ def test_the_associate_dialog_is_a_new_line_starting_with_associate() -> None:
     dialog = [record[0], "│ Co█ Associate contacts with Ana      █", record[2]]
     assert opened(dialog)
     assert not dialog_closed(dialog) and dialog_closed(record)
+
+
+def test_a_palette_hit_is_a_new_line_starting_with_the_name() -> None:
+    before = [" Ruth Holm   ruth@copper.example   Copper Analytics", ""]
+    typed = [before[0], "  🔎 Copper Analytics"]
+    hit = listed("Copper Analytics", before)
+    assert not hit(typed)
+    assert hit([*typed, "  Copper Analytics  copper.example"])
 
 
 # ------------------------------------------------------------------ idle means the work is done
@@ -182,6 +191,7 @@ def test_every_figure_is_measured_over_the_runs_asked_beside_the_floor(
     idle = _by_name(results, "Enter on a typical contact: painted and idle")
     assert idle["target"] == "p95 < 100 ms, <= 5x floor" and idle["met"] in (True, False)
     assert _by_name(results, "page-down 90% deep: painted")["target"] == "p95 < 30 ms"
+    assert _by_name(results, "page-down 90% deep: settled (tmux)")["target"] == ""
     assert start["target"] == "p95 < 400 ms"
     company = [r for r in results if r["scenario"] == "company"]
     assert all("500-contact company" in r["name"] for r in company)  # the seed's biggest
