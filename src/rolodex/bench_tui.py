@@ -744,11 +744,16 @@ class TmuxControl:
         self.app_running = True
 
     def close(self) -> None:
+        """Stop the private server and remove its socket (tmux leaves the file)."""
+        socket = ""
         with contextlib.suppress(Exception):
+            socket = self.command("display-message -p '#{socket_path}'")[0]
             assert self.proc.stdin is not None
             self.proc.stdin.close()
             self.proc.wait(timeout=5)
         subprocess.run([*self.base, "kill-server"], capture_output=True, timeout=30)
+        if socket:
+            Path(socket).unlink(missing_ok=True)
 
 
 TMUX_KEYS = {
