@@ -230,11 +230,6 @@ def history_json(entries: Sequence[HistoryEntry]) -> list[dict[str, Any]]:
     ]
 
 
-def _action_word(action: str) -> str:
-    words = {"created": _("created"), "removed": _("removed"), "updated": _("updated")}
-    return words.get(action, action)
-
-
 def _labels_cell(entry: HistoryEntry) -> str:
     words = list(entry.labels)
     if entry.primary:
@@ -246,6 +241,8 @@ HISTORY_HEADERS = ("name", "ref", "action", "at", "source", "actor", "labels")
 
 
 def history_table(out: TextIO, entries: Sequence[HistoryEntry]) -> None:
+    from rolodex.crm.history import action_words
+
     if not entries:
         out.write(_("No association history.") + "\n")
         return
@@ -262,7 +259,7 @@ def history_table(out: TextIO, entries: Sequence[HistoryEntry]) -> None:
         [
             entry.other_name,
             entry.other_ref,
-            _action_word(entry.action),
+            action_words(entry),
             human_utc(entry.at),
             entry.source_display,
             entry.actor,

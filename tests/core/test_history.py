@@ -160,3 +160,37 @@ def test_replay_equals_current_associations(db, ctx):
     replayed = history.replay()
     assert set(replayed) == {tuple(sorted((ana.id, acme.id))), tuple(sorted((big.id, acme.id)))}
     assert check.run().ok
+
+
+def test_an_update_says_what_it_changed_from_each_side(db, ctx):
+    labels.create("contact", "company", "Employee", inverse="Employer")
+    labels.create("contact", "company", "Advisor")
+    ana = contact("Ana")
+    acme, beta = company("Acme"), company("Beta")
+    associations.associate(ana.id, acme.id, ctx, labels=["Employee"])  # Acme becomes primary
+    associations.associate(ana.id, beta.id, ctx)
+    associations.set_labels(ana.id, acme.id, ctx, ["Advisor"])
+    associations.set_primary(ana.id, beta.id, ctx)
+    seen_by_ana = [(e.other_name, e.action, e.changed) for e in history.record_history(ana.id)]
+    assert seen_by_ana[:3] == [
+        ("Beta", "updated", ("now the primary",)),
+        ("Acme", "updated", ("no longer the primary",)),
+        ("Acme", "updated", ("+Advisor", "−Employer")),
+    ]
+    seen_by_acme = [e.changed for e in history.record_history(acme.id)]
+    assert seen_by_acme[:2] == [("no longer has this as primary",), ("+Advisor", "−Employee")]
+    assert history.action_words(history.record_history(acme.id)[1]) == (
+        "updated: +Advisor, −Employee"
+    )
+
+
+def test_an_update_found_on_a_later_page_still_knows_its_earlier_state(db, ctx):
+    labels.create("contact", "company", "Employee", inverse="Employer")
+    labels.create("contact", "company", "Advisor")
+    ana, acme = contact("Ana"), company("Acme")
+    associations.associate(ana.id, acme.id, ctx, labels=["Employee"])
+    associations.set_labels(ana.id, acme.id, ctx, ["Employee", "Advisor"])
+    newest = history.record_history(ana.id, limit=1)
+    assert newest[0].changed == ("+Advisor",)
+    created = history.record_history(ana.id, before_id=newest[0].id)
+    assert created[0].action == "created" and created[0].changed == ()

@@ -510,6 +510,14 @@ async def test_history_screen_pair_history_copy_and_as_of(world, make_app, froze
         assert table.row_count == len(entries)
         first_source = table.get_cell_at((0, 4)).plain
         assert first_source.startswith("User (") and first_source.endswith(")")
+        # The update says what it changed: Globex became the primary, Acme stopped being it.
+        changes = {
+            (table.get_cell_at((i, 0)).plain, table.get_cell_at((i, 2)).plain) for i in range(2)
+        }
+        assert changes == {
+            ("Globex", "updated: now the primary"),
+            ("Acme", "updated: no longer the primary"),
+        }
         hist.object_filter = "deal"
         hist.load(reset=True)
         await settle(pilot)
@@ -529,8 +537,9 @@ async def test_history_screen_pair_history_copy_and_as_of(world, make_app, froze
         expected = history.pair_history(ana, acme)
         assert pair_table.row_count == len(expected) >= 2
         assert [pair_table.get_cell_at((i, 2)).plain for i in range(len(expected))] == [
-            e.action for e in expected
+            history.action_words(e) for e in expected
         ]
+        assert expected[0].action == "updated" and expected[0].changed
         await pilot.press("escape")
         await pilot.press("t")
         await settle(pilot)

@@ -69,6 +69,7 @@ class HistoryEntry:
     source: str
     actor: str
     batch: str | None
+    changed: tuple[str, ...] = ()  # for an update: what it changed, as seen from record_id
 
     @property
     def other_ref(self) -> str:
@@ -81,6 +82,15 @@ class HistoryEntry:
         if self.source == USER and self.actor:
             return f"{shown} ({self.actor})"
         return shown
+
+
+def action_words(entry: HistoryEntry) -> str:
+    """What happened, in the user's language; an update says what it changed."""
+    words = {CREATED: _("created"), REMOVED: _("removed"), UPDATED: _("updated")}
+    shown = words.get(entry.action, entry.action)
+    if entry.changed:
+        return shown + ": " + ", ".join(entry.changed)
+    return shown
 
 
 def source_label(source: str) -> str:
@@ -125,8 +135,64 @@ def label_words(
     return tuple(sorted(words, key=str.casefold))
 
 
+def _states_before(rows: list[tuple]) -> dict[int, AssociationState]:
+    """For each update among ``rows``: its association's state just before it (from the
+    rows themselves when the earlier row is among them, else read)."""
+    before: dict[int, AssociationState] = {}
+    latest: dict[tuple[int, int], AssociationState] = {}
+    missing: list[tuple] = []
+    for row in sorted(rows, key=lambda r: r[0]):
+        state = _state_of(row)
+        if row[6] == UPDATED:
+            earlier = latest.get(state.key())
+            if earlier is None:
+                missing.append(row)
+            else:
+                before[row[0]] = earlier
+        latest[state.key()] = state
+    for row in missing:
+        earlier_row = (
+            History.select(*HISTORY_COLUMNS)
+            .where((History.a_id == row[2]) & (History.b_id == row[3]) & (History.id < row[0]))
+            .order_by(History.id.desc())
+            .limit(1)
+            .tuples()
+            .first()
+        )
+        if earlier_row is not None:
+            before[row[0]] = _state_of(earlier_row)
+    return before
+
+
+def what_changed(
+    earlier: AssociationState,
+    later: AssociationState,
+    viewer: int,
+    names: dict[int, labels_mod.LabelInfo],
+) -> tuple[str, ...]:
+    """An update in words, as seen from ``viewer``: labels added (+) and removed (−), and
+    which way a primary mark moved."""
+    had = set(label_words(earlier, viewer, names))
+    has = set(label_words(later, viewer, names))
+    words = ["+" + word for word in sorted(has - had, key=str.casefold)]
+    words += ["−" + word for word in sorted(had - has, key=str.casefold)]
+    viewer_is_a = later.a == viewer
+
+    def marks(state: AssociationState) -> tuple[bool, bool]:
+        own, theirs = state.a_primary_b, state.b_primary_a
+        return (own, theirs) if viewer_is_a else (theirs, own)
+
+    (was_own, was_theirs), (own, theirs) = marks(earlier), marks(later)
+    if own != was_own:
+        words.append(_("now the primary") if own else _("no longer the primary"))
+    if theirs != was_theirs:
+        words.append(_("now has this as primary") if theirs else _("no longer has this as primary"))
+    return tuple(words)
+
+
 def _entries(rows: list[tuple], viewer: int) -> list[HistoryEntry]:
     names = labels_mod.all_by_id()
+    before = _states_before(rows)
     other_ids = {row[3] if row[2] == viewer else row[2] for row in rows}
     other_names = (
         dict(Record.select(Record.id, Record.name).where(Record.id.in_(list(other_ids))).tuples())
@@ -153,6 +219,9 @@ def _entries(rows: list[tuple], viewer: int) -> list[HistoryEntry]:
                 source=row[10],
                 actor=row[11],
                 batch=row[12],
+                changed=(
+                    what_changed(before[row[0]], state, viewer, names) if row[0] in before else ()
+                ),
             )
         )
     return out

@@ -49,7 +49,6 @@ class PastRead(Message):
 
 
 PAGE = 200
-ACTIONS = {"created": _("created"), "removed": _("removed"), "updated": _("updated")}
 
 
 def entry_cells(entry: HistoryEntry) -> tuple:
@@ -63,7 +62,7 @@ def entry_cells(entry: HistoryEntry) -> tuple:
     return (
         cell(entry.other_name or entry.other_ref),
         cell(entry.other_ref, "dim"),
-        cell(ACTIONS.get(entry.action, entry.action)),
+        cell(history.action_words(entry)),
         cell(when(entry.at)),
         cell(entry.source_display),
         cell(detail),
