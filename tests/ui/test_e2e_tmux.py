@@ -76,10 +76,7 @@ def tmux(tmp_path: Path):  # type: ignore[no-untyped-def]
     session.run("kill-server")  # our own private server (-L), nobody else's
 
 
-def test_rolodex_command_in_tmux(db_url, db, world, tmux, tmp_path):
-    from rolodex.crm import activities, history
-
-    ana = world.ids["ana"]
+def start(tmux: Tmux, tmp_path: Path, db_url: str, extra_env: str = "") -> None:
     env = f"env -u COLUMNS -u LINES XDG_CONFIG_HOME={tmp_path / 'cfg'} TEXTUAL_ANIMATIONS=none"
     tmux.run(
         "new-session",
@@ -90,11 +87,19 @@ def test_rolodex_command_in_tmux(db_url, db, world, tmux, tmp_path):
         "120",
         "-y",
         "40",
-        f"{env} {ROLODEX} --db {db_url}",
+        f"{env} {extra_env} {ROLODEX} --db {db_url}",
     )
-    screen = tmux.wait_for("שלום עולם")
-    assert len(screen.splitlines()[0]) <= 120
-    assert "[@click=app.quit]x[/]" in screen and "ACME [UK] Ltd" in screen
+
+
+def quit_app(tmux: Tmux) -> None:
+    tmux.keys("C-q")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and "e2e" in tmux.run("list-sessions"):
+        time.sleep(0.2)
+
+
+def open_ana(tmux: Tmux) -> str:
+    tmux.wait_for("שלום עולם")
     time.sleep(1.0)  # let the terminal's start-up replies settle before typing
     tmux.keys("/")
     tmux.type("Ana")
@@ -103,7 +108,18 @@ def test_rolodex_command_in_tmux(db_url, db, world, tmux, tmp_path):
     time.sleep(1.0)
     if "Properties" not in tmux.screen():
         tmux.keys("Enter")  # open the record
-    screen = tmux.wait_for("Decision maker")
+    return tmux.wait_for("Decision maker")
+
+
+def test_rolodex_command_in_tmux(db_url, db, world, tmux, tmp_path):
+    from rolodex.crm import activities, history
+
+    ana = world.ids["ana"]
+    start(tmux, tmp_path, db_url)
+    screen = tmux.wait_for("שלום עולם")
+    assert len(screen.splitlines()[0]) <= 120
+    assert "[@click=app.quit]x[/]" in screen and "ACME [UK] Ltd" in screen
+    screen = open_ana(tmux)
     assert "Primary company: Acme" in screen and "Employer" in screen
     tmux.keys("n")
     tmux.wait_for("Log note on Ana Andersson")
@@ -120,13 +136,37 @@ def test_rolodex_command_in_tmux(db_url, db, world, tmux, tmp_path):
     tmux.keys("Escape")
     tmux.keys("2")
     tmux.wait_for("Companies ·")
-    tmux.keys("C-q")
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and "e2e" in tmux.run("list-sessions"):
-        time.sleep(0.2)
+    quit_app(tmux)
     note = next(
         a for a in activities.timeline(ana) if a.properties.get("subject") == "Typed in tmux"
     )
     assert note.properties["body"] == "from the e2e test"
     entry = history.pair_history(ana, note.id)[0]
     assert entry.source == "User"
+
+
+def test_ctrl_e_writes_a_note_body_in_the_editor(db_url, db, world, tmux, tmp_path):
+    from rolodex.crm import activities
+
+    editor = tmp_path / "editor.sh"
+    # Appends two lines to what the field held, as a person would in vi.
+    editor.write_text("#!/bin/sh\nprintf 'Written in the editor\\nsecond line\\n' >> \"$1\"\n")
+    editor.chmod(0o755)
+    start(tmux, tmp_path, db_url, f"VISUAL= EDITOR={editor}")
+    open_ana(tmux)
+    tmux.keys("n")
+    tmux.wait_for("Log note on Ana Andersson")
+    tmux.type("From the editor")
+    tmux.keys("Enter")  # to the body
+    tmux.type("Typed first. ")
+    tmux.keys("C-e")
+    tmux.wait_for("second line")
+    tmux.keys("C-s")
+    tmux.wait_until_gone("Log note on Ana Andersson")
+    quit_app(tmux)
+    note = next(
+        a
+        for a in activities.timeline(world.ids["ana"])
+        if a.properties.get("subject") == "From the editor"
+    )
+    assert note.properties["body"] == "Typed first. Written in the editor\nsecond line"

@@ -459,6 +459,11 @@ async def test_log_note_with_a_multi_line_body_and_associate_the_activity(world,
         await pilot.press("n")
         await settle(pilot)
         await pilot.press(*"Pricing [b]call[/b]", "enter", *"line one", "enter", *"line two")
+        # No terminal to hand over here (headless): ctrl+e says so and the body stays.
+        await pilot.press("ctrl+e")
+        await settle(pilot)
+        notes = [n.message for n in app._notifications]  # noqa: SLF001 - tests only
+        assert any("editor cannot run here" in note for note in notes)
         await pilot.press("ctrl+s")
         await settle(pilot)
         note = next(

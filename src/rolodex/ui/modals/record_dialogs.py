@@ -75,7 +75,7 @@ class LogActivityDialog(FormDialog[dict[str, str]]):
             )
             yield Label(_("Subject"))
             yield SafeInput(id="subject")
-            yield Label(_("Body (Enter adds a line; ctrl+s logs)"))
+            yield Label(_("Body (Enter adds a line; ctrl+e opens your editor; ctrl+s logs)"))
             yield SafeTextArea(id="body", soft_wrap=True, compact=True)
             yield Static(
                 _("It is also associated with this record's primary company and open deals."),
