@@ -190,18 +190,45 @@ async def test_edit_columns_is_remembered(world, make_app, config_dir):
         dialog = app.screen
         assert isinstance(dialog, EditColumnsDialog)
         picks = dialog.query_one(SelectionList)
-        picks.select("prop:job_title")
+        shown_before = [k for k in dialog.order if k in picks.selected]
+        assert shown_before == [c.key for c in app.screen_stack[0].table.columns][1:]
+        # Tick the job title with the keyboard, then move it to the top.
+        while picks.get_option_at_index(picks.highlighted).value != "prop:job_title":
+            await pilot.press("down")
+        await pilot.press("space")
+        for _n in range(dialog.order.index("prop:job_title")):
+            await pilot.press("shift+up")
+        assert dialog.order[0] == "prop:job_title"
+        assert picks.get_option_at_index(picks.highlighted).value == "prop:job_title"
         picks.deselect("assoc:deal")
         await pilot.press("ctrl+s")
         await settle(pilot)
         keys = [c.key for c in app.screen.table.columns]
-        assert "prop:job_title" in keys and "assoc:deal" not in keys
+        assert keys[:2] == ["name", "prop:job_title"] and "assoc:deal" not in keys
     saved = json.loads((config_dir / "settings.json").read_text())
-    assert "prop:job_title" in saved["columns"]["contact"]
+    assert saved["columns"]["contact"][0] == "prop:job_title"
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        assert "prop:job_title" in [c.key for c in app.screen.table.columns]
+        assert [c.key for c in app.screen.table.columns][1] == "prop:job_title"
+
+
+async def test_an_unticked_box_shows_no_mark_in_the_16_colour_theme(world, make_app, config_dir):
+    (config_dir / "settings.json").write_text(json.dumps({"theme": "rolodex-ansi"}))
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        picks = app.screen.query_one(SelectionList)
+        marks = {}
+        for y in range(picks.option_count):
+            key = picks.get_option_at_index(y).value
+            box = next(seg for seg in picks.render_line(y) if seg.text == "X")
+            marks[key in picks.selected] = box.style
+        ticked, unticked = marks[True], marks[False]
+        assert unticked.color == unticked.bgcolor, "an unticked X must not be seen"
+        assert ticked.color != ticked.bgcolor and ticked.bold
 
 
 async def test_associated_count_opens_the_list_and_a_record(world, make_app):

@@ -27,16 +27,26 @@ from rolodex.ui.widgets.linelist import Item, LineList
 
 
 class EditColumnsDialog(FormDialog[list[str]]):
+    """Which columns the index shows, in which order (after the name, always first)."""
+
     BINDINGS = [
         Binding("escape", "cancel", _("Cancel"), id="columns.cancel"),
         Binding("ctrl+s", "save", _("Save"), id="columns.save"),
+        Binding("shift+up,ctrl+up", "move(-1)", _("Move up"), id="columns.up"),
+        Binding("shift+down,ctrl+down", "move(1)", _("Move down"), id="columns.down"),
     ]
 
     def __init__(self, info: ObjectInfo, choices: list[tuple[str, str]], current: list[str]):
         super().__init__()
         self.info = info
-        self.choices = choices
+        self.titles = dict(choices)
+        # Shown columns first, in their order; the others after, in the list's order.
+        self.order = [key for key in current if key in self.titles]
+        self.order += [key for key, _title in choices if key not in self.order]
         self.current = current
+
+    def _selections(self, selected: set[str]) -> list[Selection[str]]:
+        return [Selection(shown(self.titles[key]), key, key in selected) for key in self.order]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
@@ -46,24 +56,33 @@ class EditColumnsDialog(FormDialog[list[str]]):
                 ),
                 classes="dialog-title",
             )
-            yield SelectionList[str](
-                *[Selection(shown(title), key, key in self.current) for key, title in self.choices],
-                id="columns",
-            )
+            yield Static(_("Space shows or hides a column; shift+↑ and shift+↓ move it."))
+            yield SelectionList[str](*self._selections(set(self.current)), id="columns")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Save"), id="save", variant="primary")
                 yield Button(_("Cancel"), id="cancel")
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.query_one(SelectionList).focus()
+        picks = self.query_one(SelectionList)
+        picks.focus()
+        picks.highlighted = 0
+
+    def action_move(self, step: int) -> None:
+        picks = self.query_one(SelectionList)
+        at = picks.highlighted
+        if at is None or not 0 <= at + step < len(self.order):
+            return
+        to = at + step
+        self.order[at], self.order[to] = self.order[to], self.order[at]
+        selected = set(picks.selected)
+        picks.clear_options()
+        picks.add_options(self._selections(selected))
+        picks.highlighted = to
 
     def action_save(self) -> None:
         selected = set(self.query_one(SelectionList).selected)
-        # Columns already shown keep their place; new ones follow in the list's order.
-        ordered = [c for c in self.current if c in selected]
-        ordered += [key for key, _title in self.choices if key in selected and key not in ordered]
-        self.dismiss(ordered)
+        self.dismiss([key for key in self.order if key in selected])
 
 
 class NewRecordDialog(FormDialog[RecordView]):
