@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 from rolodex.crm import index, lifecycle, objects, records
 from rolodex.crm.errors import InvalidValue
 
-SORTS = list(index.SORTS)
+COLUMN_SORTS = ["prop:job_title", "-prop:job_title", "assoc:company", "-assoc:company"]
+COLUMN_SORTS += ["primary", "-primary"]
+SORTS = list(index.SORTS) + COLUMN_SORTS
 FILTERS = ["", "a", "Same"]
 TWINS = 7  # records with the same name: ties are broken by id, across page boundaries
 
@@ -228,3 +230,63 @@ def test_a_three_letter_filter_finds_a_last_name_either_way(db, monkeypatch, den
         found = ids(index.page("contact", sort=sort, filter_text="berg"))
         assert sorted(found) == sorted([bjorn, ana_berg])
     assert index.total("contact", "BERG") == 2
+
+
+def _sorted_by(rows: list[index.IndexRow], sort: str) -> list[int]:
+    """The order a column sort promises: by value (blanks last either way), then id."""
+    column, descending = sort.lstrip("-"), sort.startswith("-")
+
+    def value(row: index.IndexRow) -> object:
+        if column.startswith("prop:"):
+            return row.properties.get(column[5:], "").lower()
+        if column.startswith("assoc:"):
+            return row.counts[column[6:]]
+        return row.primary_company[1].casefold() if row.primary_company else ""
+
+    filled = [r for r in rows if value(r) != ""]
+    blank = [r for r in rows if value(r) == ""]
+    order = sorted(filled, key=lambda r: (value(r), r.id), reverse=descending)
+    return [r.id for r in order] + sorted((r.id for r in blank), reverse=descending)
+
+
+@pytest.mark.parametrize("sort", COLUMN_SORTS)
+def test_a_column_sort_orders_by_the_value_with_blanks_last(contacts, sort: str) -> None:
+    rows = index.page(
+        "contact", sort="name", limit=100_000, associated=["company"], primary_company=True
+    ).rows
+    assert len({_sorted_by(rows, sort)[0], _sorted_by(rows, sort)[-1]}) == 2
+    got = index.page("contact", sort=sort, limit=100_000).rows
+    assert [r.id for r in got] == _sorted_by(rows, sort)
+
+
+def test_a_number_property_sorts_as_a_number(db) -> None:
+    for name, amount in (("Nine", "9"), ("Ten", "10"), ("None", ""), ("Half", "0.5")):
+        records.create("deal", {"name": name, "stage": "appointmentscheduled", "amount": amount})
+    names = [r.name for r in index.page("deal", sort="prop:amount").rows]
+    assert names == ["Half", "Nine", "Ten", "None"]
+    names = [r.name for r in index.page("deal", sort="-prop:amount").rows]
+    assert names == ["Ten", "Nine", "Half", "None"]
+
+
+def test_an_unknown_column_sort_is_refused(db) -> None:
+    for sort in ("prop:nope", "assoc:nope", "bogus"):
+        with pytest.raises(InvalidValue):
+            index.page("contact", sort=sort)
+    with pytest.raises(InvalidValue):
+        index.page("company", sort="primary")  # a company has no primary company
+
+
+@pytest.mark.parametrize("text", ["", "a"])
+@pytest.mark.parametrize("sort", COLUMN_SORTS)
+def test_the_sorted_ids_are_the_pages_of_a_column_sort(contacts, sort: str, text: str) -> None:
+    ids = index.sorted_ids("contact", sort, text)
+    assert list(ids) == whole(sort, text)
+    page = index.rows_of("contact", ids[200:300], associated=["company"], primary_company=True)
+    assert [r.id for r in page] == list(ids[200:300])
+    assert all("company" in r.counts for r in page)
+
+
+def test_rows_of_leaves_out_records_gone_since(contacts, ctx) -> None:
+    ids = index.sorted_ids("contact", "-assoc:company")
+    lifecycle.delete(ids[1], ctx)
+    assert [r.id for r in index.rows_of("contact", ids[:3])] == [ids[0], ids[2]]

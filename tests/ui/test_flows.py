@@ -7,7 +7,7 @@ import json
 import pytest
 from textual.widgets import Button, DataTable, Input, OptionList, Select, SelectionList, Tree
 
-from rolodex.crm import activities, associations, history, labels, lifecycle, limits, records
+from rolodex.crm import activities, associations, history, index, labels, lifecycle, limits, records
 from rolodex.crm.context import Context
 from rolodex.ui.modals.associate import AssociateDialog
 from rolodex.ui.modals.common import ChoiceDialog, ConfirmDialog
@@ -153,10 +153,37 @@ async def test_filter_escape_and_sort(world, make_app):
         await pilot.press("slash", "backspace", "backspace", "enter")
         await settle(pilot)
         assert isinstance(app.screen, IndexScreen) and isinstance(app.focused, VirtualTable)
-        await pilot.press("s")  # name Z-A
+        await pilot.press("s")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ChoiceDialog)
+        choices = dialog.query_one(OptionList)
+        assert choices.highlighted == 0  # the current sort: name A–Z
+        await pilot.press("down", "enter")  # name Z–A
         await settle(pilot)
         names = table_names(app.screen)
         assert names == sorted(names, key=str.casefold, reverse=True)
+        # Any shown column sorts, both ways: the primary company, most associated deals first.
+        for sort, label in (("primary", "Primary company A–Z"), ("-assoc:deal", "most first")):
+            await pilot.press("s")
+            await settle(pilot)
+            options = app.screen.query_one(OptionList)
+            wanted = options.get_option_index(sort)
+            assert label in str(options.get_option_at_index(wanted).prompt)
+            while options.highlighted != wanted:
+                await pilot.press("down")
+            await pilot.press("enter")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, IndexScreen) and screen.sort == sort
+            shown_rows = [screen.cache.row(i) for i in range(screen.table.row_count)]
+            expected = index.page(
+                "contact", sort=sort, limit=1000, associated=["deal"], primary_company=True
+            ).rows
+            assert [r.id for r in shown_rows] == [r.id for r in expected]
+        counts = [r.counts["deal"] for r in expected]
+        assert counts == sorted(counts, reverse=True) and counts[0] > counts[-1]
+        assert "Deals ↓" in screen_text(app)
 
 
 async def test_paging_reads_more_rows_as_the_cursor_moves(db, make_app):

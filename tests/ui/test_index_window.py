@@ -115,24 +115,29 @@ async def test_enter_deep_in_the_list_opens_the_record_under_the_cursor(many, ma
         assert app.screen.record_id == expected[target]
 
 
-async def test_a_live_refresh_deep_in_the_list_keeps_the_cursor_record(many, make_app):
-    expected = whole()
+@pytest.mark.parametrize("sort", ["name", "prop:email"])
+async def test_a_live_refresh_deep_in_the_list_keeps_the_cursor_record(many, make_app, sort):
+    expected = whole(sort)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await settled_index(pilot)
+        screen.sort = sort
+        await settle(pilot)
         target = len(expected) - 40
         screen.table.move_to(target)
         await settle(pilot)
         on = screen.row_at(target).id
         # Someone adds a contact that sorts first: every position moves down by one.
-        records.create("contact", {"first_name": "Aaaaa", "last_name": "First"})
+        records.create(
+            "contact", {"first_name": "Aaaaa", "last_name": "First", "email": "aaaaa@a.example"}
+        )
         screen.refresh_from_database()
         await settle(pilot)
         assert screen.table.row_count == len(expected) + 1
         assert screen.row_at(screen.table.cursor_row).id == on
 
 
-@pytest.mark.parametrize("sort", ["name", "-name", "created", "-created"])
+@pytest.mark.parametrize("sort", ["name", "-name", "created", "-created", "-prop:email", "primary"])
 async def test_filter_and_sort_work_over_the_whole_list(many, make_app, sort):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

@@ -7,17 +7,18 @@ the first screen and a million rows deep.
 from __future__ import annotations
 
 import json
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from rolodex.crm import objects, search
+from rolodex.crm import index_sorts, objects, search
 from rolodex.crm.errors import InvalidValue
 from rolodex.i18n import _
 from rolodex.store import raw
 from rolodex.store.database import is_sqlite
 
 PAGE_SIZE = 100
-SORTS = ("name", "-name", "created", "-created")
+SORTS = ("name", "-name", "created", "-created")  # and column sorts: see index_sorts
 PRIMARY_COMPANY = "primary_company"
 
 
@@ -30,6 +31,7 @@ class IndexRow:
     counts: dict[str, int] = field(default_factory=dict)  # associated object key -> count
     primary_company: tuple[int, str] | None = None  # (id, name)
     name_key: str = ""  # the name as sorted (casefolded)
+    sort_key: tuple = ()  # (blank, value) in a column sort
 
     @property
     def ref(self) -> str:
@@ -37,7 +39,13 @@ class IndexRow:
 
     def cursor(self, sort: str) -> tuple:
         """This row's keyset position in ``sort``: pass as ``after`` or ``before``."""
-        return (self.name_key, self.id) if sort.lstrip("-") == "name" else (self.id,)
+        return (*self.sort_position(sort), self.id)
+
+    def sort_position(self, sort: str) -> tuple:
+        column = sort.lstrip("-")
+        if column == "name":
+            return (self.name_key,)
+        return () if column == "created" else self.sort_key
 
 
 @dataclass(frozen=True)
@@ -121,13 +129,10 @@ def page(
     display order. ``associated`` names the objects whose association counts to
     compute for the page's rows; ``primary_company`` adds each row's primary company.
     """
-    if sort not in SORTS:
-        raise InvalidValue(
-            _("unknown sort '{sort}' (sorts: {sorts})").format(sort=sort, sorts=", ".join(SORTS))
-        )
+    info = objects.by_key(type_key)
+    by_column = index_sorts.column_sort(info, sort) if index_sorts.is_column_sort(sort) else None
     if sum((after is not None, before is not None, last, offset > 0)) > 1:
         raise InvalidValue(_("read a page after a cursor, before one, or the last: only one"))
-    info = objects.by_key(type_key)
     prefix, prefix_params, sparse = _filter(filter_text)
     descending = sort.startswith("-")
     by_name = sort.lstrip("-") == "name"
@@ -138,7 +143,11 @@ def page(
     cursor_at = after if after is not None else before
     select = "SELECT id, name, name_key, properties FROM record WHERE "
     params: list
-    if by_name:
+    if by_column is not None:
+        sql, params = _column_sorted(
+            by_column, info.id, prefix, prefix_params, cursor_at, backwards
+        )
+    elif by_name:
         sql, params = select + _LIVE + prefix, [info.id, *prefix_params]
         if cursor_at is not None:
             sql += " AND (name_key, id) < (?, ?)" if step_down else " AND (name_key, id) > (?, ?)"
@@ -175,28 +184,12 @@ def page(
     if offset > 0:
         sql += " OFFSET ?"
         params.append(offset)
-    found = raw.fetchall_hot(sql, params)
+    found = raw.fetchall(sql, params) if by_column else raw.fetchall_hot(sql, params)
     more = len(found) > limit
     found = found[:limit]
     if backwards:
         found.reverse()
-    ids = [r[0] for r in found]
-    wanted = list(dict.fromkeys(associated))
-    by_type = _counts_by_type(ids, [objects.by_key(key).id for key in wanted])
-    counts = {key: by_type.get(objects.by_key(key).id, {}) for key in wanted}
-    primaries = primary_companies(ids) if primary_company and info.has_primary_company else {}
-    rows = [
-        IndexRow(
-            id=rid,
-            type=info.key,
-            name=name,
-            properties=json.loads(props or "{}"),
-            counts={key: counts[key].get(rid, 0) for key in counts},
-            primary_company=primaries.get(rid),
-            name_key=name_key,
-        )
-        for rid, name, name_key, props in found
-    ]
+    rows = _rows(info, found, associated, primary_company)
     if not rows:
         return IndexPage(rows, None, None)
     first, final = rows[0].cursor(sort), rows[-1].cursor(sort)
@@ -208,6 +201,65 @@ def page(
     return IndexPage(rows, final if more else None, first if after is not None else None)
 
 
+def _rows(
+    info: objects.ObjectInfo, found: list, associated: Sequence[str], primary_company: bool
+) -> list[IndexRow]:
+    """Rows read as (id, name, name_key, properties[, blank, value]), with their counts
+    and primary companies."""
+    ids = [r[0] for r in found]
+    wanted = list(dict.fromkeys(associated))
+    by_type = _counts_by_type(ids, [objects.by_key(key).id for key in wanted])
+    counts = {key: by_type.get(objects.by_key(key).id, {}) for key in wanted}
+    primaries = primary_companies(ids) if primary_company and info.has_primary_company else {}
+    return [
+        IndexRow(
+            id=rid,
+            type=info.key,
+            name=name,
+            properties=json.loads(props or "{}"),
+            counts={key: counts[key].get(rid, 0) for key in counts},
+            primary_company=primaries.get(rid),
+            name_key=name_key,
+            sort_key=tuple(key),
+        )
+        for rid, name, name_key, props, *key in found
+    ]
+
+
+def sorted_ids(type_key: str, sort: str, filter_text: str = "") -> array[int]:
+    """Every matching record's id in a column sort's order, read in one statement: the
+    TUI reads it once and then each page by its ids, instantly at any depth (a keyset
+    page of a column sort costs a read of every record)."""
+    info = objects.by_key(type_key)
+    by = index_sorts.column_sort(info, sort)
+    prefix, prefix_params, _sparse = _filter(filter_text)
+    sql = index_sorts.ids_sql(by, _LIVE + prefix)
+    return array("q", (row[0] for row in raw.fetchall(sql, [*by.params, info.id, *prefix_params])))
+
+
+def rows_of(
+    type_key: str,
+    ids: Sequence[int],
+    *,
+    associated: Sequence[str] = (),
+    primary_company: bool = False,
+) -> list[IndexRow]:
+    """The live ones of ``ids``, in their order (a page of ``sorted_ids``)."""
+    info = objects.by_key(type_key)
+    found: dict[int, tuple] = {}
+    for chunk in _chunks(ids):
+        marks = ",".join("?" * len(chunk))
+        for row in raw.fetchall(
+            "SELECT id, name, name_key, properties FROM record WHERE "
+            + _LIVE
+            + f" AND id IN ({marks})",
+            [info.id, *chunk],
+        ):
+            found[row[0]] = row
+    ordered = [found[i] for i in ids if i in found]
+    return _rows(info, ordered, associated, primary_company)
+
+
 def start_at(row: IndexRow, sort: str) -> tuple:
     """A cursor to pass as ``after`` so that the page starts with ``row`` itself.
 
@@ -215,7 +267,23 @@ def start_at(row: IndexRow, sort: str) -> tuple:
     at the row's place in the list even if the row itself is gone meanwhile.
     """
     step = 1 if sort.startswith("-") else -1
-    return (row.name_key, row.id + step) if sort.lstrip("-") == "name" else (row.id + step,)
+    return (*row.sort_position(sort), row.id + step)
+
+
+def _column_sorted(
+    by: index_sorts.ColumnSort,
+    type_id: int,
+    prefix: str,
+    prefix_params: list,
+    cursor_at: tuple | None,
+    backwards: bool,
+) -> tuple[str, list]:
+    sql = index_sorts.sorted_sql(by, _LIVE + prefix, cursor_at, backwards)
+    params = [*by.params, type_id, *prefix_params]
+    if cursor_at is not None:
+        blank, value, row_id = cursor_at
+        params += [blank, blank, value, value, row_id]
+    return sql, params
 
 
 def _by_id_on_postgresql(

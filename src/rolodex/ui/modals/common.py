@@ -74,11 +74,13 @@ class ChoiceDialog(Dialog[str | None]):
         title: str | Content,
         options: Sequence[tuple[str, str | Content]],
         message: str | Content | None = None,
+        current: str | None = None,
     ) -> None:
         super().__init__()
         self.title_text = as_content(title)
         self.options = options
         self.message = message
+        self.current = current
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
@@ -94,7 +96,11 @@ class ChoiceDialog(Dialog[str | None]):
 
     def on_mount(self) -> None:
         choices = self.query_one(OptionList)
-        choices.highlighted = 0 if self.options else None
+        ids = [option_id for option_id, _prompt in self.options]
+        if self.current in ids:
+            choices.highlighted = ids.index(self.current)
+        else:
+            choices.highlighted = 0 if self.options else None
         choices.focus()
 
     @on(OptionList.OptionSelected)

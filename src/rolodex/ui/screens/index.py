@@ -7,6 +7,7 @@ a page costs the same a million rows deep and memory stays flat.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Awaitable, Sequence
 
 from textual import on, work
@@ -18,7 +19,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Input, Static
 
-from rolodex.crm import index, objects
+from rolodex.crm import index, index_sorts, objects
 from rolodex.crm.errors import RolodexError
 from rolodex.crm.objects import ObjectInfo
 from rolodex.crm.records import RecordView
@@ -31,13 +32,12 @@ from rolodex.ui.widgets.inputs import SafeInput
 from rolodex.ui.widgets.pages import PageCache, Read
 from rolodex.ui.widgets.vtable import Column, VirtualTable
 
-SORT_LABELS = {
-    "name": _("name A–Z"),
-    "-name": _("name Z–A"),
-    "-created": _("newest first"),
-    "created": _("oldest first"),
+ORDER_LABELS = {
+    "name": _("Name A–Z"),
+    "-name": _("Name Z–A"),
+    "-created": _("Newest first"),
+    "created": _("Oldest first"),
 }
-SORT_CYCLE = ["name", "-name", "-created", "created"]
 DEFAULT_COLUMNS = {
     "contact": ["prop:email", "primary", "assoc:company", "assoc:deal"],
     "company": ["prop:domain", "prop:city", "assoc:contact", "assoc:deal"],
@@ -82,6 +82,20 @@ def cell_text(row: index.IndexRow, key: str) -> str:
     return ""
 
 
+def sort_label(sort: str, title: str, kind: str) -> str:
+    """How a sort reads in the sort dialog and the index's title."""
+    if sort in ORDER_LABELS:
+        return ORDER_LABELS[sort]
+    descending = sort.startswith("-")
+    if sort.lstrip("-").startswith("assoc:"):
+        words = _("{column}, most first") if descending else _("{column}, fewest first")
+    elif kind == "number":
+        words = _("{column}, highest first") if descending else _("{column}, lowest first")
+    else:
+        words = _("{column} Z–A") if descending else _("{column} A–Z")
+    return words.format(column=title)
+
+
 def row_cells(row: index.IndexRow, keys: Sequence[str]) -> list[Content]:
     out = []
     for key in keys:
@@ -117,6 +131,27 @@ def fit(natural: list[int], keys: list[str], available: int) -> list[int]:
     return widths
 
 
+class OrderRead(Message):
+    """The ids of a column sort, in order; ``refresh`` when re-read after a commit."""
+
+    def __init__(
+        self, generation: int, ids: array[int], types: list[ObjectInfo], refresh: bool
+    ) -> None:
+        super().__init__()
+        self.generation = generation
+        self.ids = ids
+        self.types = types
+        self.refresh = refresh
+
+
+def by_ids(type_key: str, ids: list[int], args: dict) -> index.IndexPage:
+    """A page of a column sort: its records read by id."""
+    rows = index.rows_of(
+        type_key, ids, associated=args["associated"], primary_company=args["primary_company"]
+    )
+    return index.IndexPage(rows, None, None)
+
+
 class PageRead(Message):
     def __init__(self, generation: int, page: int, result: index.IndexPage) -> None:
         super().__init__()
@@ -138,7 +173,7 @@ class IndexScreen(RolodexScreen):
 
     BINDINGS = [
         Binding("slash", "focus_filter", _("Filter"), id="index.filter"),
-        Binding("s", "cycle_sort", _("Sort"), id="index.sort"),
+        Binding("s", "sort", _("Sort"), id="index.sort"),
         Binding("c", "edit_columns", _("Edit columns"), id="index.columns"),
         Binding("n", "new_record", _("New"), id="index.new"),
         Binding("r", "refresh", _("Refresh"), id="index.refresh", show=False),
@@ -156,6 +191,8 @@ class IndexScreen(RolodexScreen):
         self.total: int | None = None  # None while counting
         self.types: list[ObjectInfo] = []
         self.reading: set[int] = set()  # pages being read
+        # A column sort reads the whole order's ids once, then each page by its ids.
+        self.order: array[int] | None = None
         self.table = VirtualTable(self, id="index-table")
 
     def compose(self) -> ComposeResult:
@@ -185,6 +222,8 @@ class IndexScreen(RolodexScreen):
         with filter_input.prevent(Input.Changed):
             filter_input.value = ""
         self.set_reactive(IndexScreen.filter_text, "")
+        if index_sorts.is_column_sort(self.sort):  # another object has other columns
+            self.set_reactive(IndexScreen.sort, "name")
         self.load()
 
     def watch_sort(self) -> None:
@@ -212,8 +251,13 @@ class IndexScreen(RolodexScreen):
         self.reading.clear()
         self.columns = self._settings_columns()
         self.total = None
+        self.order = None
         self.table.set_shape(self._columns([]), 0)
         self.table.move_to(0, 0)
+        if index_sorts.is_column_sort(self.sort):
+            self._read_order(self.cache.generation, refresh=False)
+            self._show_title()
+            return
         self._count(self.cache.generation)
         self._read(self.cache.generation, Read(0))
 
@@ -233,24 +277,57 @@ class IndexScreen(RolodexScreen):
         total, types = connected(lambda: (index.total(type_key, text), index.index_types()))
         self.post_message(Counted(generation, total, types))
 
+    @work(thread=True, group="index-order", exclusive=True, exit_on_error=False)
+    def _read_order(self, generation: int, *, refresh: bool) -> None:
+        type_key, sort, text = self.type_key, self.sort, self.filter_text
+        ids, types = connected(
+            lambda: (index.sorted_ids(type_key, sort, text), index.index_types())
+        )
+        self.post_message(OrderRead(generation, ids, types, refresh))
+
+    @on(OrderRead)
+    def order_read(self, message: OrderRead) -> None:
+        if message.generation != self.cache.generation:
+            return
+        self.order = message.ids
+        self.counted(Counted(message.generation, len(message.ids), message.types))
+        if message.refresh:
+            self._refresh_pages(message.generation)
+        else:
+            self._read(message.generation, Read(0))
+
+    def _page_ids(self, page: int) -> list[int] | None:
+        if self.order is None:
+            return None
+        return list(self.order[page * PAGE : (page + 1) * PAGE])
+
     def _read(self, generation: int, plan: Read) -> None:
         if plan.page in self.reading:
             return
+        if index_sorts.is_column_sort(self.sort) and self.order is None:
+            return  # the order is being read; its arrival reads the first page
         self.reading.add(plan.page)
-        self._read_page(generation, plan, self.type_key, self._reader_args())
+        self._read_page(
+            generation, plan, self.type_key, self._reader_args(), self._page_ids(plan.page)
+        )
 
     @work(thread=True, group="index-page", exit_on_error=False)
-    def _read_page(self, generation: int, plan: Read, type_key: str, args: dict) -> None:
-        result = connected(
-            lambda: index.page(
-                type_key,
-                after=plan.after,
-                before=plan.before,
-                offset=plan.offset,
-                limit=PAGE,
-                **args,
+    def _read_page(
+        self, generation: int, plan: Read, type_key: str, args: dict, ids: list[int] | None
+    ) -> None:
+        if ids is not None:
+            result = connected(lambda: by_ids(type_key, ids, args))
+        else:
+            result = connected(
+                lambda: index.page(
+                    type_key,
+                    after=plan.after,
+                    before=plan.before,
+                    offset=plan.offset,
+                    limit=PAGE,
+                    **args,
+                )
             )
-        )
         self.post_message(PageRead(generation, plan.page, result))
 
     @on(PageRead)
@@ -313,15 +390,29 @@ class IndexScreen(RolodexScreen):
         """Someone committed a change: re-read the pages in view and the count, keeping the
         cursor on its record."""
         generation = self.cache.generation
+        if index_sorts.is_column_sort(self.sort):
+            if self.order is not None:  # else the first read is still under way
+                self._read_order(generation, refresh=True)
+            return
         self._count(generation)
+        self._refresh_pages(generation)
+
+    def _refresh_pages(self, generation: int) -> None:
         rows = self.table.visible_rows()
         pages = sorted({r // PAGE for r in (rows.start, max(rows.stop - 1, rows.start))})
         for page in pages:
-            self._refresh_page(generation, page, self.type_key, self._reader_args())
+            self._refresh_page(
+                generation, page, self.type_key, self._reader_args(), self._page_ids(page)
+            )
 
     @work(thread=True, group="index-refresh", exit_on_error=False)
-    def _refresh_page(self, generation: int, page: int, type_key: str, args: dict) -> None:
-        result = connected(lambda: index.page(type_key, offset=page * PAGE, limit=PAGE, **args))
+    def _refresh_page(
+        self, generation: int, page: int, type_key: str, args: dict, ids: list[int] | None
+    ) -> None:
+        if ids is not None:
+            result = connected(lambda: by_ids(type_key, ids, args))
+        else:
+            result = connected(lambda: index.page(type_key, offset=page * PAGE, limit=PAGE, **args))
         self.post_message(Refreshed(generation, page, result))
 
     def on_refreshed(self, message: Refreshed) -> None:
@@ -358,6 +449,10 @@ class IndexScreen(RolodexScreen):
         wide text columns give way first, and every column keeps a useful minimum."""
         keys = ["name", *self.columns]
         titles = [self._column_title(key) for key in keys]
+        sorted_column = self.sort.lstrip("-")
+        if sorted_column in keys:
+            at = keys.index(sorted_column)
+            titles[at] += " ↓" if self.sort.startswith("-") else " ↑"
         natural = []
         for key, title in zip(keys, titles, strict=True):
             widest = max([cell_width(cell_text(r, key)) for r in rows] or [0])
@@ -387,7 +482,9 @@ class IndexScreen(RolodexScreen):
         self.query_one("#index-tabs", Static).update(Content("").join(parts))
 
     def _show_title(self) -> None:
-        if self.total is None:
+        if self.total is None and index_sorts.is_column_sort(self.sort):
+            count = _("sorting…")
+        elif self.total is None:
             count = _("counting…")
         elif self.table.cursor_row >= self.table.page_height and self.total:
             count = _("row {row} of {n}").format(
@@ -399,7 +496,7 @@ class IndexScreen(RolodexScreen):
             "[b]$plural[/b] [dim]· $count · $sort[/dim]",
             plural=self.info.shown_plural,
             count=count,
-            sort=SORT_LABELS[self.sort],
+            sort=self._sort_label(self.sort).lower(),
         )
         self.query_one("#index-title", Static).update(title)
         self.sub_title = self.info.shown_plural
@@ -466,8 +563,35 @@ class IndexScreen(RolodexScreen):
         # At once, not via focus() (deferred): keys typed right after "/" belong to the filter.
         self.set_focus(self.query_one("#filter", Input))
 
-    def action_cycle_sort(self) -> None:
-        self.sort = SORT_CYCLE[(SORT_CYCLE.index(self.sort) + 1) % len(SORT_CYCLE)]
+    def _sort_label(self, sort: str) -> str:
+        column = sort.lstrip("-")
+        prop = next((p for p in self.info.properties if f"prop:{p.key}" == column), None)
+        title = self._column_title(column) if column not in ("name", "created") else ""
+        if column.startswith("assoc:"):
+            title = _("Associated {object}").format(object=title.lower())
+        return sort_label(sort, title, prop.kind if prop else "")
+
+    def sort_choices(self) -> list[tuple[str, str]]:
+        """Both directions of the name, every shown column, and the creation date."""
+        columns = ["name", *self.columns, "created"]
+        sorts = [s for c in columns for s in (("-" + c, c) if c == "created" else (c, "-" + c))]
+        return [(sort, self._sort_label(sort)) for sort in sorts]
+
+    def action_sort(self) -> None:
+        from rolodex.ui.modals.common import ChoiceDialog
+
+        dialog = ChoiceDialog(
+            _("Sort the {plural} by").format(plural=self.info.shown_plural.lower()),
+            [(sort, shown(label)) for sort, label in self.sort_choices()],
+            current=self.sort,
+        )
+        self._sort_chosen(ask(self.app, dialog))
+
+    @flow("index-dialog")
+    async def _sort_chosen(self, answer: Awaitable[str | None]) -> None:
+        sort = await answer
+        if sort is not None:
+            self.sort = sort
 
     def action_refresh(self) -> None:
         self.load()
