@@ -86,6 +86,7 @@ class MoreLoaded(Message):
 
 
 class RecordScreen(RolodexScreen):
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
         Binding("escape", "back", _("Back"), id="record.back"),
         Binding("a", "add_association", _("Associate"), id="record.associate"),
@@ -112,17 +113,19 @@ class RecordScreen(RolodexScreen):
         yield Static(self._header(data), id="record-header")
         yield Static("", id="record-banner")
         with Horizontal(id="record-body"):
-            with VerticalScroll(id="properties", classes="column"):
-                yield Label(_("Properties"), classes="column-title")
-                yield self._form(data)
-                yield Button(_("Save"), id="save", variant="primary", compact=True)
-            with Vertical(id="activity", classes="column"):
-                yield Label(_("Activity"), classes="column-title")
-                with Horizontal(classes="log-buttons"):
-                    yield Button(_("Note"), id="log-note", compact=True)
-                    yield Button(_("Email"), id="log-email", compact=True)
-                    yield Button(_("Call"), id="log-call", compact=True)
-                yield LineList(timeline_items(data), id="timeline", highlight_first=False)
+            # Side by side on a wide terminal, one above the other on a narrow one (CSS).
+            with Horizontal(id="record-main"):
+                with VerticalScroll(id="properties", classes="column"):
+                    yield Label(_("Properties"), classes="column-title")
+                    yield self._form(data)
+                    yield Button(_("Save"), id="save", variant="primary", compact=True)
+                with Vertical(id="activity", classes="column"):
+                    yield Label(_("Activity"), classes="column-title")
+                    with Horizontal(classes="log-buttons"):
+                        yield Button(_("Note"), id="log-note", compact=True)
+                        yield Button(_("Email"), id="log-email", compact=True)
+                        yield Button(_("Call"), id="log-call", compact=True)
+                    yield LineList(timeline_items(data), id="timeline", highlight_first=False)
             yield CardList(self._card_items(data), id="sidebar", classes="column")
         yield KeyFooter()
 
