@@ -15,6 +15,10 @@ from peewee import Database
 for _var in ("NO_COLOR", "TEXTUAL_THEME", "ROLODEX_DB", "LANGUAGE", "LC_ALL", "LC_MESSAGES"):
     os.environ.pop(_var, None)
 os.environ["LANG"] = "C.UTF-8"
+# A run in another language (tests/ui/test_snapshots_sv.py): set before any module of
+# the app is imported, as a person's LANGUAGE is, so class-level strings follow it too.
+if os.environ.get("ROLODEX_TEST_LANGUAGE"):
+    os.environ["LANGUAGE"] = os.environ["ROLODEX_TEST_LANGUAGE"]
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 
 PG_URL = os.environ.get("ROLODEX_TEST_PG_URL")

@@ -1,4 +1,5 @@
-"""Snapshot tests of every screen and dialog at 80x24 and 120x40 (deterministic data, frozen clock)."""
+"""Snapshot tests of every screen and dialog at 80x24 and 120x40, the article's steps also
+at 200x60 (deterministic data, frozen clock); test_snapshots_sv.py has them in Swedish."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ pytestmark = pytest.mark.skipif(
     bool(PG_URL), reason="snapshots use SQLite's deterministic record ids"
 )
 SIZES = [(80, 24), (120, 40)]
+# The screens of the article's steps also at a big terminal (names are not cut there).
+STEP_SIZES = [*SIZES, (200, 60)]
 
 
 async def still(pilot) -> None:  # type: ignore[no-untyped-def]
@@ -49,7 +52,7 @@ def opener(record_key: str, world, *keys: str, after=None):  # type: ignore[no-u
     return run_before
 
 
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("size", STEP_SIZES)
 def test_index_contacts(snap_compare, world, make_app, size):
     assert snap_compare(make_app(), terminal_size=size, run_before=opener("", world))
 
@@ -88,7 +91,7 @@ def test_associated_list_dialog(snap_compare, world, make_app, size):
     )
 
 
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("size", STEP_SIZES)
 def test_record_view(snap_compare, world, make_app, size):
     assert snap_compare(make_app(), terminal_size=size, run_before=opener("ana", world))
 
@@ -113,7 +116,7 @@ def test_association_menu(snap_compare, world, make_app, size):
     assert snap_compare(make_app(), terminal_size=size, run_before=opener("ana", world, after=menu))
 
 
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("size", STEP_SIZES)
 def test_associate_existing_dialog(snap_compare, world, make_app, size):
     async def search(pilot) -> None:  # type: ignore[no-untyped-def]
         cursor_on(pilot.app.screen, "head:company")
@@ -146,7 +149,7 @@ def test_log_note_dialog(snap_compare, world, make_app, size):
     assert snap_compare(make_app(), terminal_size=size, run_before=opener("ana", world, "n"))
 
 
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("size", STEP_SIZES)
 def test_history_screen(snap_compare, world, make_app, size):
     assert snap_compare(make_app(), terminal_size=size, run_before=opener("ana", world, "h"))
 

@@ -30,3 +30,30 @@ async def test_the_record_view_names_objects_in_swedish(world, make_app):
                 assert any(t.startswith(info.plural + " (") for t in titles)
     finally:
         i18n.set_language(None)
+
+
+def test_the_swedish_screens_match_their_pictures() -> None:
+    """test_snapshots_sv.py in a process that starts in Swedish (as LANGUAGE=sv does)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.conftest import PG_URL
+
+    if PG_URL:
+        return  # the pictures hold SQLite's record ids
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "ROLODEX_TEST_LANGUAGE": "sv"}
+    env.pop("PYTEST_XDIST_WORKER", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:xdist", "-p", "no:cacheprovider", "-q",
+         "tests/ui/test_snapshots_sv.py"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "8 passed" in result.stdout

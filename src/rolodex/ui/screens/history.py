@@ -69,8 +69,8 @@ def entry_cells(entry: HistoryEntry) -> tuple:
     )
 
 
-def add_history_columns(table: DataTable) -> None:
-    table.add_column(_("Name"), key="name", width=18)
+def add_history_columns(table: DataTable, name_width: int = 18) -> None:
+    table.add_column(_("Name"), key="name", width=name_width)
     table.add_column(_("REF"), key="ref")
     table.add_column(_("Change"), key="action")
     table.add_column(_("Date and time"), key="at")
@@ -112,7 +112,8 @@ class HistoryScreen(RolodexScreen):
             yield Label(_("Show"), classes="bar-label")
             yield Select(options, value="*", allow_blank=False, id="history-filter", compact=True)
         table: DataTable = DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
-        add_history_columns(table)
+        # Names get what a wide terminal has to spare beyond the other columns.
+        add_history_columns(table, max(18, min(60, self.app.size.width - 100)))
         yield table
         yield Static("", id="history-status", classes="muted")
         yield KeyFooter()
