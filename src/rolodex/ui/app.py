@@ -327,7 +327,7 @@ class RolodexApp(App):
             (name, ("● " if name == self.theme else "  ") + name.removeprefix("rolodex-"))
             for name in self.theme_names()
         ]
-        name = await self.push_screen_wait(ChoiceDialog(_("Theme"), options))
+        name = await self.push_screen_wait(ChoiceDialog(_("Theme"), options, current=self.theme))
         if name:
             self.theme = name
 

@@ -97,8 +97,8 @@ class RecordScreen(RolodexScreen):
         Binding("c", "log('call')", _("Call"), id="record.log_call", show=False),
         Binding("ctrl+s", "save", _("Save"), id="record.save"),
         Binding("y", "copy_ref", _("Copy REF"), id="record.copy_ref", show=False),
-        Binding("m", "merge", _("Merge"), id="record.merge", show=False),
-        Binding("ctrl+d", "delete", _("Delete"), id="record.delete", show=False),
+        Binding("m", "merge", _("Merge"), id="record.merge"),
+        Binding("ctrl+d", "delete", _("Delete"), id="record.delete"),
         Binding("r", "reload", _("Reload"), id="record.reload", show=False),
     ]
 
