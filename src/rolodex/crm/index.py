@@ -237,6 +237,14 @@ def sorted_ids(type_key: str, sort: str, filter_text: str = "") -> array[int]:
     return array("q", (row[0] for row in raw.fetchall(sql, [*by.params, info.id, *prefix_params])))
 
 
+def matching_ids(type_key: str, filter_text: str = "") -> array[int]:
+    """The ids of every live record of the object that the filter keeps."""
+    info = objects.by_key(type_key)
+    prefix, prefix_params, _sparse = _filter(filter_text)
+    sql = "SELECT id FROM record WHERE " + _LIVE + prefix + " ORDER BY id"
+    return array("q", (row[0] for row in raw.fetchall(sql, [info.id, *prefix_params])))
+
+
 def rows_of(
     type_key: str,
     ids: Sequence[int],

@@ -258,7 +258,10 @@ class Found(Message):
 
 
 class PickRecordDialog(Dialog[int | None]):
-    """Search records of one object and pick one; returns its id or None (merge, jump)."""
+    """Search records of one object and pick one; returns its id or None (merge, jump).
+    Enter or ↓ in the search box goes to the results, Enter there picks."""
+
+    BINDINGS = [Binding("down", "to_results", _("Results"), show=False, id="pick.results")]
 
     def __init__(self, title: str, type_key: str, exclude: int | None = None, hint: str = ""):
         super().__init__()
@@ -301,6 +304,9 @@ class PickRecordDialog(Dialog[int | None]):
     @on(Input.Submitted, "#pick-search")
     def submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        self.action_to_results()
+
+    def action_to_results(self) -> None:
         results = self.query_one("#pick-results", LineList)
         if results.items:
             results.focus()

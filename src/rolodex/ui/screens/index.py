@@ -26,6 +26,7 @@ from rolodex.crm.records import RecordView
 from rolodex.i18n import _, data_text, ngettext
 from rolodex.ui.base import RolodexScreen, ask, connected, flow
 from rolodex.ui.messages import OpenRecord
+from rolodex.ui.screens.bulk import Ticks
 from rolodex.ui.text import shown, single_line, template
 from rolodex.ui.widgets.footer import KeyFooter
 from rolodex.ui.widgets.inputs import SafeInput
@@ -177,6 +178,12 @@ class IndexScreen(RolodexScreen):
         Binding("c", "edit_columns", _("Edit columns"), id="index.columns"),
         Binding("n", "new_record", _("New"), id="index.new"),
         Binding("r", "refresh", _("Refresh"), id="index.refresh", show=False),
+        Binding("space", "toggle_selected", _("Tick"), id="index.tick"),
+        Binding("shift+down", "tick_on(1)", _("Tick down"), id="index.tick_down", show=False),
+        Binding("shift+up", "tick_on(-1)", _("Tick up"), id="index.tick_up", show=False),
+        Binding("ctrl+a", "tick_all", _("Tick all matching"), id="index.tick_all", show=False),
+        Binding("b", "bulk", _("Act on ticked"), id="index.bulk"),
+        Binding("escape", "untick_all", _("Untick all"), id="index.untick_all"),
     ]
 
     type_key: reactive[str] = reactive("contact", init=False)
@@ -194,6 +201,7 @@ class IndexScreen(RolodexScreen):
         # A column sort reads the whole order's ids once, then each page by its ids.
         self.order: array[int] | None = None
         self.table = VirtualTable(self, id="index-table")
+        self.ticks = Ticks()
 
     def compose(self) -> ComposeResult:
         yield Static("", id="index-tabs")
@@ -222,6 +230,7 @@ class IndexScreen(RolodexScreen):
         with filter_input.prevent(Input.Changed):
             filter_input.value = ""
         self.set_reactive(IndexScreen.filter_text, "")
+        self.ticks = Ticks()
         if index_sorts.is_column_sort(self.sort):  # another object has other columns
             self.set_reactive(IndexScreen.sort, "name")
         self.load()
@@ -230,6 +239,8 @@ class IndexScreen(RolodexScreen):
         self.load()
 
     def watch_filter_text(self) -> None:
+        self.ticks.all = False  # "all matching" meant the old filter; ticked rows stay
+        self.ticks.unticked.clear()
         self.load()
 
     def show_type(self, type_key: str) -> None:
@@ -381,6 +392,10 @@ class IndexScreen(RolodexScreen):
             return None
         return row_cells(found, ["name", *self.columns])
 
+    def is_selected(self, row: int) -> bool:
+        found = self.cache.row(row)
+        return found is not None and self.ticks.has(found.id)
+
     def row_at(self, row: int) -> index.IndexRow | None:
         return self.cache.row(row)
 
@@ -492,6 +507,9 @@ class IndexScreen(RolodexScreen):
             )
         else:
             count = ngettext("{n} record", "{n} records", self.total).format(n=f"{self.total:,}")
+        ticked = self.ticks.count(self.total or 0)
+        if ticked:
+            count += " · " + ngettext("{n} ticked", "{n} ticked", ticked).format(n=f"{ticked:,}")
         title = template(
             "[b]$plural[/b] [dim]· $count · $sort[/dim]",
             plural=self.info.shown_plural,
@@ -592,6 +610,54 @@ class IndexScreen(RolodexScreen):
         sort = await answer
         if sort is not None:
             self.sort = sort
+
+    # ------------------------------------------------------------------ ticks
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("bulk", "untick_all"):
+            return bool(self.ticks.count(self.total or 0))  # hidden until a row is ticked
+        return True
+
+    def _tick(self, row: int, ticked: bool | None = None) -> None:
+        found = self.cache.row(row)
+        if found is None:
+            return
+        self.ticks.set(found.id, not self.ticks.has(found.id) if ticked is None else ticked)
+        self._ticks_changed()
+
+    def _ticks_changed(self) -> None:
+        self.table.refresh()
+        self._show_title()
+        self.refresh_bindings()
+
+    def action_toggle_selected(self) -> None:
+        self._tick(self.table.cursor_row)
+        self.table.move_to(self.table.cursor_row + 1)
+
+    def action_tick_on(self, step: int) -> None:
+        """shift+↑/↓: tick the row and the one the cursor moves to."""
+        self._tick(self.table.cursor_row, True)
+        self.table.move_to(self.table.cursor_row + step)
+        self._tick(self.table.cursor_row, True)
+
+    def action_tick_all(self) -> None:
+        self.ticks = Ticks(all=True)
+        self._ticks_changed()
+
+    def action_untick_all(self) -> None:
+        self.ticks = Ticks()
+        self._ticks_changed()
+
+    def action_bulk(self) -> None:
+        self._bulk()
+
+    @flow("index-dialog")
+    async def _bulk(self) -> None:
+        from rolodex.ui.screens import bulk
+
+        if await bulk.run(self):
+            self.ticks = Ticks()
+            self.load()
 
     def action_refresh(self) -> None:
         self.load()

@@ -131,7 +131,6 @@ class RecordScreen(RolodexScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one("#record-banner").display = False
         self.sub_title = self.data.record.ref
         cards = self.query_one(CardList)
         self.set_focus(cards, scroll_visible=False)

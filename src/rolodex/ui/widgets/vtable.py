@@ -35,6 +35,9 @@ class TableSource(Protocol):
     def cells(self, row: int) -> Sequence[Content] | None:
         """The row's cells in column order, or None while it is being read."""
 
+    def is_selected(self, row: int) -> bool:
+        """Whether the row is ticked (drawn with a mark and its own colour)."""
+
 
 class VirtualTable(ScrollView, can_focus=True):
     DEFAULT_CSS = """
@@ -48,12 +51,14 @@ class VirtualTable(ScrollView, can_focus=True):
         text-style: $block-cursor-text-style;
     }
     VirtualTable > .virtual-table--placeholder { color: $text-muted; }
+    VirtualTable > .virtual-table--selected { background: $accent 25%; text-style: bold; }
     """
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "virtual-table--header",
         "virtual-table--cursor-row",
         "virtual-table--cursor",
         "virtual-table--placeholder",
+        "virtual-table--selected",
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "cursor_up", _("Up"), show=False, id="table.cursor_up"),
@@ -158,11 +163,16 @@ class VirtualTable(ScrollView, can_focus=True):
                 if row == self.cursor_row
                 else self.get_visual_style()
             )
-        strip = self._line(list(cells), style, self.cursor_column if row == self.cursor_row else -1)
+        ticked = self.source.is_selected(row)
+        if ticked:
+            style = style + self.get_visual_style("virtual-table--selected")
+        cursor = self.cursor_column if row == self.cursor_row else -1
+        strip = self._line(list(cells), style, cursor, mark="✓" if ticked else " ")
         return strip.crop(int(self.scroll_offset.x), int(self.scroll_offset.x) + width)
 
-    def _line(self, cells: list[Content], style, cursor: int) -> Strip:  # type: ignore[no-untyped-def]
-        segments: list[Segment] = [Segment(" ", style.rich_style)]
+    def _line(self, cells: list[Content], style, cursor: int, mark: str = " ") -> Strip:  # type: ignore[no-untyped-def]
+        # The first cell marks a ticked row (seen without colour too).
+        segments: list[Segment] = [Segment(mark, style.rich_style)]
         cursor_style = self.get_visual_style("virtual-table--cursor")
         total = 1
         for index, column in enumerate(self.columns):
