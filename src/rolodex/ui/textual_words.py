@@ -9,8 +9,17 @@ from rolodex.i18n import _
 def textual_words() -> dict[str, str]:
     """English description -> translated (literals, so the catalogue extracts them)."""
     return {
+        "Page Left": _("Page Left"),
+        "Page Right": _("Page Right"),
+        "Scroll Down": _("Scroll Down"),
+        "Scroll End": _("Scroll End"),
+        "Scroll Home": _("Scroll Home"),
+        "Scroll Left": _("Scroll Left"),
+        "Scroll Right": _("Scroll Right"),
+        "Scroll Up": _("Scroll Up"),
         "Bottom": _("Bottom"),
         "Copy": _("Copy"),
+        "Dismiss menu": _("Dismiss menu"),
         "Copy selected text": _("Copy selected text"),
         "Cursor Down": _("Cursor Down"),
         "Cursor Up": _("Cursor Up"),

@@ -97,6 +97,7 @@ class AssociateDialog(Dialog[int]):
         self.target = objects.by_key(target)
         self.start = start
         self.ticked: dict[int, str] = {}  # id -> name, in the order ticked
+        self.names: dict[int, str] = {}  # id -> name of every record offered
         self.setup: Setup | None = None
         self.linked = 0
         # The keys the primary-company choice offers, per tab (the ticked companies...).
@@ -193,6 +194,7 @@ class AssociateDialog(Dialog[int]):
             self.query_one(f"#primary-{tab}").display = setup.offers_primary
             self.query_one(f"#primary-title-{tab}").display = setup.offers_primary
         recommended = self.query_one("#recommended", SelectionList)
+        self.names.update({r.id: r.name or r.ref for r in setup.recommendations})
         recommended.add_options(
             [
                 Selection(
@@ -275,6 +277,7 @@ class AssociateDialog(Dialog[int]):
     @on(SearchDone)
     def search_done(self, message: SearchDone) -> None:
         results = self.query_one("#results", SelectionList)
+        self.names.update({h.id: h.name or h.ref for h in message.hits})
         results.clear_options()
         results.add_options(
             [Selection(_hit_prompt(h, h.detail), h.id, h.id in self.ticked) for h in message.hits]
@@ -297,11 +300,7 @@ class AssociateDialog(Dialog[int]):
         for index in range(picklist.option_count):
             option = picklist.get_option_at_index(index)
             if option.value in selected and option.value not in self.ticked:
-                self.ticked[option.value] = (
-                    option.prompt.plain
-                    if isinstance(option.prompt, Content)
-                    else str(option.prompt)
-                )
+                self.ticked[option.value] = self.names.get(option.value, str(option.value))
         for value in list(self.ticked):
             if value in shown_ids and value not in selected:
                 del self.ticked[value]
@@ -344,7 +343,7 @@ class AssociateDialog(Dialog[int]):
                     _("Set {company} as {name}'s primary company (replaces {current})")
                     if current
                     else _("Set {company} as {name}'s primary company")
-                ).format(company=single_line(name.split("  ")[0]), name=record, current=current),
+                ).format(company=single_line(name), name=record, current=current),
                 str(rid),
             )
             for rid, name in self.ticked.items()

@@ -14,7 +14,7 @@ from textual.message import Message
 from textual.widgets import Button, Input, Label, SelectionList, Static, TextArea
 from textual.widgets.selection_list import Selection
 
-from rolodex.crm import associations, labels, records, search
+from rolodex.crm import associations, labels, objects, records, search
 from rolodex.crm.errors import RolodexError
 from rolodex.crm.records import RecordView
 from rolodex.crm.views import LabelChoice, label_choices
@@ -338,6 +338,12 @@ def merge_preview(keep_id: int, other_id: int) -> MergePreview:
     return MergePreview(keep, other, filled, moving)
 
 
+def object_words(type_key: str, n: int) -> str:
+    """An object as read beside a number: 1 contact, 2 contacts."""
+    info = objects.by_key(type_key)
+    return (info.shown_singular if n == 1 else info.shown_plural).lower()
+
+
 class MergePreviewDialog(Dialog[bool]):
     """What a merge will do, before it is done; returns True to merge."""
 
@@ -384,7 +390,9 @@ class MergePreviewDialog(Dialog[bool]):
         if found.moving:
             lines.append(
                 _("Associations it gains: {counts}").format(
-                    counts=", ".join(f"{n} {key}" for key, n in sorted(found.moving.items()))
+                    counts=", ".join(
+                        f"{n} {object_words(key, n)}" for key, n in sorted(found.moving.items())
+                    )
                 )
             )
         if found.filled:
