@@ -220,6 +220,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=("create", "update", "upsert"), default="upsert")
     p.add_argument("--create-labels", action="store_true")
     p.add_argument("--revert", metavar="BATCH", help=_("undo an earlier import"))
+    p.add_argument(
+        "--source",
+        metavar="NAME",
+        default="",
+        help=_(
+            "the system the files come from (e.g. hubspot): their Record IDs are that "
+            "system's; name it when you import from several"
+        ),
+    )
 
     p = command("export", _("export the records of one object"))
     p.add_argument("type", metavar="TYPE")

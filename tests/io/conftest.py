@@ -44,6 +44,7 @@ def run_import(*files: str, **options: object) -> Result:
         mode=options.get("mode", "upsert"),
         create_labels=bool(options.get("create_labels", False)),
         revert=options.get("revert"),
+        source=options.get("source", ""),
     )
     out, err = io.StringIO(), io.StringIO()
     code = import_command(args, out, err)
@@ -76,6 +77,29 @@ def fingerprint() -> str:
         rows = sorted(repr(r) for r in model.select().tuples())
         parts[model.__name__] = rows
     return json.dumps(parts, sort_keys=True, default=str)
+
+
+def source_ids(record_id: int) -> list[str]:
+    """The ids other systems gave the record (oldest first)."""
+    from rolodex.io.models import SourceKey
+
+    return [
+        key
+        for (key,) in SourceKey.select(SourceKey.key)
+        .where(SourceKey.record_id == record_id)
+        .order_by(SourceKey.id)
+        .tuples()
+    ]
+
+
+def holders_of(key: str) -> list[int]:
+    """The records another system knows as ``key``."""
+    from rolodex.io.models import SourceKey
+
+    return [
+        rid
+        for (rid,) in SourceKey.select(SourceKey.record_id).where(SourceKey.key == key).tuples()
+    ]
 
 
 def snapshot() -> dict:

@@ -87,14 +87,21 @@ def test_no_known_column_at_all(seeded, write):
     assert fingerprint() == seeded
 
 
-def test_id_column_with_text_rejects_those_rows(seeded, write):
-    path = write("contacts.csv", "Record ID,Email\nabc,ana@acme.com\n12x,bo@acme.com\n")
+def test_record_ids_are_any_text_but_not_control_characters_or_huge(seeded, write):
+    long_id = "9" * 300
+    path = write(
+        "contacts.csv",
+        f"Record ID,Email\n001x0000002xLCVAA2,ana@acme.com\n{long_id},bo@acme.com\n",
+    )
     result = run_import(path)
     assert result.code == 1
-    assert "INVALID_IDENTIFIER 2" in result.out
-    assert "contacts.csv, row 2: INVALID_IDENTIFIER" in result.err
-    assert "'abc' is not a record id" in result.err
-    assert records.count("contact") == 1
+    assert "INVALID_IDENTIFIER 1" in result.out
+    assert "contacts.csv, row 3: INVALID_IDENTIFIER" in result.err
+    assert "is not a record id" in result.err
+    assert records.count("contact") == 2  # the seeded one and Ana
+    again = run_import(write("again.csv", "Record ID,First Name\n001x0000002xLCVAA2,Ana\n"))
+    assert again.code == 0, again.err
+    assert records.resolve("ana@acme.com").name == "Ana"  # found by her Salesforce id
 
 
 def test_a_huge_single_line(seeded, tmp_path):

@@ -10,7 +10,7 @@ from rolodex.crm import associations, history, labels, limits, records
 from rolodex.crm.check import run as check_run
 from rolodex.store.models import Association, Import, Record
 from tests.conftest import HOSTILE_NAMES
-from tests.io.conftest import fingerprint, import_id, run_import
+from tests.io.conftest import fingerprint, holders_of, import_id, run_import
 
 TEXT = "First Name,Last Name,Email\nÅsa,Öberg,asa@acme.com\nJosé,Nuñez,jose@acme.com\n"
 
@@ -89,7 +89,7 @@ def test_dedup_contacts_by_email_companies_by_domain_any_by_record_id(db, write)
     assert "records updated: 3" in result.out
     assert records.resolve("ana@acme.com").name == "Anna"
     assert records.resolve("acme.com").name == "Acme AB"
-    assert [r.name for r in Record.select().where(Record.source_id == "50")] == ["New name"]
+    assert [records.get(r).name for r in holders_of("50")] == ["New name"]
 
 
 def test_modes_create_and_update(db, write, tmp_path):
@@ -130,7 +130,7 @@ def test_every_reason_code_reaches_the_error_file(db, write, tmp_path, ctx):
         "1,ok@acme.com,7,7: Billing contact,\n"
         "2,label@acme.com,7,7: Nope,\n"
         "3,limit@acme.com,,,Full (full.com)\n"
-        "x4,id@acme.com,,,\n"
+        f"{'4' * 300},id@acme.com,,,\n"
         "1,again@acme.com,,,\n"
         "6,dup@acme.com,,,Dup (dup.com)\n"
         "7,not-an-email,,,\n"

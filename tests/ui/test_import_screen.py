@@ -21,8 +21,8 @@ from tests.io.conftest import fingerprint
 CONTACTS = """Record ID,First Name,Last Name,Email,Associated Company IDs,[red]Notes[/]
 101,Ana,Lind,ana@acme.com,501,hi
 102,Bo,Berg,bo@globex.com,503,
-104,Dee,Dahl,dee@example.com,not-a-number,
-"""
+104,Dee,Dahl,dee@example.com,{long_id},
+""".format(long_id="9" * 300)  # ids are any text, but not this long
 COMPANIES = """Record ID,Company name,Company Domain Name,Associated Contact IDs
 501,Acme,acme.com,101
 503,Globex,globex.com,102

@@ -27,6 +27,7 @@ def import_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             create_labels=bool(getattr(args, "create_labels", False)),
             dry_run=bool(getattr(args, "dry_run", False)),
             errors=getattr(args, "errors", None),
+            source=getattr(args, "source", None) or "",
         )
     except RolodexError as exc:
         err.write(_("error: {message}").format(message=exc) + "\n")

@@ -16,10 +16,14 @@ from rolodex.i18n import _
 from rolodex.io.sniff import ImportFileError, file_error
 
 # Column kinds
+RECORD_REF = "record_ref"  # Rolodex REF: contact:42
+DATABASE = "database"  # Rolodex database: the database the REFs of the row live in
 RECORD_ID = "record_id"
 PROPERTY = "property"
 ASSOC_IDS = "assoc_ids"  # Associated Company IDs
 ASSOC_PRIMARY = "assoc_primary"  # Associated Company IDs (Primary)
+ASSOC_REFS = "assoc_refs"  # Associated Company REFs: company:5;company:9
+ASSOC_REFS_PRIMARY = "assoc_refs_primary"  # Associated Company REFs (Primary)
 ASSOC_NAMES = "assoc_names"  # Associated Company: "Name (domain)"; ...
 ASSOC_BY = "assoc_by"  # Associated contact [email]
 ASSOC_LABELS = "assoc_labels"  # Associated Company Labels: "12: Manager; 15: Employee"
@@ -66,8 +70,12 @@ EXPORT_HEADERS: dict[tuple[str, str], str] = {
     ("ticket", "status"): "Ticket status",
     ("ticket", "priority"): "Priority",
 }
+REF_HEADER = "Rolodex REF"
+DATABASE_HEADER = "Rolodex database"
+RECORD_ID_HEADER = "Record ID"
 ROW_LABEL_HEADERS = {"association label", "association labels"}
 RECORD_ID_HEADERS = {"record id", "id", "object id"}
+ASSOC_REFS_RE = re.compile(r"^associated (.+?) refs?(?: \(primary\))?$")
 ASSOC_IDS_RE = re.compile(r"^associated (.+?) ids?(?: \(primary\))?$")
 ASSOC_LABELS_RE = re.compile(r"^associated (.+?) labels?$")
 ASSOC_BY_RE = re.compile(r"^associated (.+?) \[(.+)\]$")
@@ -95,12 +103,20 @@ class Column:
         """How the column was understood, for the mapping preview."""
         if self.kind == PROPERTY:
             return _("{object} property {prop}").format(object=self.object, prop=self.prop)
+        if self.kind == RECORD_REF:
+            return _("{object} REF").format(object=self.object)
+        if self.kind == DATABASE:
+            return _("the database of the REFs")
         if self.kind == RECORD_ID:
             return _("{object} Record ID").format(object=self.object)
         if self.kind == ASSOC_IDS:
             return _("association ids -> {object}").format(object=self.object)
         if self.kind == ASSOC_PRIMARY:
             return _("primary {object} id").format(object=self.object)
+        if self.kind == ASSOC_REFS:
+            return _("association REFs -> {object}").format(object=self.object)
+        if self.kind == ASSOC_REFS_PRIMARY:
+            return _("primary {object} REF").format(object=self.object)
         if self.kind == ASSOC_NAMES:
             return _("association names -> {object}").format(object=self.object)
         if self.kind == ASSOC_BY:
@@ -185,7 +201,7 @@ def _id_object(text: str, names: dict[str, str]) -> str | None:
 
 def map_headers(headers: list[str], path: str) -> Mapping:
     """Understand every column, or raise ImportFileError when the header cannot work."""
-    types = [t for t in objects.all_types() if not t.is_activity]
+    types = objects.all_types()
     names = _object_names()
     candidates = _property_candidates(types)
     seen: dict[str, int] = {}
@@ -226,6 +242,10 @@ def map_headers(headers: list[str], path: str) -> Mapping:
             column = Column(index, header, IGNORED, note=_("no header"))
         elif key in RECORD_ID_HEADERS:
             column = Column(index, header, RECORD_ID, None)
+        elif key == norm(REF_HEADER):
+            column = Column(index, header, RECORD_REF, None)
+        elif key == norm(DATABASE_HEADER):
+            column = Column(index, header, DATABASE, None)
         elif key in ROW_LABEL_HEADERS:
             column = Column(index, header, ROW_LABEL)
         elif (owner := _id_object(key, names)) is not None:
@@ -253,6 +273,11 @@ def map_headers(headers: list[str], path: str) -> Mapping:
             target = names.get(m.group(1))
             if target:
                 column = Column(index, header, ASSOC_LABELS, target)
+        if column is None and (m := ASSOC_REFS_RE.match(key)):
+            target = names.get(m.group(1))
+            if target:
+                kind = ASSOC_REFS_PRIMARY if key.endswith("(primary)") else ASSOC_REFS
+                column = Column(index, header, kind, target)
         if column is None and (m := ASSOC_IDS_RE.match(key)):
             target = names.get(m.group(1))
             if target:
@@ -285,9 +310,21 @@ def map_headers(headers: list[str], path: str) -> Mapping:
             ),
             1,
         )
-    # Record ID without an object belongs to the main record.
+    # Record ID and REF without an object belong to the main record.
     resolved = []
+    ref_seen: int | None = None
     for column in columns:
+        if column.kind == RECORD_REF:
+            if ref_seen is not None:
+                raise file_error(
+                    path,
+                    _("columns {a} and {b} are both a Rolodex REF").format(
+                        a=ref_seen + 1, b=column.index + 1
+                    ),
+                    1,
+                )
+            ref_seen = column.index
+            column = Column(column.index, column.header, RECORD_REF, groups[0])
         if column.kind == RECORD_ID:
             owner = column.object or groups[0]
             if owner not in groups:

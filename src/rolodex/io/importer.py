@@ -41,8 +41,9 @@ from rolodex.crm.errors import (
 from rolodex.i18n import _
 from rolodex.io import cells as cells_mod
 from rolodex.io import headers as hdr
-from rolodex.io.cells import neutralise, split_first, unescape, unneutralise
-from rolodex.io.models import ImportedRecord, PendingLink
+from rolodex.io import identity
+from rolodex.io.cells import neutralise, parse_label_entry, split_first, unescape, unneutralise
+from rolodex.io.models import ImportedRecord, PendingLink, SourceKey
 from rolodex.io.sniff import ImportFileError, open_table
 from rolodex.store import raw
 from rolodex.store.models import Association, AssociationLabel, Import, Record, database
@@ -51,6 +52,10 @@ MODES = ("create", "update", "upsert")
 CACHE_LIMIT = 50_000
 FLUSH_EVERY = 2000  # plain associations written per batch
 PREFETCH = 500  # rows whose keys are looked up together
+SOURCE_INSERT = (
+    "INSERT INTO source_key (record_id, object_type_id, system, key, import_id)"
+    " VALUES (?, ?, ?, ?, ?)"
+)
 
 
 def split_list(value: str, sep: str = ";") -> list[str]:
@@ -66,6 +71,11 @@ def _chunks(items: list[str], size: int = 400) -> list[list[str]]:
 
 NAME_KEY_RE = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$")
 ID_RE = re.compile(r"^\d{1,19}$")
+# "company:5: Manager" in a labels column of a Rolodex export (escapes kept)
+REF_ENTRY_RE = re.compile(r"^\s*([a-z][a-z0-9_]*)\s*:\s*(\d{1,18})\s*:(.*)$", re.S)
+
+# An identity: (system, id) of another system; see rolodex.io.identity.
+Identity = tuple[str, str]
 DOMAIN_LIKE = re.compile(r"^[^\s@]+\.[^\s@]+$")
 
 
@@ -170,6 +180,7 @@ class _RowState:
         "pending_new",
         "pending_keys",
         "pending_gone",
+        "sources",
     )
 
     def __init__(self) -> None:
@@ -186,6 +197,7 @@ class _RowState:
         self.pending_new: list[tuple] = []  # pending_link rows
         self.pending_keys: list[tuple[int, str, str]] = []
         self.pending_gone: list[int] = []  # pending_link ids resolved
+        self.sources: list[tuple] = []  # source_key rows (record, type, system, key, import)
 
     def add(self, key: Any, amount: int = 1) -> None:
         self.n[key] = self.n.get(key, 0) + amount
@@ -265,15 +277,27 @@ class _File:
     headers: list[str]
     mapping: hdr.Mapping
     values: list[hdr.Column] = field(default_factory=list)  # properties and Record IDs
-    by_ids: list[hdr.Column] = field(default_factory=list)  # id, primary and label columns
+    by_ids: list[hdr.Column] = field(default_factory=list)  # id, REF, primary and label columns
     by_keys: list[hdr.Column] = field(default_factory=list)  # name and [key] columns
     row_labels: list[hdr.Column] = field(default_factory=list)
+    ref: hdr.Column | None = None
+    database: hdr.Column | None = None
 
     def __post_init__(self) -> None:
         for column in self.mapping.columns:
             if column.kind in (hdr.PROPERTY, hdr.RECORD_ID):
                 self.values.append(column)
-            elif column.kind in (hdr.ASSOC_IDS, hdr.ASSOC_PRIMARY, hdr.ASSOC_LABELS):
+            elif column.kind == hdr.RECORD_REF:
+                self.ref = column
+            elif column.kind == hdr.DATABASE:
+                self.database = column
+            elif column.kind in (
+                hdr.ASSOC_IDS,
+                hdr.ASSOC_PRIMARY,
+                hdr.ASSOC_REFS,
+                hdr.ASSOC_REFS_PRIMARY,
+                hdr.ASSOC_LABELS,
+            ):
                 self.by_ids.append(column)
             elif column.kind in (hdr.ASSOC_NAMES, hdr.ASSOC_BY):
                 self.by_keys.append(column)
@@ -290,10 +314,14 @@ class Importer:
         dry_run: bool = False,
         errors: str | None = None,
         progress: Callable[[int], None] | None = None,
+        source: str = "",
     ) -> None:
         if mode not in MODES:
             raise InvalidValue(_("--mode must be one of {modes}").format(modes=", ".join(MODES)))
         self.mode = mode
+        self.system = source.strip()
+        if self.system.startswith(identity.ROLODEX_PREFIX):
+            raise InvalidValue(_("--source names another system, not a Rolodex database"))
         self.create_labels = create_labels
         self.dry_run = dry_run
         self.import_id = new_batch("import")
@@ -317,7 +345,12 @@ class Importer:
         self._pending_keys: set[tuple[int, str, str]] = set()
         self._limited: set[tuple[int, int]] = set()
         self._absent: set[tuple] = set()  # keys the last prefetch found no record for
-        self._inverses: dict[str, str] = {}  # label word -> its inverse, from "WORD / INVERSE"
+        # (target type, record type, word) -> (the label's other word, word is its name),
+        # from the labels column: how --create-labels defines a label it has to create
+        self._label_defs: dict[tuple[str, str, str], tuple[str, bool]] = {}
+        self._this_db: str | None = None
+        self._sources_new: list[tuple] = []
+        self._own: dict[int, int] = {}  # this database's record id (a REF) -> live record
 
     # ------------------------------------------------------------ running
 
@@ -350,6 +383,7 @@ class Importer:
         ):
             self._pending_keys.add((int(type_id), kind, key))
         self._pending_possible = bool(self._pending_keys)
+        self._this_db = identity.this_database()
         self._limited = bulk.limited_pairs()
         for info in objects.all_types():
             self._types[info.key] = info.id
@@ -391,30 +425,47 @@ class Importer:
             if self.progress is not None:
                 self.progress(self.summary.rows)
 
+    def _row_database(self, file: _File, cells: list[str]) -> str | None:
+        """The other Rolodex database a row's REFs come from; None for this database."""
+        if file.database is None:
+            return None
+        value = unneutralise(cells[file.database.index]).strip()
+        if not value or value == self._this_db:
+            return None
+        return value
+
+    def _ref_key(self, database: str | None, ref_id: int) -> tuple[str, Any]:
+        """A REF as a lookup: this database's record ("id"), or an id of another database."""
+        if database is None:
+            return "id", ref_id
+        return "source", (identity.rolodex_system(database), str(ref_id))
+
     def _prefetch(self, file: _File, rows: list[list[str]]) -> None:
-        """Look up the Record IDs, emails and domains of the next rows in a few queries:
+        """Look up the ids, REFs, emails and domains of the next rows in a few queries:
         what exists goes to the cache, what does not is remembered as absent."""
         self._absent = set()
-        sids: dict[int, set[str]] = {}
+        keys: dict[tuple[int, str], set[str]] = {}  # (type id, system) -> ids
+        own: set[int] = set()
         emails: set[str] = set()
         domains: set[str] = set()
+
+        def items_of(cell: str) -> Iterable[str]:
+            if ";" in cell or "\\" in cell or cell[0] == "'":
+                return split_list(unneutralise(cell))
+            return (cell.strip(),)
+
+        ref_columns = [c for c in file.by_ids if c.kind in (hdr.ASSOC_REFS, hdr.ASSOC_REFS_PRIMARY)]
+        if file.ref is not None:
+            ref_columns.append(file.ref)
         for column in file.values + file.by_ids:
             if column.object is None:
                 continue
             if column.kind in (hdr.RECORD_ID, hdr.ASSOC_IDS, hdr.ASSOC_PRIMARY):
-                bucket = sids.setdefault(self._type_id(column.object), set())
+                bucket = keys.setdefault((self._type_id(column.object), self.system), set())
                 index = column.index
                 for cells in rows:
-                    cell = cells[index]
-                    if not cell:
-                        continue
-                    if ";" in cell or "\\" in cell or cell[0] == "'":
-                        items: Iterable[str] = split_list(unneutralise(cell))
-                    else:
-                        items = (cell.strip(),)
-                    for item in items:
-                        if ID_RE.match(item):
-                            bucket.add(str(int(item)))
+                    if cells[index]:
+                        bucket.update(item for item in items_of(cells[index]) if item)
             elif column.kind == hdr.PROPERTY and (column.object, column.prop) in (
                 (objects.CONTACT, "email"),
                 (objects.COMPANY, "domain"),
@@ -428,31 +479,33 @@ class Importer:
                             target.add(objects.clean_value(info, column.prop or "", value))
                         except RolodexError:
                             continue
-        for type_id, wanted in sids.items():
-            wanted = {sid for sid in wanted if ("source", type_id, sid) not in self._cache}
-            found: dict[str, int] = {}
-            for part in _chunks(sorted(wanted)):
-                for rid, sid, deleted in sorted(
-                    bulk.rows_for_keys(
-                        "record",
-                        ("id", "source_id", "deleted_at"),
-                        ("source_id",),
-                        ("text",),
-                        [(sid,) for sid in part],
-                        "object_type_id = ?",
-                        (type_id,),
-                    )
-                ):
-                    if deleted is None:
-                        found.setdefault(sid, int(rid))
+        for column in ref_columns:
+            if column.object is None:
+                continue
+            type_id = self._type_id(column.object)
+            for cells in rows:
+                if not cells[column.index]:
+                    continue
+                database = self._row_database(file, cells)
+                for item in items_of(cells[column.index]):
+                    ref = identity.parse_ref(item)
+                    if ref is None:
+                        continue
+                    kind, key = self._ref_key(database, ref[1])
+                    if kind == "id":
+                        own.add(ref[1])
                     else:
-                        found.setdefault(sid, 0)  # only deleted or merged: ask by_source
-            for sid in wanted:
-                rid = found.get(sid)
+                        keys.setdefault((type_id, key[0]), set()).add(key[1])
+        self._prefetch_own(own)
+        for (type_id, system), wanted in keys.items():
+            wanted = {k for k in wanted if ("source", type_id, system, k) not in self._cache}
+            found = self._source_rows(type_id, system, sorted(wanted))
+            for key in wanted:
+                rid = found.get(key)
                 if rid is None:
-                    self._absent.add(("source", type_id, sid))
+                    self._absent.add(("source", type_id, system, key))
                 elif rid:
-                    self._cache[("source", type_id, sid)] = rid
+                    self._cache[("source", type_id, system, key)] = rid
         for kind, values in (("email", emails), ("domain", domains)):
             wanted = {v for v in values if (kind, v) not in self._cache}
             hits: dict[str, list[int]] = {}
@@ -477,6 +530,54 @@ class Importer:
                 elif kind == "email" or len(ids) == 1:
                     self._cache[(kind, value)] = ids[0]
 
+    def _source_rows(self, type_id: int, system: str, wanted: list[str]) -> dict[str, int]:
+        """The live record of each id of ``system`` (0 when only deleted or merged ones have it)."""
+        found: dict[str, int] = {}
+        holders: dict[int, list[str]] = {}
+        for part in _chunks(wanted):
+            for key, rid in bulk.rows_for_keys(
+                "source_key",
+                ("key", "record_id"),
+                ("key",),
+                ("text",),
+                [(key,) for key in part],
+                "object_type_id = ? AND system = ?",
+                (type_id, system),
+            ):
+                holders.setdefault(int(rid), []).append(key)
+        live: set[int] = set()
+        for part in _chunks([str(rid) for rid in sorted(holders)]):
+            for rid, deleted, merged in bulk.rows_for_keys(
+                "record",
+                ("id", "deleted_at", "merged_into_id"),
+                ("id",),
+                ("bigint",),
+                [(int(rid),) for rid in part],
+            ):
+                if deleted is None and merged is None:
+                    live.add(int(rid))
+        for rid in sorted(holders):
+            for key in holders[rid]:
+                if rid in live:
+                    found.setdefault(key, rid)
+        for keys_of in holders.values():
+            for key in keys_of:
+                found.setdefault(key, 0)  # only deleted or merged: by_source follows merges
+        return found
+
+    def _prefetch_own(self, wanted: set[int]) -> None:
+        wanted = {rid for rid in wanted if rid not in self._own}
+        for part in _chunks([str(rid) for rid in sorted(wanted)]):
+            for rid, type_id, deleted, merged in bulk.rows_for_keys(
+                "record",
+                ("id", "object_type_id", "deleted_at", "merged_into_id"),
+                ("id",),
+                ("bigint",),
+                [(int(rid),) for rid in part],
+            ):
+                if deleted is None and merged is None:
+                    self._own[int(rid)] = int(type_id)
+
     def _flush(self) -> None:
         """Write what accepted rows of the batched path left aside: new records, the
         created-records log, waiting links and plain associations. Never inside a row's
@@ -487,6 +588,9 @@ class Importer:
             bulk.insert_records(rows)
             # Their links are all in this flush's queue: none exist yet.
             unlinked = {row[0] for row in rows}
+        if self._sources_new:
+            sources, self._sources_new = self._sources_new, []
+            bulk.insert_many(SOURCE_INSERT, sources)
         if self._pending_gone:
             gone, self._pending_gone = self._pending_gone, []
             for start in range(0, len(gone), 400):
@@ -551,7 +655,13 @@ class Importer:
                 raise _NeedsRules  # created by this very row
             if not self._new_records or record_id < self._new_records[0][0]:
                 return
-        if self._new_records or self._pending_gone or self._pending_new or self._queue:
+        if (
+            self._new_records
+            or self._pending_gone
+            or self._pending_new
+            or self._queue
+            or self._sources_new
+        ):
             self._flush()
 
     def _reject(self, file: _File, number: int, cells: list[str], exc: RolodexError) -> None:
@@ -587,6 +697,8 @@ class Importer:
             self._pending_possible = True
         if row.pending_gone:
             self._pending_gone.extend(row.pending_gone)
+        if row.sources:
+            self._sources_new.extend(row.sources)
         if len(self._cache) > CACHE_LIMIT:
             # Records not written yet are found through the cache: write them first.
             self._flush()
@@ -614,7 +726,9 @@ class Importer:
     def _apply_row(self, file: _File, cells: list[str]) -> None:
         mapping = file.mapping
         props: dict[str, dict[str, str]] = {g: {} for g in mapping.groups}
-        sids: dict[str, str] = {}
+        keys: dict[str, list[Identity]] = {g: [] for g in mapping.groups}
+        own: int | None = None
+        database = self._row_database(file, cells)
         for column in file.values:
             value = cells[column.index]
             if not value:
@@ -627,13 +741,31 @@ class Importer:
             if column.kind == hdr.PROPERTY and column.object and column.prop:
                 props[column.object][column.prop] = value
             elif column.kind == hdr.RECORD_ID and column.object:
-                sids[column.object] = self._check_id(column.header, value)
+                keys[column.object].append(
+                    (self.system, identity.check_source_id(column.header, value))
+                )
+        if file.ref is not None:
+            text = unneutralise(cells[file.ref.index]).strip()
+            if text:
+                ref = identity.parse_ref(text)
+                if ref is None or ref[0] != mapping.main:
+                    raise InvalidReference(
+                        _("'{header}': '{value}' is not the REF of a {type}").format(
+                            header=file.ref.header.strip(), value=text, type=mapping.main
+                        )
+                    )
+                kind, key = self._ref_key(database, ref[1])
+                if kind == "id":
+                    own = key
+                else:
+                    keys[mapping.main].insert(0, key)
         ids: dict[str, int] = {}
         for index, group in enumerate(mapping.groups):
             rid = self._upsert(
                 group,
                 props[group],
-                sids.get(group),
+                keys[group],
+                own if index == 0 else None,
                 main=index == 0,
                 single=len(mapping.groups) == 1,
             )
@@ -664,17 +796,7 @@ class Importer:
             )
         if row_labels and not others:
             raise InvalidValue(_("'Association label' needs a second record on the row to label"))
-        self._association_columns(file, cells, main_id, mapping.main)
-
-    @staticmethod
-    def _check_id(header: str, value: str) -> str:
-        if not ID_RE.match(value):
-            raise InvalidReference(
-                _("'{header}': '{value}' is not a record id (a whole number)").format(
-                    header=header.strip(), value=value
-                )
-            )
-        return str(int(value))
+        self._association_columns(file, cells, main_id, mapping.main, database)
 
     # ------------------------------------------------------------ records
 
@@ -698,16 +820,18 @@ class Importer:
             self._row.cache.append((key, found))
         return found
 
-    def by_source(self, type_key: str, sid: str) -> int | None:
+    def by_source(self, type_key: str, system: str, key: str) -> int | None:
+        """The live record another system knows as ``key`` (following merges), or None."""
         type_id = self._type_id(type_key)
 
         def query() -> int | None:
             rows = raw.fetchall(
-                "SELECT id, deleted_at, merged_into_id FROM record"
-                " WHERE object_type_id = ? AND source_id = ? ORDER BY id",
-                (type_id, sid),
+                "SELECT r.id, r.deleted_at, r.merged_into_id FROM source_key s"
+                " JOIN record r ON r.id = s.record_id"
+                " WHERE s.object_type_id = ? AND s.system = ? AND s.key = ? ORDER BY s.id",
+                (type_id, system, key),
             )
-            live = [r for r in rows if r[1] is None]
+            live = [r for r in rows if r[1] is None and r[2] is None]
             if live:
                 return int(live[0][0])
             merged = [r for r in rows if r[2] is not None]
@@ -718,7 +842,28 @@ class Importer:
                     return None
             return None
 
-        return self._lookup(("source", type_id, sid), query)
+        return self._lookup(("source", type_id, system, key), query)
+
+    def by_id(self, type_key: str, record_id: int) -> int:
+        """This database's record named by a REF (following merges); it must exist."""
+        type_id = self._type_id(type_key)
+        if self._own.get(record_id) == type_id:
+            return record_id
+        try:
+            view = records.get(record_id)
+        except NotFound as exc:
+            raise NotFound(
+                _("{ref} does not exist in this database").format(
+                    ref=records.ref_of(type_key, record_id)
+                )
+            ) from exc
+        if view.type != type_key:
+            raise NotFound(
+                _("{ref} does not exist (id {id} is a {type})").format(
+                    ref=records.ref_of(type_key, record_id), id=record_id, type=view.type
+                )
+            )
+        return view.id
 
     def by_email(self, email: str) -> int | None:
         def query() -> int | None:
@@ -781,23 +926,46 @@ class Importer:
         return int(rows[0]) if rows else None
 
     def _upsert(
-        self, type_key: str, values: dict[str, str], sid: str | None, *, main: bool, single: bool
+        self,
+        type_key: str,
+        values: dict[str, str],
+        keys: list[Identity],
+        own: int | None,
+        *,
+        main: bool,
+        single: bool,
     ) -> int | None:
+        """The row's record of ``type_key``: found by its REF, its ids, email, domain (or, for a
+        second record on the row with none of those, its name), changed to the row's values;
+        or created. None when the row holds nothing of it."""
         info = objects.by_key(type_key)
         cleaned = {k: objects.clean_value(info, k, v) for k, v in values.items()}
         cleaned = {k: v for k, v in cleaned.items() if v != ""}
-        if not cleaned and sid is None:
+        if not cleaned and not keys and own is None:
             return None
-        existing = None
-        if sid is not None:
-            existing = self.by_source(type_key, sid)
+        existing = self.by_id(type_key, own) if own is not None else None
+        unknown: list[Identity] = []
+        for system, key in keys:
+            found = self.by_source(type_key, system, key)
+            if found is None:
+                unknown.append((system, key))
+            elif existing is None:
+                existing = found
+            elif found != existing:
+                raise InvalidReference(
+                    _("the id {key} belongs to {other}, but the row names {ref}").format(
+                        key=key,
+                        other=records.ref_of(type_key, found),
+                        ref=records.ref_of(type_key, existing),
+                    )
+                )
         email = cleaned.get("email") if type_key == objects.CONTACT else None
         domain = cleaned.get("domain") if type_key == objects.COMPANY else None
         if existing is None and email:
             existing = self.by_email(email)
         if existing is None and domain:
             existing = self.by_domain(domain)
-        if existing is None and not main and sid is None and not email and not domain:
+        if existing is None and not main and not keys and not email and not domain:
             name = objects.display_name(info, cleaned)
             if name:
                 existing = self.by_name(type_key, name)
@@ -818,25 +986,15 @@ class Importer:
             view = records.get(existing)
             if self.mode != "create" or main:
                 changes = {k: v for k, v in cleaned.items() if view.properties.get(k, "") != v}
-                current_sid = None
-                if sid is not None:
-                    current_sid = (
-                        Record.select(Record.source_id).where(Record.id == view.id).scalar()
-                    )
-                set_sid = sid is not None and current_sid is None
-                if (changes or set_sid) and self._queue_mode:
+                if changes and self._queue_mode:
                     raise _NeedsRules  # changing a record: the rules, in a savepoint
-                if changes or set_sid:
+                if changes:
                     ImportedRecord.create(
                         import_id=self.import_id,
                         record_id=view.id,
                         action="updated",
-                        before=json.dumps(
-                            {"properties": view.properties, "source_id": current_sid},
-                            ensure_ascii=False,
-                        ),
+                        before=json.dumps({"properties": view.properties}, ensure_ascii=False),
                     )
-                if changes:
                     records.update(view.id, changes)
                     self._row.add(("updated", type_key))
                     for kind in ("email", "domain"):
@@ -847,12 +1005,10 @@ class Importer:
                             self._row.cache.append(((kind, changes[kind]), view.id))
                 else:
                     self._row.add(("unchanged", type_key))
-                if set_sid:
-                    Record.update(source_id=sid).where(Record.id == view.id).execute()
-                    self._row.cache.append((("source", info.id, sid), view.id))
+                self._add_keys(view.id, info.id, unknown)
             if main and single:
                 self._row.touched.append(view.id)
-            self._resolve_pending(view.id, type_key, sid, email, domain)
+            self._resolve_pending(view.id, type_key, keys, email, domain)
             return view.id
         if self.mode == "update":
             raise NotFound(
@@ -865,7 +1021,6 @@ class Importer:
             new_id,
             type_key,
             cleaned,
-            source_id=sid,
             email_checked=email is not None,
             cleaned=True,
             now=self._now,
@@ -876,16 +1031,34 @@ class Importer:
             bulk.insert_records([row])
         self._row.created_ids.append(new_id)
         self._row.add(("created", type_key))
-        if sid is not None:
-            self._row.cache.append((("source", info.id, sid), new_id))
+        self._add_keys(new_id, info.id, keys, new=True)
         if email:
             self._row.cache.append((("email", email), new_id))
         if domain:
             self._row.cache.append((("domain", domain), new_id))
         if main and single:
             self._row.touched.append(new_id)
-        self._resolve_pending(new_id, type_key, sid, email, domain)
+        self._resolve_pending(new_id, type_key, keys, email, domain)
         return new_id
+
+    def _add_keys(
+        self, record_id: int, type_id: int, keys: list[Identity], *, new: bool = False
+    ) -> None:
+        """Give the record the ids the row knows it by (an existing record only those of
+        systems it has no id in yet)."""
+        for system, key in keys:
+            if not new and (
+                SourceKey.select()
+                .where((SourceKey.record_id == record_id) & (SourceKey.system == system))
+                .exists()
+            ):
+                continue
+            source = (record_id, type_id, system, key, self.import_id)
+            if self._queue_mode:
+                self._row.sources.append(source)
+            else:
+                bulk.insert_many(SOURCE_INSERT, [source])
+            self._row.cache.append((("source", type_id, system, key), record_id))
 
     # ------------------------------------------------------------ associations
 
@@ -897,8 +1070,13 @@ class Importer:
             except LabelNotFound:
                 if not self.create_labels:
                     raise
-                inverse = self._inverses.get(word)
-                created = labels_mod.create(src_type, dst_type, word, inverse=inverse)
+                other, word_is_name = self._label_defs.get(
+                    (src_type, dst_type, word.casefold()), (None, True)
+                )
+                if word_is_name or other is None:
+                    created = labels_mod.create(src_type, dst_type, word, inverse=other)
+                else:  # the word is the inverse of a label from the record to the target
+                    created = labels_mod.create(dst_type, src_type, other, inverse=word)
                 ImportedRecord.create(
                     import_id=self.import_id, record_id=created.id, action="label"
                 )
@@ -994,12 +1172,18 @@ class Importer:
         record_type: str,
         target_type: str,
         kind: str,
-        key: str,
+        key: Any,
         words: list[str],
         primary: bool,
     ) -> None:
-        if kind == "source":
-            target = self.by_source(target_type, key)
+        """Link the record to the target named by ``kind`` and ``key``, or remember the link
+        until the target is imported. ``key``: an identity for "source", a record id for
+        "id" (a REF of this database: it must exist), else a text."""
+        if kind == "id":
+            target: int | None = self.by_id(target_type, key)
+        elif kind == "source":
+            target = self.by_source(target_type, *key)
+            key = identity.pending_key(*key)
         elif kind == "email":
             target = self.by_email(key)
         elif kind == "domain":
@@ -1038,11 +1222,31 @@ class Importer:
         self._pending_keys.add((self._type_id(target_type), kind, key))
         self._row.add("pending_added", 1)
 
+    def _ref_item(self, column: hdr.Column, item: str, database: str | None) -> tuple[str, Any]:
+        """A REF in an association column (``company:5``, or just ``5``) as a lookup."""
+        text = unescape(item).strip()
+        ref = identity.parse_ref(text)
+        if ref is None and ID_RE.match(text):
+            ref = (column.object or "", int(text))
+        if ref is None or ref[0] != column.object:
+            raise InvalidReference(
+                _("'{header}': '{value}' is not the REF of a {type}").format(
+                    header=column.header.strip(), value=text, type=column.object
+                )
+            )
+        return self._ref_key(database, ref[1])
+
     def _association_columns(
-        self, file: _File, cells: list[str], record_id: int, record_type: str
+        self,
+        file: _File,
+        cells: list[str],
+        record_id: int,
+        record_type: str,
+        database: str | None,
     ) -> None:
-        # (target type, source id) -> [words, primary]
-        by_id: dict[tuple[str, str], list[Any]] = {}
+        # (target type, kind, key) -> [words, primary]; kind "source" (key: an identity)
+        # or "id" (key: this database's record id, from a REF)
+        by_id: dict[tuple[str, str, Any], list[Any]] = {}
         for column in file.by_ids:
             raw = cells[column.index]
             if not raw or column.object is None:
@@ -1051,35 +1255,51 @@ class Importer:
             target = column.object
             if column.kind in (hdr.ASSOC_IDS, hdr.ASSOC_PRIMARY):
                 for item in split_list(raw):
-                    entry = by_id.setdefault(
-                        (target, self._check_id(column.header, item)), [[], False]
-                    )
+                    sid = identity.check_source_id(column.header, unescape(item))
+                    entry = by_id.setdefault((target, "source", (self.system, sid)), [[], False])
                     if column.kind == hdr.ASSOC_PRIMARY:
+                        entry[1] = True
+            elif column.kind in (hdr.ASSOC_REFS, hdr.ASSOC_REFS_PRIMARY):
+                for item in split_list(raw):
+                    kind, key = self._ref_item(column, item, database)
+                    entry = by_id.setdefault((target, kind, key), [[], False])
+                    if column.kind == hdr.ASSOC_REFS_PRIMARY:
                         entry[1] = True
             elif column.kind == hdr.ASSOC_LABELS:
                 for item in split_list(raw):
-                    parts = split_first(item, ":", keep_escapes=True)
-                    if parts is None:
-                        raise InvalidValue(
-                            _("'{header}': '{item}' is not 'ID: label'").format(
-                                header=column.header.strip(), item=unescape(item)
+                    ref_entry = REF_ENTRY_RE.match(item)
+                    if ref_entry and ref_entry.group(1) == target:
+                        kind, key = self._ref_key(database, int(ref_entry.group(2)))
+                        text = ref_entry.group(3)
+                    else:
+                        parts = split_first(item, ":", keep_escapes=True)
+                        if parts is None:
+                            raise InvalidValue(
+                                _("'{header}': '{item}' is not 'ID: label'").format(
+                                    header=column.header.strip(), item=unescape(item)
+                                )
                             )
+                        kind = "source"
+                        key = (
+                            self.system,
+                            identity.check_source_id(column.header, unescape(parts[0])),
                         )
-                    sid = self._check_id(column.header, unescape(parts[0]))
-                    entry = by_id.setdefault((target, sid), [[], False])
-                    # "WORD" or, for a paired label, "WORD / INVERSE"
-                    pair = split_first(parts[1], "/")
-                    word = pair[0] if pair else unescape(parts[1]).strip()
+                        text = parts[1]
+                    entry = by_id.setdefault((target, kind, key), [[], False])
+                    word, other, word_is_name = parse_label_entry(text)
                     if word:
                         entry[0].append(word)
-                        if pair and pair[1]:
-                            self._inverses[word] = pair[1]
-        for (target, sid), (words, primary) in by_id.items():
+                        if other:
+                            self._label_defs[(target, record_type, word.casefold())] = (
+                                other,
+                                word_is_name,
+                            )
+        for (target, kind, key), (words, primary) in by_id.items():
             if primary and target != objects.COMPANY:
                 raise InvalidValue(
                     _("only a company can be a primary: {header}").format(header=target)
                 )
-            self._link_or_wait(record_id, record_type, target, "source", sid, words, primary)
+            self._link_or_wait(record_id, record_type, target, kind, key, words, primary)
         for column in file.by_keys:
             raw = cells[column.index]
             if not raw or column.object is None:
@@ -1094,7 +1314,7 @@ class Importer:
                     kind, key = self._keyed(column, unescape(item))
                     self._link_or_wait(record_id, record_type, column.object, kind, key, [], False)
 
-    def _keyed(self, column: hdr.Column, value: str) -> tuple[str, str]:
+    def _keyed(self, column: hdr.Column, value: str) -> tuple[str, Any]:
         kind = column.prop or "name"
         info = objects.by_key(column.object or "")
         if kind == "email":
@@ -1106,10 +1326,10 @@ class Importer:
                 raise InvalidValue(_("{type} records have no domain").format(type=column.object))
             return "domain", objects.clean_value(info, "domain", value)
         if kind == "source":
-            return "source", self._check_id(column.header, value)
+            return "source", (self.system, identity.check_source_id(column.header, value))
         return "name", value
 
-    def _name_entry(self, target: str, item: str) -> tuple[str, str]:
+    def _name_entry(self, target: str, item: str) -> tuple[str, Any]:
         """'Name (key)': the key in brackets names the record (email, domain or Record ID)."""
         match = NAME_KEY_RE.match(item)
         if match:
@@ -1117,7 +1337,7 @@ class Importer:
             if "@" in key and target == objects.CONTACT:
                 return "email", objects.clean_value(objects.by_key(target), "email", key)
             if ID_RE.match(key):
-                return "source", str(int(key))
+                return "source", (self.system, key)
             if DOMAIN_LIKE.match(key) and target == objects.COMPANY:
                 return "domain", objects.normalise_domain(key)
             return "name", match.group(1).strip() or key
@@ -1153,7 +1373,7 @@ class Importer:
         self,
         record_id: int,
         type_key: str,
-        sid: str | None,
+        keys: list[Identity],
         email: str | None,
         domain: str | None,
     ) -> None:
@@ -1161,7 +1381,8 @@ class Importer:
             return
         type_id = self._type_id(type_key)
         condition = None
-        for kind, key in (("source", sid), ("email", email), ("domain", domain)):
+        wanted = [("source", identity.pending_key(*key)) for key in keys]
+        for kind, key in [*wanted, ("email", email), ("domain", domain)]:
             if not key or (type_id, kind, key) not in self._pending_keys:
                 continue
             part = (PendingLink.kind == kind) & (PendingLink.key == key)
@@ -1213,10 +1434,16 @@ def run_import(
     dry_run: bool = False,
     errors: str | None = None,
     progress: Callable[[int], None] | None = None,
+    source: str = "",
 ) -> Summary:
     """Import files in one transaction; raise ImportFileError (nothing written) on a bad file."""
     importer = Importer(
-        mode=mode, create_labels=create_labels, dry_run=dry_run, errors=errors, progress=progress
+        mode=mode,
+        create_labels=create_labels,
+        dry_run=dry_run,
+        errors=errors,
+        progress=progress,
+        source=source,
     )
     return importer.run(paths)
 

@@ -12,7 +12,7 @@ from rolodex.crm.context import IMPORT, Context
 from rolodex.crm.errors import Deleted, InvalidValue, NeedsNewPrimary, NotFound
 from rolodex.crm.state import AssociationState
 from rolodex.i18n import _
-from rolodex.io.models import ImportedRecord, PendingLink
+from rolodex.io.models import ImportedRecord, PendingLink, SourceKey
 from rolodex.store.models import (
     Association,
     AssociationLabel,
@@ -155,9 +155,6 @@ def revert_import(import_id: str) -> RevertSummary:
             changes = {k: v for k, v in changes.items() if current.properties.get(k, "") != v}
             if changes:
                 records.update(current.id, changes)
-            Record.update(source_id=before.get("source_id")).where(
-                Record.id == current.id
-            ).execute()
             summary.records_restored += 1
         for record_id in created:
             others = [
@@ -180,6 +177,7 @@ def revert_import(import_id: str) -> RevertSummary:
                 summary.labels_deleted += 1
         labels_mod.invalidate()
         PendingLink.delete().where(PendingLink.import_id == row.id).execute()
+        SourceKey.delete().where(SourceKey.import_id == row.id).execute()
         Import.update(reverted_at=utcnow()).where(Import.id == row.id).execute()
         objects.invalidate()
         return summary

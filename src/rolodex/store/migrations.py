@@ -99,12 +99,29 @@ def _live_created_index(db: Database) -> None:
             db.execute_sql(f"PRAGMA analysis_limit = {int(previous)}")
 
 
+def _source_keys(db: Database) -> None:
+    """Records keep every id other systems gave them (any text, per system and object) in
+    the import's ``source_key`` table; the ids imported so far become those of the default
+    system. History gets an index per pair: an import's revert asks, for each association
+    it made, what happened to that pair before and since (a company with 50,000 contacts
+    would otherwise be read whole per pair)."""
+    from rolodex.io.models import SourceKey
+
+    db.create_tables([SourceKey], safe=True)
+    db.execute_sql(
+        "INSERT INTO source_key (record_id, object_type_id, system, key)"
+        " SELECT id, object_type_id, '', source_id FROM record WHERE source_id IS NOT NULL"
+    )
+    db.execute_sql("CREATE INDEX IF NOT EXISTS history_pair ON history (a_id, b_id, id)")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _create_tables,
     _search_index,
     _import_tables,
     _name_prefix_index,
     _live_created_index,
+    _source_keys,
 ]
 LATEST = len(MIGRATIONS)
 
