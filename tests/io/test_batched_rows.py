@@ -59,6 +59,8 @@ def test_rejected_rows_in_the_middle_of_a_batch_leave_exactly_the_accepted_rows(
     with open(errors, newline="", encoding="utf-8") as handle:
         got = list(csv.reader(handle))
     assert got[0] == [
+        "Source file",
+        "Source row",
         "Record ID",
         "Email",
         "Associated Company IDs",
@@ -66,11 +68,12 @@ def test_rejected_rows_in_the_middle_of_a_batch_leave_exactly_the_accepted_rows(
         "Error code",
         "Error message",
     ]
-    assert [row[:4] for row in got[1:]] == [
-        ["13", "c@x.com", "999", "Twin"],
-        ["14", "not an email", "1", ""],
+    path = write("contacts.csv", "")  # the same path as the file imported
+    assert [row[:6] for row in got[1:]] == [
+        [path, "4", "13", "c@x.com", "999", "Twin"],
+        [path, "5", "14", "not an email", "1", ""],
     ]
-    assert got[2][4] == "INVALID_VALUE"
+    assert got[2][6] == "INVALID_VALUE"
 
     # Company 999 arriving later links nothing: the rejected row left no waiting link.
     run_import(write("late.csv", "Record ID,Company name\n999,Late Inc\n"))

@@ -109,8 +109,15 @@ def test_modes_create_and_update(db, write, tmp_path):
     assert records.count("contact") == 2
     with open(errors, encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
-    assert rows[0] == ["Email", "First Name", "Error code", "Error message"]
-    assert rows[1][:3] == ["cy@acme.com", "Cy", "RECORD_NOT_FOUND"]
+    assert rows[0] == [
+        "Source file",
+        "Source row",
+        "Email",
+        "First Name",
+        "Error code",
+        "Error message",
+    ]
+    assert rows[1][:5] == [third, "3", "cy@acme.com", "Cy", "RECORD_NOT_FOUND"]
 
 
 def test_every_reason_code_reaches_the_error_file(db, write, tmp_path, ctx):

@@ -41,8 +41,9 @@ def import_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             err.write(
                 _("first rejected row: {message}").format(message=summary.first_rejection) + "\n"
             )
-        if getattr(args, "errors", None):
-            err.write(_("rejected rows were written to {file}").format(file=args.errors) + "\n")
+        if summary.error_files:
+            for written in summary.error_files:
+                err.write(_("rejected rows were written to {file}").format(file=written) + "\n")
         else:
             err.write(_("use --errors FILE to get every rejected row with its reason") + "\n")
         return 1

@@ -74,6 +74,8 @@ REF_HEADER = "Rolodex REF"
 DATABASE_HEADER = "Rolodex database"
 RECORD_ID_HEADER = "Record ID"
 ROW_LABEL_HEADERS = {"association label", "association labels"}
+# The columns an error file adds (rolodex.io.errorfile): known, and left aside.
+ERROR_FILE_HEADERS = {"source file", "source row", "error code", "error message"}
 RECORD_ID_HEADERS = {"record id", "id", "object id"}
 ASSOC_REFS_RE = re.compile(r"^associated (.+?) refs?(?: \(primary\))?$")
 ASSOC_IDS_RE = re.compile(r"^associated (.+?) ids?(?: \(primary\))?$")
@@ -240,6 +242,8 @@ def map_headers(headers: list[str], path: str) -> Mapping:
         column: Column | None = None
         if not key:
             column = Column(index, header, IGNORED, note=_("no header"))
+        elif key in ERROR_FILE_HEADERS:
+            column = Column(index, header, IGNORED, note=_("from an error file"))
         elif key in RECORD_ID_HEADERS:
             column = Column(index, header, RECORD_ID, None)
         elif key == norm(REF_HEADER):

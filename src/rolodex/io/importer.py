@@ -14,15 +14,11 @@ the others apply:
 
 from __future__ import annotations
 
-import csv
 import json
-import os
 import re
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from rolodex.crm import associations, bulk, objects, records
@@ -42,9 +38,10 @@ from rolodex.i18n import _
 from rolodex.io import cells as cells_mod
 from rolodex.io import headers as hdr
 from rolodex.io import identity
-from rolodex.io.cells import neutralise, parse_label_entry, split_first, unescape, unneutralise
+from rolodex.io.cells import parse_label_entry, split_first, unescape, unneutralise
+from rolodex.io.errorfile import ErrorFile
 from rolodex.io.models import ImportedRecord, PendingLink, SourceKey
-from rolodex.io.sniff import ImportFileError, open_table
+from rolodex.io.sniff import ImportFileError, RowProblem, open_table
 from rolodex.store import raw
 from rolodex.store.models import Association, AssociationLabel, Import, Record, database
 
@@ -87,6 +84,12 @@ class _NeedsRules(Exception):
     """A row met something the batched path does not handle: redo it through the full rules."""
 
 
+class NoProperties(RolodexError):
+    """The row would create a record holding nothing (a Record ID alone, say)."""
+
+    code = "NO_PROPERTIES"
+
+
 @dataclass
 class Summary:
     import_id: str
@@ -106,6 +109,7 @@ class Summary:
     rejected: Counter[str] = field(default_factory=Counter)
     first_rejection: str | None = None
     warnings: list[str] = field(default_factory=list)
+    error_files: list[str] = field(default_factory=list)
     mappings: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -220,57 +224,6 @@ class IdBits:
         return index < len(self.bits) and bool(self.bits[index] & (1 << (value & 7)))
 
 
-class ErrorFile:
-    """Rejected rows: the original cells plus Error code and Error message (written at the end)."""
-
-    def __init__(self, path: str | None) -> None:
-        self.path = path
-        self.handle: Any = None
-        self.writer: Any = None
-        self.header: list[str] | None = None
-        self.multi = False
-        self.tmp: str | None = None
-
-    def start(self, multi: bool) -> None:
-        self.multi = multi
-        if not self.path:
-            return
-        target = Path(self.path)
-        try:
-            fd, self.tmp = tempfile.mkstemp(
-                prefix=".rolodex-errors-", suffix=".csv", dir=str(target.parent or ".")
-            )
-        except OSError as exc:
-            raise ImportFileError(
-                _("{file}: the error file cannot be written ({error})").format(
-                    file=self.path, error=exc.strerror or exc
-                )
-            ) from exc
-        self.handle = os.fdopen(fd, "w", encoding="utf-8", newline="")
-        self.writer = csv.writer(self.handle)
-
-    def write(self, file: str, headers: list[str], cells: list[str], code: str, msg: str) -> None:
-        if self.writer is None:
-            return
-        header = (["File"] if self.multi else []) + headers + ["Error code", "Error message"]
-        if header != self.header:
-            self.writer.writerow([neutralise(h) for h in header])
-            self.header = header
-        row = ([file] if self.multi else []) + cells + [code, msg]
-        self.writer.writerow([neutralise(c) for c in row])
-
-    def finish(self, keep: bool) -> None:
-        if self.handle is None:
-            return
-        self.handle.close()
-        self.handle = None
-        assert self.tmp and self.path
-        if keep:
-            os.replace(self.tmp, self.path)
-        else:
-            os.unlink(self.tmp)
-
-
 @dataclass
 class _File:
     path: str
@@ -359,7 +312,7 @@ class Importer:
         self.summary.files = paths
         if not paths:
             raise ImportFileError(_("no file to import"))
-        self.errors.start(multi=len(paths) > 1)
+        self.errors.start(paths)
         ok = False
         try:
             try:
@@ -372,7 +325,7 @@ class Importer:
             ok = True
         finally:
             labels_mod.invalidate()  # labels created by a rolled-back row or dry run are gone
-            self.errors.finish(keep=ok and bool(self.summary.rejected))
+            self.summary.error_files = self.errors.finish(keep=ok and bool(self.summary.rejected))
         return self.summary
 
     def _run(self, paths: list[str]) -> None:
@@ -406,7 +359,7 @@ class Importer:
             self.summary.warnings.extend(mapping.notes)
             self.summary.mappings[path] = [(c.header, c.describe()) for c in mapping.columns]
             file = _File(path, table.headers, mapping)
-            chunk: list[tuple[int, list[str]]] = []
+            chunk: list[tuple[int, list[str], RowProblem | None]] = []
             for item in table.rows:
                 chunk.append(item)
                 if len(chunk) >= PREFETCH:
@@ -414,14 +367,18 @@ class Importer:
                     chunk = []
             self._rows(file, chunk)
 
-    def _rows(self, file: _File, chunk: list[tuple[int, list[str]]]) -> None:
+    def _rows(self, file: _File, chunk: list[tuple[int, list[str], RowProblem | None]]) -> None:
         if not chunk:
             return
-        self._prefetch(file, [cells for _number, cells in chunk])
+        self._prefetch(file, [cells for _number, cells, problem in chunk if problem is None])
         self._now = bulk.stamp()  # creation time of this chunk's new records
-        for number, cells in chunk:
+        for number, cells, problem in chunk:
             self.summary.rows += 1
-            self._one_row(file, number, cells)
+            if problem is not None:
+                self._row = _RowState()
+                self._reject(file, number, cells, problem)
+            else:
+                self._one_row(file, number, cells)
             if self.progress is not None:
                 self.progress(self.summary.rows)
 
@@ -676,7 +633,7 @@ class Importer:
             self.summary.first_rejection = _("{file}, row {row}: {code}: {message}").format(
                 file=file.path, row=number, code=code, message=message
             )
-        self.errors.write(file.path, file.headers, cells, code, message)
+        self.errors.write(file.path, file.headers, number, cells, code, message)
 
     def _accept(self) -> None:
         row = self._row
@@ -1014,6 +971,13 @@ class Importer:
             raise NotFound(
                 _(
                     "no {type} matches this row (--mode update changes existing records only)"
+                ).format(type=type_key)
+            )
+        if not cleaned:
+            raise NoProperties(
+                _(
+                    "no {type} has this id, and the row has none of its properties to "
+                    "create one from"
                 ).format(type=type_key)
             )
         new_id = self._ids.take()

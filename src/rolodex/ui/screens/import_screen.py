@@ -748,9 +748,9 @@ class ImportScreen(Screen):
                 lines.append(
                     _("First rejected row: {message}").format(message=summary.first_rejection)
                 )
-            errors = self.query_one("#imp-errors", Input).value.strip()
-            if errors:
-                lines.append(_("Rejected rows were written to {file}").format(file=errors))
+            if summary.error_files:
+                for written in summary.error_files:
+                    lines.append(_("Rejected rows were written to {file}").format(file=written))
             else:
                 lines.append(_("Give an error file to get every rejected row with its reason"))
         if not summary.dry_run:
