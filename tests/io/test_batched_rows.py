@@ -29,8 +29,8 @@ def test_rejected_rows_in_the_middle_of_a_batch_leave_exactly_the_accepted_rows(
         "Record ID,Email,Associated Company IDs,Associated Company\n"
         "11,a@x.com,1,\n"
         "12,b@x.com,2,\n"
-        # a new contact and a link waiting for company 999, then an ambiguous name
-        "13,c@x.com,999,Twin\n"
+        # a new contact and a link waiting for a company newco.com, then an ambiguous name
+        "13,c@x.com,,Newco (newco.com);Twin\n"
         "14,not an email,1,\n"
         "15,e@x.com,1;2,\n"
     )
@@ -70,15 +70,14 @@ def test_rejected_rows_in_the_middle_of_a_batch_leave_exactly_the_accepted_rows(
     ]
     path = write("contacts.csv", "")  # the same path as the file imported
     assert [row[:6] for row in got[1:]] == [
-        [path, "4", "13", "c@x.com", "999", "Twin"],
+        [path, "4", "13", "c@x.com", "", "Newco (newco.com);Twin"],
         [path, "5", "14", "not an email", "1", ""],
     ]
     assert got[2][6] == "INVALID_VALUE"
 
-    # Company 999 arriving later links nothing: the rejected row left no waiting link.
-    run_import(write("late.csv", "Record ID,Company name\n999,Late Inc\n"))
-    (late_id,) = holders_of("999")
-    late = Record.get_by_id(late_id)
+    # Newco arriving later links nothing: the rejected row left no waiting link.
+    run_import(write("late.csv", "Company name,Company Domain Name\nNewco,newco.com\n"))
+    late = records.resolve("newco.com")
     assert associations.counts(late.id) == {}
     assert check_run().ok
 

@@ -133,15 +133,16 @@ def test_every_reason_code_reaches_the_error_file(db, write, tmp_path, ctx):
     )
     path = write(
         "contacts.csv",
-        "Record ID,Email,Associated Company IDs,Associated Company Labels,Associated Company\n"
-        "1,ok@acme.com,7,7: Billing contact,\n"
-        "2,label@acme.com,7,7: Nope,\n"
-        "3,limit@acme.com,,,Full (full.com)\n"
-        f"{'4' * 300},id@acme.com,,,\n"
-        "1,again@acme.com,,,\n"
-        "6,dup@acme.com,,,Dup (dup.com)\n"
-        "7,not-an-email,,,\n"
-        "8,missing@acme.com,,,Nobody Inc\n",
+        "Record ID,Email,Associated Company IDs,Associated Company Labels,Associated Company,"
+        "Associated Company REFs\n"
+        "1,ok@acme.com,7,7: Billing contact,,\n"
+        "2,label@acme.com,7,7: Nope,,\n"
+        "3,limit@acme.com,,,Full (full.com),\n"
+        f"{'4' * 300},id@acme.com,,,,\n"
+        "1,again@acme.com,,,,\n"
+        "6,dup@acme.com,,,Dup (dup.com),\n"
+        "7,not-an-email,,,,\n"
+        "8,missing@acme.com,,,,company:999999\n",
     )
     errors = str(tmp_path / "errors.csv")
     before = fingerprint()

@@ -43,7 +43,7 @@ from rolodex.io.errorfile import ErrorFile
 from rolodex.io.models import ImportedRecord, PendingLink, SourceKey
 from rolodex.io.sniff import ImportFileError, RowProblem, open_table
 from rolodex.store import raw
-from rolodex.store.models import Association, AssociationLabel, Import, Record, database
+from rolodex.store.models import Association, AssociationLabel, Import, database
 
 MODES = ("create", "update", "upsert")
 CACHE_LIMIT = 50_000
@@ -185,6 +185,8 @@ class _RowState:
         "pending_keys",
         "pending_gone",
         "sources",
+        "names",
+        "checks",
     )
 
     def __init__(self) -> None:
@@ -202,6 +204,8 @@ class _RowState:
         self.pending_keys: list[tuple[int, str, str]] = []
         self.pending_gone: list[int] = []  # pending_link ids resolved
         self.sources: list[tuple] = []  # source_key rows (record, type, system, key, import)
+        self.names: list[tuple[tuple[int, str], int]] = []  # ((type id, name key), new record)
+        self.checks: list[str] = []  # names that do not match the ids beside them
 
     def add(self, key: Any, amount: int = 1) -> None:
         self.n[key] = self.n.get(key, 0) + amount
@@ -304,6 +308,12 @@ class Importer:
         self._this_db: str | None = None
         self._sources_new: list[tuple] = []
         self._own: dict[int, int] = {}  # this database's record id (a REF) -> live record
+        # (type id, case-folded name) -> the live records so named (cached, new ones included)
+        self._names: dict[tuple[int, str], tuple[int, ...]] = {}
+        self._unwritten_names: dict[tuple[int, str], list[int]] = {}  # new, not cached
+        self._name_checks: list[str] = []
+        self._name_mismatches = 0
+        self._where: tuple[str, int] = ("", 0)
 
     # ------------------------------------------------------------ running
 
@@ -348,6 +358,13 @@ class Importer:
         for path in paths:
             self._import_file(path)
             self._flush()
+        if self._name_mismatches:
+            self.summary.warnings.append(
+                _("{n} names did not match the ids beside them (the ids were used):").format(
+                    n=self._name_mismatches
+                )
+            )
+            self.summary.warnings.extend("  " + line for line in self._name_checks)
         Import.update(summary=json.dumps(self.summary.as_dict())).where(
             Import.id == self.import_id
         ).execute()
@@ -463,6 +480,32 @@ class Importer:
                     self._absent.add(("source", type_id, system, key))
                 elif rid:
                     self._cache[("source", type_id, system, key)] = rid
+        names: dict[int, set[str]] = {}
+        for column in file.by_keys:
+            if column.object is None or column.kind not in (hdr.ASSOC_NAMES, hdr.ASSOC_BY):
+                continue
+            if column.kind == hdr.ASSOC_BY and column.prop != "name":
+                continue
+            type_id = self._type_id(column.object)
+            for cells in rows:
+                if not cells[column.index]:
+                    continue
+                for item in items_of(cells[column.index]):
+                    try:
+                        kind, key = (
+                            self._name_entry(column.object, unescape(item))
+                            if column.kind == hdr.ASSOC_NAMES
+                            else ("name", unescape(item))
+                        )
+                    except RolodexError:
+                        continue
+                    if kind == "name":
+                        names.setdefault(type_id, set()).add(key.casefold())
+                    elif kind == "email":
+                        emails.add(key)
+                    elif kind == "domain":
+                        domains.add(key)
+        self._prefetch_names(names)
         for kind, values in (("email", emails), ("domain", domains)):
             wanted = {v for v in values if (kind, v) not in self._cache}
             hits: dict[str, list[int]] = {}
@@ -545,6 +588,7 @@ class Importer:
             bulk.insert_records(rows)
             # Their links are all in this flush's queue: none exist yet.
             unlinked = {row[0] for row in rows}
+        self._unwritten_names.clear()  # written: a query finds them
         if self._sources_new:
             sources, self._sources_new = self._sources_new, []
             bulk.insert_many(SOURCE_INSERT, sources)
@@ -573,6 +617,7 @@ class Importer:
 
     def _one_row(self, file: _File, number: int, cells: list[str]) -> None:
         # The batched path: the row writes nothing, so a rejection needs no undo.
+        self._where = (file.path, number)
         self._row = _RowState()
         self._queue_mode = True
         try:
@@ -656,10 +701,19 @@ class Importer:
             self._pending_gone.extend(row.pending_gone)
         if row.sources:
             self._sources_new.extend(row.sources)
-        if len(self._cache) > CACHE_LIMIT:
+        for key, rid in row.names:
+            if key in self._names:
+                self._names[key] += (rid,)
+            else:
+                self._unwritten_names.setdefault(key, []).append(rid)
+        if row.checks:
+            self._name_mismatches += len(row.checks)
+            self._name_checks.extend(row.checks[: max(0, 5 - len(self._name_checks))])
+        if len(self._cache) > CACHE_LIMIT or len(self._names) > CACHE_LIMIT:
             # Records not written yet are found through the cache: write them first.
             self._flush()
             self._cache.clear()
+            self._names.clear()
         for key in row.forget:
             self._cache.pop(key, None)
         for key, value in row.cache:
@@ -854,21 +908,27 @@ class Importer:
 
         return self._lookup(("domain", domain), query)
 
+    def _named(self, type_id: int, name_key: str) -> list[int]:
+        """The live records of the object so named: this import's new ones included, the
+        current row's too."""
+        key = (type_id, name_key)
+        ids = self._names.get(key)
+        if ids is None:
+            found = [
+                int(r[0])
+                for r in raw.fetchall(
+                    "SELECT id FROM record WHERE object_type_id = ? AND name_key = ?"
+                    " AND deleted_at IS NULL AND merged_into_id IS NULL ORDER BY id LIMIT 6",
+                    (type_id, name_key),
+                )
+            ]
+            ids = self._names[key] = tuple(found + self._unwritten_names.get(key, []))
+        mine = [rid for k, rid in self._row.names if k == key]
+        return [*ids, *mine] if mine else list(ids)
+
     def by_name(self, type_key: str, name: str) -> int | None:
-        type_id = self._types.get(type_key) or objects.by_key(type_key).id
-        self._written()  # names are not cached: new records must be visible
-        rows = [
-            r[0]
-            for r in Record.select(Record.id)
-            .where(
-                (Record.object_type == type_id)
-                & (Record.name_key == name.casefold())
-                & Record.deleted_at.is_null()
-                & Record.merged_into.is_null()
-            )
-            .limit(6)
-            .tuples()
-        ]
+        type_id = self._type_id(type_key)
+        rows = self._named(type_id, name.casefold())
         if len(rows) > 1:
             refs = ", ".join(records.ref_of(type_key, r) for r in rows[:5])
             if type_key == objects.COMPANY:
@@ -880,7 +940,32 @@ class Importer:
                     type=type_key, name=name, refs=refs
                 )
             )
-        return int(rows[0]) if rows else None
+        return rows[0] if rows else None
+
+    def _prefetch_names(self, wanted: dict[int, set[str]]) -> None:
+        """Which records have the names the next rows give (one query per object)."""
+        for type_id, names in wanted.items():
+            keys = sorted(n for n in names if (type_id, n) not in self._names)
+            found: dict[str, list[int]] = {}
+            for part in _chunks(keys):
+                for rid, name_key, deleted, merged in sorted(
+                    bulk.rows_for_keys(
+                        "record",
+                        ("id", "name_key", "deleted_at", "merged_into_id"),
+                        ("name_key",),
+                        ("text",),
+                        [(k,) for k in part],
+                        "object_type_id = ?",
+                        (type_id,),
+                    )
+                ):
+                    if deleted is None and merged is None:
+                        found.setdefault(name_key, []).append(int(rid))
+            for name_key in keys:
+                key = (type_id, name_key)
+                self._names[key] = tuple(
+                    found.get(name_key, [])[:6] + self._unwritten_names.get(key, [])
+                )
 
     def _upsert(
         self,
@@ -952,7 +1037,9 @@ class Importer:
                         action="updated",
                         before=json.dumps({"properties": view.properties}, ensure_ascii=False),
                     )
-                    records.update(view.id, changes)
+                    updated = records.update(view.id, changes)
+                    for name in {view.name, updated.name}:
+                        self._names.pop((info.id, name.casefold()), None)
                     self._row.add(("updated", type_key))
                     for kind in ("email", "domain"):
                         if kind in changes and (kind == "email") == (type_key == objects.CONTACT):
@@ -965,7 +1052,7 @@ class Importer:
                 self._add_keys(view.id, info.id, unknown)
             if main and single:
                 self._row.touched.append(view.id)
-            self._resolve_pending(view.id, type_key, keys, email, domain)
+            self._resolve_pending(view.id, type_key, keys, email, domain, view.name.casefold())
             return view.id
         if self.mode == "update":
             raise NotFound(
@@ -993,6 +1080,9 @@ class Importer:
             self._row.records.append(row)
         else:
             bulk.insert_records([row])
+        name_key = row[3]  # as bulk.record_row names it
+        if name_key:
+            self._row.names.append(((info.id, name_key), new_id))
         self._row.created_ids.append(new_id)
         self._row.add(("created", type_key))
         self._add_keys(new_id, info.id, keys, new=True)
@@ -1002,7 +1092,7 @@ class Importer:
             self._row.cache.append((("domain", domain), new_id))
         if main and single:
             self._row.touched.append(new_id)
-        self._resolve_pending(new_id, type_key, keys, email, domain)
+        self._resolve_pending(new_id, type_key, keys, email, domain, name_key)
         return new_id
 
     def _add_keys(
@@ -1139,10 +1229,10 @@ class Importer:
         key: Any,
         words: list[str],
         primary: bool,
-    ) -> None:
-        """Link the record to the target named by ``kind`` and ``key``, or remember the link
-        until the target is imported. ``key``: an identity for "source", a record id for
-        "id" (a REF of this database: it must exist), else a text."""
+    ) -> int | None:
+        """Link the record to the target named by ``kind`` and ``key`` (returned), or
+        remember the link until the target is imported (None). ``key``: an identity for
+        "source", a record id for "id" (a REF of this database: it must exist), else a text."""
         if kind == "id":
             target: int | None = self.by_id(target_type, key)
         elif kind == "source":
@@ -1154,13 +1244,11 @@ class Importer:
             target = self.by_domain(key)
         else:
             target = self.by_name(target_type, key)
-            if target is None:
-                raise NotFound(_("no {type} named '{name}'").format(type=target_type, name=key))
+            key = key.casefold()  # waits for a record of that name, whatever its case
         if target is not None:
-            if target == record_id:
-                return  # a record listed among its own associations: nothing to link
-            self.link(record_id, record_type, target, target_type, words, primary)
-            return
+            if target != record_id:  # a record listed among its own associations: no link
+                self.link(record_id, record_type, target, target_type, words, primary)
+            return target
         if self._queue_mode:
             if words or primary:
                 raise _NeedsRules
@@ -1170,7 +1258,7 @@ class Importer:
             )
             self._row.pending_keys.append((type_id, kind, key))
             self._row.add("pending_added", 1)
-            return
+            return None
         if words:
             self._ensure_labels(target_type, record_type, words)
         PendingLink.create(
@@ -1185,6 +1273,7 @@ class Importer:
         self._pending_possible = True
         self._pending_keys.add((self._type_id(target_type), kind, key))
         self._row.add("pending_added", 1)
+        return None
 
     def _ref_item(self, column: hdr.Column, item: str, database: str | None) -> tuple[str, Any]:
         """A REF in an association column (``company:5``, or just ``5``) as a lookup."""
@@ -1258,25 +1347,65 @@ class Importer:
                                 other,
                                 word_is_name,
                             )
+        # Per target object: the records the id columns linked (None once one is waiting).
+        linked: dict[str, set[int] | None] = {}
         for (target, kind, key), (words, primary) in by_id.items():
             if primary and target != objects.COMPANY:
                 raise InvalidValue(
                     _("only a company can be a primary: {header}").format(header=target)
                 )
-            self._link_or_wait(record_id, record_type, target, kind, key, words, primary)
+            found = self._link_or_wait(record_id, record_type, target, kind, key, words, primary)
+            seen = linked.setdefault(target, set())
+            if found is None or seen is None:
+                linked[target] = None
+            else:
+                seen.add(found)
         for column in file.by_keys:
             raw = cells[column.index]
             if not raw or column.object is None:
                 continue
             raw = unneutralise(raw).strip()
-            if column.kind == hdr.ASSOC_NAMES:
-                for item in split_list(raw):
+            for item in split_list(raw):
+                if column.kind == hdr.ASSOC_NAMES:
                     kind, key = self._name_entry(column.object, unescape(item))
-                    self._link_or_wait(record_id, record_type, column.object, kind, key, [], False)
-            elif column.kind == hdr.ASSOC_BY:
-                for item in split_list(raw):
+                else:
                     kind, key = self._keyed(column, unescape(item))
-                    self._link_or_wait(record_id, record_type, column.object, kind, key, [], False)
+                if column.object in linked:
+                    # The ids beside it win: the name is only checked against them.
+                    self._check_name(column, item, kind, key, linked[column.object])
+                    continue
+                self._link_or_wait(record_id, record_type, column.object, kind, key, [], False)
+
+    def _check_name(
+        self, column: hdr.Column, item: str, kind: str, key: Any, linked: set[int] | None
+    ) -> None:
+        """Note a name that is none of the records the id columns of its row linked."""
+        if linked is None or column.object is None:
+            return  # some of them are not imported yet: nothing to compare with
+        try:
+            if kind == "name":
+                candidates = set(self._named(self._type_id(column.object), key.casefold()))
+            elif kind == "email":
+                candidates = {self.by_email(key) or 0}
+            elif kind == "domain":
+                candidates = {self.by_domain(key) or 0}
+            elif kind == "source":
+                candidates = {self.by_source(column.object, *key) or 0}
+            else:
+                return
+        except RolodexError:
+            candidates = set()
+        if candidates & linked:
+            return
+        path, number = self._where
+        self._row.checks.append(
+            _(
+                "{file}, row {row}: '{header}' names '{name}', which is not one of the records "
+                "its ids name; the ids were used"
+            ).format(
+                file=path, row=number, header=column.header.strip(), name=unescape(item).strip()
+            )
+        )
 
     def _keyed(self, column: hdr.Column, value: str) -> tuple[str, Any]:
         kind = column.prop or "name"
@@ -1340,13 +1469,14 @@ class Importer:
         keys: list[Identity],
         email: str | None,
         domain: str | None,
+        name_key: str | None = None,
     ) -> None:
         if not self._pending_possible:
             return
         type_id = self._type_id(type_key)
         condition = None
         wanted = [("source", identity.pending_key(*key)) for key in keys]
-        for kind, key in [*wanted, ("email", email), ("domain", domain)]:
+        for kind, key in [*wanted, ("email", email), ("domain", domain), ("name", name_key)]:
             if not key or (type_id, kind, key) not in self._pending_keys:
                 continue
             part = (PendingLink.kind == kind) & (PendingLink.key == key)
