@@ -229,6 +229,34 @@ def build_parser() -> argparse.ArgumentParser:
             "system's; name it when you import from several"
         ),
     )
+    p.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="COLUMN=TARGET",
+        help=_(
+            "import a column as OBJECT.PROPERTY (created when missing), or as skip, keep "
+            "or another column name; repeatable"
+        ),
+    )
+    p.add_argument(
+        "--skip", action="append", default=[], metavar="COLUMN", help=_("leave a column aside")
+    )
+    p.add_argument(
+        "--keep-unknown",
+        action="store_true",
+        help=_("keep columns Rolodex does not know as new properties of the file's object"),
+    )
+    p.add_argument(
+        "--mapping",
+        metavar="FILE",
+        help=_("read how columns are imported from a mapping file (--map and --skip win)"),
+    )
+    p.add_argument(
+        "--save-mapping",
+        metavar="FILE",
+        help=_("write how the columns were imported to a mapping file, to use again"),
+    )
 
     p = command("export", _("export the records of one object"))
     p.add_argument("type", metavar="TYPE")

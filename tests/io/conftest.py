@@ -45,6 +45,11 @@ def run_import(*files: str, **options: object) -> Result:
         create_labels=bool(options.get("create_labels", False)),
         revert=options.get("revert"),
         source=options.get("source", ""),
+        map=list(options.get("map", [])),  # type: ignore[call-overload]
+        skip=list(options.get("skip", [])),  # type: ignore[call-overload]
+        keep_unknown=bool(options.get("keep_unknown", False)),
+        mapping=options.get("mapping"),
+        save_mapping=options.get("save_mapping"),
     )
     out, err = io.StringIO(), io.StringIO()
     code = import_command(args, out, err)

@@ -87,8 +87,13 @@ def test_unknown_columns_are_ignored_with_a_note(db, write):
         write("c.csv", "Email,Favourite colour,Lead Status\nana@acme.com,blue,new\n")
     )
     assert result.code == 0
-    assert "'Favourite colour' is not a known property; ignored" in result.err
-    assert records.resolve("ana@acme.com").properties == {"email": "ana@acme.com"}
+    assert "1 columns are not known properties and were skipped: 'Favourite colour'" in result.err
+    # Lead Status is a HubSpot standard property: the contact gets it
+    assert "new properties are created for 1 columns: contact.lead_status" in result.err
+    assert records.resolve("ana@acme.com").properties == {
+        "email": "ana@acme.com",
+        "lead_status": "new",
+    }
 
 
 def test_no_known_column_at_all(seeded, write):

@@ -15,7 +15,7 @@ from rolodex.crm import associations, records
 from rolodex.crm.errors import NotFound
 from rolodex.store.models import Import
 from rolodex.ui.modals.common import ConfirmDialog
-from rolodex.ui.screens.import_screen import ImportScreen
+from rolodex.ui.screens.import_screen import ColumnTargetDialog, ImportScreen
 from tests.io.conftest import fingerprint
 
 CONTACTS = """Record ID,First Name,Last Name,Email,Associated Company IDs,[red]Notes[/]
@@ -264,6 +264,55 @@ async def test_escape_stops_a_running_import_and_nothing_is_written(
         assert screen.running is None and screen.last_import is None
         assert not screen.query_one("#imp-apply").disabled
     assert fingerprint() == before
+
+
+async def test_columns_are_remapped_in_the_preview_and_the_mapping_saved(
+    db, make_app, files, tmp_path
+):
+    saved = tmp_path / "mapping.csv"
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_import(pilot)
+        await add_path(pilot, screen, "contacts.csv")
+        table = screen.query_one("#imp-mapping", DataTable)
+
+        def meaning(header: str) -> str:
+            for r in range(table.row_count):
+                if table.get_cell_at((r, 1)).plain == header:
+                    return table.get_cell_at((r, 2)).plain
+            raise AssertionError(header)
+
+        def row_of(header: str) -> int:
+            return next(
+                r for r in range(table.row_count) if table.get_cell_at((r, 1)).plain == header
+            )
+
+        assert meaning("[red]Notes[/]").startswith("ignored")
+        table.focus()
+        table.move_cursor(row=row_of("Last Name"))
+        await pilot.press("s")  # skip it
+        await settle(pilot)
+        assert meaning("Last Name") == "✎ ignored (skipped)"
+        assert table.cursor_row == row_of("Last Name")  # the cursor stayed on the column
+        table.move_cursor(row=row_of("[red]Notes[/]"))
+        await pilot.press("enter")  # say what it is
+        await settle(pilot)
+        assert isinstance(app.screen, ColumnTargetDialog)
+        app.screen.query_one("#target", Input).value = "contact.job_title"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen
+        assert meaning("[red]Notes[/]") == "✎ contact property job_title"
+        screen.query_one("#imp-mapfile", Input).value = str(saved)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "The mapping was saved" in text_of(screen, "#imp-status")
+        await pilot.press("f6")
+        await settle(pilot)
+        ana = records.resolve("ana@acme.com")
+        assert ana.properties == {"first_name": "Ana", "email": "ana@acme.com", "job_title": "hi"}
+    lines = saved.read_text(encoding="utf-8").splitlines()
+    assert "Last Name,skip" in lines and "[red]Notes[/],contact.job_title" in lines
 
 
 # ---------------------------------------------------------------- snapshots

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from rolodex.crm.errors import InvalidValue, NotFound
 from rolodex.i18n import _, data_text
 from rolodex.store.models import ObjectType, Property, database
+from rolodex.store.transactions import writes
 
 COMPANY = "company"
 CONTACT = "contact"
@@ -188,6 +189,33 @@ def create_custom_object(
             )
     invalidate()
     return by_key(key)
+
+
+@writes
+def add_property(type_key: str, key: str, label: str, kind: str = "text") -> ObjectInfo:
+    """A new property of an existing object (last in its order); returns the object."""
+    info = by_key(type_key)
+    if not KEY_PATTERN.match(key):
+        raise InvalidValue(_("property key '{key}' is not valid").format(key=key))
+    if kind not in PROPERTY_KINDS:
+        raise InvalidValue(
+            _("property kind '{kind}' is not one of {kinds}").format(
+                kind=kind, kinds=", ".join(PROPERTY_KINDS)
+            )
+        )
+    if info.property(key) is not None:
+        raise InvalidValue(
+            _("{object} already has a property '{key}'").format(object=info.key, key=key)
+        )
+    Property.create(
+        object_type=info.id,
+        key=key,
+        label=label.strip() or key.replace("_", " ").capitalize(),
+        kind=kind,
+        position=len(info.properties),
+    )
+    invalidate()
+    return by_key(type_key)
 
 
 def normalise_domain(value: str) -> str:

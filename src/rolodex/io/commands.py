@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import TextIO
+from typing import Any, TextIO
 
 from rolodex.crm.errors import RolodexError
 from rolodex.i18n import _
@@ -21,6 +21,7 @@ def import_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             out.write("\n".join(result.lines()) + "\n")
             return 0
         files = list(getattr(args, "files", None) or [])
+        overrides = _overrides(args)
         summary = run_import(
             files,
             mode=getattr(args, "mode", None) or "upsert",
@@ -28,7 +29,14 @@ def import_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             dry_run=bool(getattr(args, "dry_run", False)),
             errors=getattr(args, "errors", None),
             source=getattr(args, "source", None) or "",
+            overrides=overrides,
         )
+        save_to = getattr(args, "save_mapping", None)
+        if save_to:
+            from rolodex.io import mapping_file
+
+            columns = [c for path in files for c in summary.columns.get(path, [])]
+            mapping_file.save(save_to, columns, overrides.keep_unknown)
     except RolodexError as exc:
         err.write(_("error: {message}").format(message=exc) + "\n")
         err.write(_("nothing was imported; the database is unchanged") + "\n")
@@ -50,6 +58,22 @@ def import_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not summary.dry_run:
         out.write(_("undo with: rolodex import --revert {id}").format(id=summary.import_id) + "\n")
     return 0
+
+
+def _overrides(args: argparse.Namespace) -> Any:
+    """How the user says columns are imported: a mapping file, then --map, --skip."""
+    from rolodex.io import mapping_file
+    from rolodex.io.headers import Overrides, overrides_from
+
+    base = Overrides()
+    if getattr(args, "mapping", None):
+        base = mapping_file.load(args.mapping)
+    given = overrides_from(
+        getattr(args, "map", None) or [],
+        getattr(args, "skip", None) or [],
+        bool(getattr(args, "keep_unknown", False)),
+    )
+    return base.merged(given)
 
 
 def export_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

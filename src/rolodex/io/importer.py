@@ -14,10 +14,11 @@ the others apply:
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,7 +42,7 @@ from rolodex.io import identity
 from rolodex.io.cells import parse_label_entry, split_first, unescape, unneutralise
 from rolodex.io.errorfile import ErrorFile
 from rolodex.io.models import ImportedRecord, PendingLink, SourceKey
-from rolodex.io.sniff import ImportFileError, RowProblem, open_table
+from rolodex.io.sniff import ImportFileError, RowProblem, Table, open_table
 from rolodex.store import raw
 from rolodex.store.models import Association, AssociationLabel, Import, database
 
@@ -111,6 +112,8 @@ class Summary:
     warnings: list[str] = field(default_factory=list)
     error_files: list[str] = field(default_factory=list)
     mappings: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    columns: dict[str, list[hdr.Column]] = field(default_factory=dict)  # the mapping per file
+    properties_created: list[str] = field(default_factory=list)  # OBJECT.PROPERTY
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -164,6 +167,12 @@ class Summary:
                     "  associations waiting for records not imported yet: {n} "
                     "(they link when those records are imported)"
                 ).format(n=self.pending_added)
+            )
+        if self.properties_created:
+            out.append(
+                _("  properties created: {n} ({names})").format(
+                    n=len(self.properties_created), names=", ".join(self.properties_created)
+                )
             )
         out.append(_("  rows rejected: {n}").format(n=counts(self.rejected)))
         return out
@@ -272,10 +281,12 @@ class Importer:
         errors: str | None = None,
         progress: Callable[[int], None] | None = None,
         source: str = "",
+        overrides: hdr.Overrides | None = None,
     ) -> None:
         if mode not in MODES:
             raise InvalidValue(_("--mode must be one of {modes}").format(modes=", ".join(MODES)))
         self.mode = mode
+        self.overrides = overrides or hdr.Overrides()
         self.system = source.strip()
         if self.system.startswith(identity.ROLODEX_PREFIX):
             raise InvalidValue(_("--source names another system, not a Rolodex database"))
@@ -372,17 +383,40 @@ class Importer:
     def _import_file(self, path: str) -> None:
         with open_table(path) as table:
             self.summary.warnings.extend(table.warnings)
-            mapping = hdr.map_headers(table.headers, path)
+            mapping, rows = mapping_of(table, path, self.overrides)
             self.summary.warnings.extend(mapping.notes)
             self.summary.mappings[path] = [(c.header, c.describe()) for c in mapping.columns]
+            self.summary.columns[path] = mapping.columns
+            self._create_properties(mapping)
             file = _File(path, table.headers, mapping)
             chunk: list[tuple[int, list[str], RowProblem | None]] = []
-            for item in table.rows:
+            for item in rows:
                 chunk.append(item)
                 if len(chunk) >= PREFETCH:
                     self._rows(file, chunk)
                     chunk = []
             self._rows(file, chunk)
+
+    def _create_properties(self, mapping: hdr.Mapping) -> None:
+        """The properties the mapping keeps that the objects do not have yet."""
+        for column in mapping.new_properties:
+            assert column.object and column.prop
+            info = objects.by_key(column.object)
+            if info.property(column.prop) is not None:
+                continue  # an earlier file of this import created it
+            objects.add_property(
+                column.object,
+                column.prop,
+                column.new_label or column.header.strip(),
+                column.new_kind,
+            )
+            ImportedRecord.create(
+                import_id=self.import_id,
+                record_id=info.id,
+                action="property",
+                before=json.dumps({"object": column.object, "property": column.prop}),
+            )
+            self.summary.properties_created.append(f"{column.object}.{column.prop}")
 
     def _rows(self, file: _File, chunk: list[tuple[int, list[str], RowProblem | None]]) -> None:
         if not chunk:
@@ -1529,6 +1563,7 @@ def run_import(
     errors: str | None = None,
     progress: Callable[[int], None] | None = None,
     source: str = "",
+    overrides: hdr.Overrides | None = None,
 ) -> Summary:
     """Import files in one transaction; raise ImportFileError (nothing written) on a bad file."""
     importer = Importer(
@@ -1538,13 +1573,37 @@ def run_import(
         errors=errors,
         progress=progress,
         source=source,
+        overrides=overrides,
     )
     return importer.run(paths)
 
 
-def preview(path: str) -> tuple[list[tuple[str, str]], list[str]]:
+def mapping_of(
+    table: Table, path: str, overrides: hdr.Overrides | None = None
+) -> tuple[hdr.Mapping, Iterator[tuple[int, list[str], RowProblem | None]]]:
+    """How a table's columns are understood (its first row may say which object it holds:
+    a REF, an error file's source file), and its rows, that first one included."""
+    rows = iter(table.rows)
+    first = next(rows, None)
+    hint = hdr.content_hint(table.headers, first[1] if first else None)
+    mapping = hdr.map_headers(table.headers, path, overrides, hint=hint)
+    return mapping, itertools.chain([first] if first else [], rows)
+
+
+def read_mapping(
+    path: str, overrides: hdr.Overrides | None = None
+) -> tuple[hdr.Mapping, list[str]]:
+    """A file's mapping and the notes on reading it, for a preview; ImportFileError when
+    the file cannot be read."""
+    with open_table(path) as table:
+        mapping, _rows = mapping_of(table, path, overrides)
+        return mapping, table.warnings + mapping.notes
+
+
+def preview(
+    path: str, overrides: hdr.Overrides | None = None
+) -> tuple[list[tuple[str, str]], list[str]]:
     """How each header of a file is understood (header, meaning), and notes: for a mapping
     preview before importing. Raises ImportFileError when the file cannot be read."""
-    with open_table(path) as table:
-        mapping = hdr.map_headers(table.headers, path)
-        return [(c.header, c.describe()) for c in mapping.columns], table.warnings + mapping.notes
+    mapping, notes = read_mapping(path, overrides)
+    return [(c.header, c.describe()) for c in mapping.columns], notes

@@ -1,4 +1,10 @@
-"""The Import screen: pick files, see how each column is understood, dry run, import, revert.
+"""The Import screen: pick files, see how each column is understood and change it, dry run,
+import, revert.
+
+In the mapping table, Enter on a column says what to import it as (a property of an
+object, created when missing; skip; keep as a new property), ``s`` skips it and ``k``
+keeps it; the choice applies to every file with that column, like ``--map`` and
+``--skip``, and can be saved to a mapping file and loaded again (Ctrl+S, Ctrl+L).
 
 The engine is ``rolodex.io.importer``; it runs in a thread worker with its own
 connection and reports back with messages (progress at most four times a second).
@@ -44,9 +50,17 @@ from textual.widgets.option_list import Option
 from rolodex.crm.errors import RolodexError
 from rolodex.i18n import _
 from rolodex.ui.db import in_connection
-from rolodex.ui.modals.common import ConfirmDialog
+from rolodex.ui.modals.common import ConfirmDialog, Dialog
 from rolodex.ui.text import cell, plain, visible
 from rolodex.ui.widgets.footer import Footer
+
+
+def norm_header(header: str) -> str:
+    """A header as mappings compare it (rolodex.io.headers.norm, imported when needed)."""
+    from rolodex.io.headers import norm
+
+    return norm(header)
+
 
 SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
 PROGRESS_EVERY = 0.25  # seconds between progress messages
@@ -80,6 +94,9 @@ class FilePreview:
 
     path: str
     columns: list[tuple[str, str, str]] = field(default_factory=list)  # header, meaning, kind
+    mapped: list[bool] = field(default_factory=list)  # per column: the user decided it
+    mapping: list[Any] = field(default_factory=list)  # rolodex.io.headers.Column, per column
+    targets: list[tuple[str, str]] = field(default_factory=list)  # what a column can become
     notes: list[str] = field(default_factory=list)
     error: str | None = None
     estimate: int | None = None  # rows, estimated without parsing (for the progress bar)
@@ -119,20 +136,27 @@ def _xlsx_rows(path: str) -> int | None:
         return None
 
 
-def read_preview(path: str) -> FilePreview:
-    """The mapping preview of one file (runs in a worker: header matching reads the objects)."""
-    from rolodex.io import headers as hdr
-    from rolodex.io.sniff import open_table
+def read_preview(path: str, overrides: Any = None) -> FilePreview:
+    """The mapping preview of one file (runs in a worker: header matching reads the objects).
+    ``overrides``: what the user said columns are (rolodex.io.headers.Overrides)."""
+    from rolodex.crm import objects
+    from rolodex.io.importer import read_mapping
 
     result = FilePreview(path)
     try:
-        with open_table(path) as table:
-            mapping = hdr.map_headers(table.headers, path)
-            result.columns = [(c.header, c.describe(), c.kind) for c in mapping.columns]
-            result.notes = list(table.warnings) + list(mapping.notes)
+        mapping, notes = read_mapping(path, overrides)
     except RolodexError as exc:
         result.error = str(exc)
         return result
+    result.columns = [(c.header, c.describe(), c.kind) for c in mapping.columns]
+    result.mapped = [c.mapped for c in mapping.columns]
+    result.mapping = list(mapping.columns)
+    result.notes = notes
+    infos = objects.all_types()
+    ordered = sorted(infos, key=lambda info: info.key != mapping.main)
+    result.targets = [
+        (f"{info.key}.{prop.key}", prop.label) for info in ordered for prop in info.properties
+    ]
     result.estimate = estimate_rows(path)
     return result
 
@@ -212,6 +236,86 @@ class _Stopped(Exception):
     """Raised from the progress callback: the import's transaction rolls back."""
 
 
+class MappingTable(DataTable):
+    """The columns of a file and how they are understood; keys change that."""
+
+    BINDINGS = [
+        Binding("s", "skip_column", _("Skip column"), id="import.skip_column"),
+        Binding("k", "keep_column", _("Keep column"), id="import.keep_column"),
+    ]
+
+    class Change(Message):
+        """Import the column ``row`` of the table as ``target`` (None: ask for it)."""
+
+        def __init__(self, table: MappingTable, row: int, target: str | None) -> None:
+            super().__init__()
+            self.table = table
+            self.row = row
+            self.target = target
+
+        @property
+        def control(self) -> MappingTable:
+            return self.table
+
+    def action_skip_column(self) -> None:
+        if self.row_count:
+            self.post_message(self.Change(self, self.cursor_row, "skip"))
+
+    def action_keep_column(self) -> None:
+        if self.row_count:
+            self.post_message(self.Change(self, self.cursor_row, "keep"))
+
+
+class ColumnTargetDialog(Dialog):
+    """What to import one column as: typed, or picked from the list; returns the target."""
+
+    def __init__(self, header: str, current: str, targets: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.header = header
+        self.current = current
+        self.targets = targets
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Label(
+                plain(_("Import the column {column} as").format(column=self.header.strip())),
+                classes="dialog-title",
+            )
+            yield Input(self.current, id="target", compact=True)
+            yield Static(
+                _(
+                    "OBJECT.PROPERTY (created when the object lacks it), skip, keep "
+                    "(a new property of the file's object), auto, or a column name"
+                ),
+                classes="dialog-message",
+                markup=False,
+            )
+            choices = [
+                Option(Content(_("skip: leave the column aside")), id="skip"),
+                Option(Content(_("keep: a new property named after the column")), id="keep"),
+                Option(Content(_("auto: as its name says")), id="auto"),
+            ]
+            choices += [
+                Option(plain(f"{target}  ({label})"), id=target) for target, label in self.targets
+            ]
+            yield OptionList(*choices, id="targets")
+            yield Label(_("Enter to choose · Esc to cancel"), classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#target", Input).focus()
+
+    @on(Input.Submitted, "#target")
+    def typed(self, event: Input.Submitted) -> None:
+        event.stop()
+        value = event.value.strip()
+        self.dismiss(value or None)
+
+    @on(OptionList.OptionSelected, "#targets")
+    def picked(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(event.option_id)
+
+
 # ---------------------------------------------------------------- the screen
 
 
@@ -235,7 +339,11 @@ class ImportScreen(Screen):
     ImportScreen #imp-result { height: 1fr; padding: 0 1; }
     ImportScreen #imp-summary { height: auto; }
     ImportScreen #imp-summary.-error { color: $error; }
-    ImportScreen #imp-options { height: 1; }
+    ImportScreen #imp-options, ImportScreen #imp-options2 { height: 1; }
+    ImportScreen #imp-options2 Label { padding: 0 1; }
+    ImportScreen #imp-mapfile { width: 1fr; }
+    ImportScreen #imp-keep { border: none; height: 1; padding: 0; }
+    ImportScreen #imp-keep:focus { background-tint: $foreground 15%; }
     ImportScreen #imp-options Label { padding: 0 1; }
     ImportScreen #imp-mode { width: 14; }
     ImportScreen #imp-labels { border: none; height: 1; padding: 0; }
@@ -257,6 +365,8 @@ class ImportScreen(Screen):
         Binding("f7", "revert", _("Revert"), id="import.revert"),
         Binding("delete", "remove_file", _("Remove file"), id="import.remove_file"),
         Binding("ctrl+o", "focus_path", _("Path"), id="import.path", show=False),
+        Binding("ctrl+s", "save_mapping", _("Save mapping"), id="import.save_mapping", show=False),
+        Binding("ctrl+l", "load_mapping", _("Load mapping"), id="import.load_mapping", show=False),
     ]
 
     # ------------------------------------------------------------ messages from the worker
@@ -296,6 +406,10 @@ class ImportScreen(Screen):
         self._stop = threading.Event()
         self._exact_rows: tuple[tuple, int] | None = None
         self._total: int | None = None
+        from rolodex.io.headers import Overrides
+
+        self.overrides = Overrides()  # what the user said columns are
+        self._shown_file: int | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(_("Import"), classes="screen-title")
@@ -315,7 +429,7 @@ class ImportScreen(Screen):
                 with TabPane(_("Mapping"), id="imp-tab-mapping"), Vertical():
                     yield OptionList(id="imp-files")
                     yield Static("", id="imp-file-title", markup=False)
-                    table: DataTable = DataTable(
+                    table: DataTable = MappingTable(
                         id="imp-mapping", cursor_type="row", zebra_stripes=True
                     )
                     table.add_column(_("Kind"), key="kind")
@@ -343,6 +457,15 @@ class ImportScreen(Screen):
             yield Label(_("Error file"))
             yield Input(
                 placeholder=_("(optional) rejected rows go here"), id="imp-errors", compact=True
+            )
+        with Horizontal(id="imp-options2"):
+            yield Label(_("Keep unknown columns"))
+            yield Switch(False, id="imp-keep")
+            yield Label(_("Mapping file"))
+            yield Input(
+                placeholder=_("(optional) Ctrl+S saves the mapping here, Ctrl+L loads it"),
+                id="imp-mapfile",
+                compact=True,
             )
         with Horizontal(id="imp-actions"):
             yield Button(_("Dry run"), id="imp-dry", variant="primary", compact=True)
@@ -418,13 +541,113 @@ class ImportScreen(Screen):
         self.files.append(entry)
         self._exact_rows = None
         self._fill_files(len(self.files) - 1)
-        self._load_preview(entry)
+        self._load_preview(entry, self._effective_overrides())
         return True
 
-    @work(thread=True, group="import-preview", exit_on_error=False)
-    def _load_preview(self, entry: FilePreview) -> None:
+    # ------------------------------------------------------------ changing the mapping
+
+    def _effective_overrides(self) -> Any:
+        from rolodex.io.headers import Overrides
+
+        keep = self.query_one("#imp-keep", Switch).value
+        return self.overrides.merged(Overrides(keep_unknown=bool(keep)))
+
+    def _reload_previews(self) -> None:
+        """Read every file's mapping again (the user changed what columns are)."""
+        self._exact_rows = None
+        overrides = self._effective_overrides()
+        for entry in self.files:
+            self._load_preview(entry, overrides)
+
+    def _current_file(self) -> FilePreview | None:
+        number = self.query_one("#imp-files", OptionList).highlighted
+        if number is None or not 0 <= number < len(self.files):
+            return None
+        return self.files[number]
+
+    @on(MappingTable.Change, "#imp-mapping")
+    def column_change(self, event: MappingTable.Change) -> None:
+        event.stop()
+        self._change_column(event.row, event.target)
+
+    @on(DataTable.RowSelected, "#imp-mapping")
+    def column_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self._change_column(event.cursor_row, None)
+
+    def _change_column(self, row: int, target: str | None) -> None:
+        entry = self._current_file()
+        if self.running or entry is None or not 0 <= row < len(entry.columns):
+            return
+        header = entry.columns[row][0]
+        if target is not None:
+            self._set_column(header, target)
+            return
+        column = entry.mapping[row] if row < len(entry.mapping) else None
+        current = self.overrides.get(header) or (column.target() if column is not None else "")
+
+        def chosen(value: str | None) -> None:
+            if value:
+                self._set_column(header, value)
+
+        self.app.push_screen(ColumnTargetDialog(header, current, entry.targets), chosen)
+
+    def _set_column(self, header: str, target: str) -> None:
+        if target == "auto":
+            self.overrides.targets.pop(norm_header(header), None)
+        else:
+            self.overrides.set(header, target)
+        self._reload_previews()
+
+    @on(Switch.Changed, "#imp-keep")
+    def keep_changed(self, event: Switch.Changed) -> None:
+        event.stop()
+        self._reload_previews()
+
+    def _mapping_path(self) -> str | None:
+        text = self.query_one("#imp-mapfile", Input).value.strip()
+        if not text:
+            self._say(_("Type the path of a mapping file first"))
+            self.query_one("#imp-mapfile", Input).focus()
+            return None
+        return str(Path(text).expanduser())
+
+    def action_save_mapping(self) -> None:
+        from rolodex.io import mapping_file
+
+        path = self._mapping_path()
+        if path is None or self.running:
+            return
+        columns = [c for entry in self.files for c in entry.mapping]
         try:
-            preview = in_connection(lambda: read_preview(entry.path))
+            mapping_file.save(path, columns, self._effective_overrides().keep_unknown)
+        except RolodexError as exc:
+            self._say(str(exc))
+            return
+        self._say(None)
+        self._status(_("The mapping was saved to {file}").format(file=shown(path)))
+
+    def action_load_mapping(self) -> None:
+        from rolodex.io import mapping_file
+
+        path = self._mapping_path()
+        if path is None or self.running:
+            return
+        try:
+            loaded = mapping_file.load(path)
+        except RolodexError as exc:
+            self._say(str(exc))
+            return
+        self._say(None)
+        self.overrides = loaded
+        self.query_one("#imp-keep", Switch).value = loaded.keep_unknown
+        self._reload_previews()
+        self._status(_("The mapping of {file} is used").format(file=shown(path)))
+
+    @work(thread=True, group="import-preview", exit_on_error=False)
+    def _load_preview(self, entry: FilePreview, overrides: Any) -> None:
+        try:
+            preview = in_connection(lambda: read_preview(entry.path, overrides))
         except Exception as exc:  # a database error while matching headers: one line
             preview = FilePreview(
                 entry.path, error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -435,6 +658,11 @@ class ImportScreen(Screen):
         if entry not in self.files or not self.is_attached:
             return
         entry.columns, entry.notes = preview.columns, preview.notes
+        entry.mapped, entry.mapping, entry.targets = (
+            preview.mapped,
+            preview.mapping,
+            preview.targets,
+        )
         entry.error, entry.estimate = preview.error, preview.estimate
         number = self.files.index(entry)
         self._fill_files(number)
@@ -467,6 +695,9 @@ class ImportScreen(Screen):
         table = self.query_one("#imp-mapping", DataTable)
         title = self.query_one("#imp-file-title", Static)
         notes = self.query_one("#imp-notes", Static)
+        # The same file shown again (its mapping changed): the cursor stays on its column.
+        keep_row = table.cursor_row if number == self._shown_file else 0
+        self._shown_file = number
         table.clear()
         notes.remove_class("-error")
         if number is None or not 0 <= number < len(self.files):
@@ -475,13 +706,22 @@ class ImportScreen(Screen):
             return
         entry = self.files[number]
         title.update(
-            plain(_("How the columns of {file} are understood").format(file=shown(entry.path)))
-        )
-        for header, meaning, kind in entry.columns:
-            style = KIND_STYLES.get(kind, "")
-            table.add_row(
-                cell(KIND_NAMES.get(kind, kind), style), cell(header), cell(meaning, style)
+            plain(
+                _(
+                    "How the columns of {file} are understood · Enter changes one, s skips, k keeps"
+                ).format(file=shown(entry.path))
             )
+        )
+        for number_, (header, meaning, kind) in enumerate(entry.columns):
+            style = KIND_STYLES.get(kind, "")
+            mine = number_ < len(entry.mapped) and entry.mapped[number_]
+            table.add_row(
+                cell(KIND_NAMES.get(kind, kind), style),
+                cell(header),
+                cell(("✎ " if mine else "") + meaning, style),
+            )
+        if table.row_count:
+            table.move_cursor(row=min(keep_row, table.row_count - 1))
         if entry.error is not None:
             notes.add_class("-error")
             notes.update(plain(entry.error))
@@ -595,7 +835,8 @@ class ImportScreen(Screen):
             return
         mode, create_labels, errors = options
         paths = list(self.paths)
-        key = (tuple(paths), mode, create_labels)
+        overrides = self._effective_overrides()
+        key = (tuple(paths), mode, create_labels, repr(overrides))
         if self._exact_rows is not None and self._exact_rows[0] == key:
             self._total = self._exact_rows[1]
         elif all(f.estimate is not None for f in self.files):
@@ -627,6 +868,7 @@ class ImportScreen(Screen):
                 dry_run=dry_run,
                 errors=errors,
                 progress=progress,
+                overrides=overrides,
             )
 
         self._job("dry" if dry_run else "import", job, key)
