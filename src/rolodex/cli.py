@@ -219,7 +219,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--errors", metavar="FILE", help=_("write rejected rows to this file"))
     p.add_argument("--mode", choices=("create", "update", "upsert"), default="upsert")
     p.add_argument("--create-labels", action="store_true")
-    p.add_argument("--revert", metavar="BATCH", help=_("undo an earlier import"))
+    p.add_argument(
+        "--revert",
+        metavar="ID",
+        help=_(
+            "undo an earlier import: what it added goes, what it changed comes back, "
+            "except what was changed since (kept and listed)"
+        ),
+    )
+    p.add_argument(
+        "--list",
+        action="store_true",
+        help=_("list past imports with their counts, newest first"),
+    )
     p.add_argument(
         "--source",
         metavar="NAME",
@@ -860,8 +872,6 @@ class Runner:
 
     def cmd_import(self) -> int:
         func = _hook("rolodex.io.commands", "import_command")
-        if not self.args.files and not self.args.revert:
-            raise UsageError(_("import needs at least one FILE (or --revert BATCH)"))
         return int(func(self.args, self.out, self.err))
 
     def cmd_export(self) -> int:

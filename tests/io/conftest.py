@@ -44,6 +44,7 @@ def run_import(*files: str, **options: object) -> Result:
         mode=options.get("mode", "upsert"),
         create_labels=bool(options.get("create_labels", False)),
         revert=options.get("revert"),
+        list=bool(options.get("list", False)),
         source=options.get("source", ""),
         map=list(options.get("map", [])),  # type: ignore[call-overload]
         skip=list(options.get("skip", [])),  # type: ignore[call-overload]

@@ -30,7 +30,7 @@ def seeded(db, write):
 
 
 def _fails(result, *needles: str) -> None:
-    assert result.code == 1
+    assert result.code == 2
     assert "Traceback" not in result.err
     assert "nothing was imported" in result.err
     first = result.err.splitlines()[0]

@@ -162,9 +162,9 @@ def test_map_and_skip_from_the_command_line(db, write):
 def test_a_mapping_target_must_make_sense(db, write):
     path = write("contacts.csv", "Email,Shoe size\nana@acme.com,42\n")
     result = run_import(path, map=["Shoe size=spaceship.size"])
-    assert result.code == 1 and "there is no object 'spaceship'" in result.err
+    assert result.code == 2 and "there is no object 'spaceship'" in result.err
     result = run_import(path, map=["Shoe size=wrong target words"])
-    assert result.code == 1 and "use OBJECT.PROPERTY, skip, keep, auto" in result.err
+    assert result.code == 2 and "use OBJECT.PROPERTY, skip, keep, auto" in result.err
     result = run_import(path, map=["Shoe size=contact.shoe_size"])
     assert result.code == 0
     assert records.resolve("ana@acme.com").properties["shoe_size"] == "42"
@@ -204,6 +204,6 @@ def test_a_mapping_file_is_saved_and_used_again(db, write, tmp_path):
 def test_two_columns_for_one_property_say_how_to_fix_it(db, write):
     path = write("contacts.csv", "Email,E-post\nana@acme.com,ana@acme.com\n")
     result = run_import(path)
-    assert result.code == 1 and "both contact email" in result.err
+    assert result.code == 2 and "both contact email" in result.err
     assert "--skip 'E-post'" in result.err
     assert run_import(path, skip=["E-post"]).code == 0

@@ -208,8 +208,8 @@ def test_revert_undoes_a_whole_import_with_history(db, write, ctx):
     assert entries[0].source == "Import" and entries[0].batch == f"{batch}-revert"
     assert check_run().ok
     again = run_import(revert=batch)
-    assert again.code == 1 and "already reverted" in again.err
-    assert run_import(revert="import-nope").code == 1
+    assert again.code == 2 and "rolodex: error: " in again.err and "already reverted" in again.err
+    assert run_import(revert="import-nope").code == 2
 
 
 def test_preview_shows_how_each_header_was_understood(db, write):

@@ -315,6 +315,46 @@ async def test_columns_are_remapped_in_the_preview_and_the_mapping_saved(
     assert "Last Name,skip" in lines and "[red]Notes[/],contact.job_title" in lines
 
 
+async def test_past_imports_are_listed_and_one_is_reverted_with_progress(
+    db, make_app, files, monkeypatch
+):
+    from rolodex.io.importer import run_import
+    from rolodex.ui.screens import imports as past_module
+    from rolodex.ui.screens.imports import PastImportsScreen
+
+    older = run_import([str(files / "companies.csv")]).import_id
+    newer = run_import([str(files / "contacts.csv")]).import_id
+    monkeypatch.setattr(past_module, "PROGRESS_EVERY", 0.0)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_import(pilot)
+        await pilot.press("f8")
+        await settle(pilot)
+        past = app.screen
+        assert isinstance(past, PastImportsScreen)
+        table = past.query_one("#past-table", DataTable)
+        assert [table.get_cell_at((r, 0)).plain for r in range(2)] == [newer, older]
+        assert table.get_cell_at((0, 4)).plain == "2"  # contacts created
+        table.move_cursor(row=1)  # the older import: its companies are linked since
+        await pilot.press("f7")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen is past
+        summary = text_of(past, "#past-summary")
+        assert f"Reverted import {older}" in summary
+        assert "it was associated with other records after the import" in summary
+        assert table.get_cell_at((1, 8)).plain.endswith("UTC")  # reverted, when
+        assert records.count("company") == 2  # both linked to the newer import's contacts
+        await pilot.press("f7")  # reverted already: nothing happens
+        await settle(pilot)
+        assert app.screen is past
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+
+
 # ---------------------------------------------------------------- snapshots
 
 

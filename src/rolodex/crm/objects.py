@@ -218,6 +218,23 @@ def add_property(type_key: str, key: str, label: str, kind: str = "text") -> Obj
     return by_key(type_key)
 
 
+@writes
+def remove_property(type_key: str, key: str) -> ObjectInfo:
+    """Take a property off an object (the caller makes sure no record holds a value for it)."""
+    info = by_key(type_key)
+    if info.property(key) is None:
+        raise NotFound(_("{object} has no property '{key}'").format(object=info.key, key=key))
+    if key == info.display_property:
+        raise InvalidValue(
+            _("'{key}' names the records of {object}: it cannot be removed").format(
+                key=key, object=info.key
+            )
+        )
+    Property.delete().where((Property.object_type == info.id) & (Property.key == key)).execute()
+    invalidate()
+    return by_key(type_key)
+
+
 def normalise_domain(value: str) -> str:
     value = value.strip().lower()
     value = re.sub(r"^[a-z][a-z0-9+.-]*://", "", value)

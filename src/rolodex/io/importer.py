@@ -14,6 +14,7 @@ the others apply:
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import re
@@ -41,10 +42,13 @@ from rolodex.io import headers as hdr
 from rolodex.io import identity
 from rolodex.io.cells import parse_label_entry, split_first, unescape, unneutralise
 from rolodex.io.errorfile import ErrorFile
+from rolodex.io.idbits import IdBits
 from rolodex.io.models import ImportedRecord, PendingLink, SourceKey
 from rolodex.io.sniff import ImportFileError, RowProblem, Table, open_table
 from rolodex.store import raw
-from rolodex.store.models import Association, AssociationLabel, Import, database
+from rolodex.store.models import Association, AssociationLabel, Import
+from rolodex.store.savepoint import savepoint
+from rolodex.store.transactions import writes
 
 MODES = ("create", "update", "upsert")
 CACHE_LIMIT = 50_000
@@ -196,6 +200,7 @@ class _RowState:
         "sources",
         "names",
         "checks",
+        "pending_log",
     )
 
     def __init__(self) -> None:
@@ -215,26 +220,10 @@ class _RowState:
         self.sources: list[tuple] = []  # source_key rows (record, type, system, key, import)
         self.names: list[tuple[tuple[int, str], int]] = []  # ((type id, name key), new record)
         self.checks: list[str] = []  # names that do not match the ids beside them
+        self.pending_log: list[tuple] = []  # imported_record rows of earlier links made
 
     def add(self, key: Any, amount: int = 1) -> None:
         self.n[key] = self.n.get(key, 0) + amount
-
-
-class IdBits:
-    """A set of record ids as a bitmap: 1M ids cost 125 kB, not 60 MB."""
-
-    def __init__(self) -> None:
-        self.bits = bytearray()
-
-    def add(self, value: int) -> None:
-        index = value >> 3
-        if index >= len(self.bits):
-            self.bits.extend(b"\x00" * (index + 1 - len(self.bits) + 4096))
-        self.bits[index] |= 1 << (value & 7)
-
-    def __contains__(self, value: int) -> bool:
-        index = value >> 3
-        return index < len(self.bits) and bool(self.bits[index] & (1 << (value & 7)))
 
 
 @dataclass
@@ -297,6 +286,12 @@ class Importer:
         self.summary = Summary(self.import_id, dry_run=dry_run)
         self.errors = ErrorFile(errors)
         self.progress = progress
+        self._attempts = 0
+        self._reset()
+
+    def _reset(self) -> None:
+        """The state of one attempt (a write transaction retried whole starts anew)."""
+        self.summary = Summary(self.import_id, dry_run=self.dry_run, files=self.summary.files)
         self._cache: dict[tuple, int] = {}
         self._main_touched = IdBits()
         self._pending_possible = False
@@ -325,6 +320,7 @@ class Importer:
         self._name_checks: list[str] = []
         self._name_mismatches = 0
         self._where: tuple[str, int] = ("", 0)
+        self._pending_log: list[tuple] = []  # imported_record rows: earlier waiting links used
 
     # ------------------------------------------------------------ running
 
@@ -336,18 +332,26 @@ class Importer:
         self.errors.start(paths)
         ok = False
         try:
-            try:
-                with database.atomic():
-                    self._run(paths)
-                    if self.dry_run:
-                        raise _Rollback
-            except _Rollback:
-                pass
+            with contextlib.suppress(_Rollback):
+                writes(self._attempt)(paths)
             ok = True
         finally:
             labels_mod.invalidate()  # labels created by a rolled-back row or dry run are gone
             self.summary.error_files = self.errors.finish(keep=ok and bool(self.summary.rejected))
         return self.summary
+
+    def _attempt(self, paths: list[str]) -> None:
+        """The whole import, in one write transaction (a dry run ends rolling it back)."""
+        self._attempts += 1
+        if self._attempts > 1:  # a retry: what the failed attempt read and wrote is gone
+            self.errors.finish(keep=False)
+            self.errors.start(paths)
+            labels_mod.invalidate()
+            objects.invalidate()
+        self._reset()
+        self._run(paths)
+        if self.dry_run:
+            raise _Rollback
 
     def _run(self, paths: list[str]) -> None:
         for type_id, kind, key in (
@@ -645,6 +649,13 @@ class Importer:
                 "INSERT INTO imported_record (import_id, record_id, action) VALUES (?, ?, ?)",
                 [(self.import_id, rid, "created") for rid in log],
             )
+        if self._pending_log:
+            used, self._pending_log = self._pending_log, []
+            bulk.insert_many(
+                "INSERT INTO imported_record (import_id, record_id, action, before)"
+                " VALUES (?, ?, ?, ?)",
+                used,
+            )
         if self._queue:
             queue, self._queue = self._queue, []
             self.summary.associations_created += bulk.link_plain(queue, self.ctx, unlinked)
@@ -668,16 +679,12 @@ class Importer:
         self._flush()
         self._row = _RowState()
         self._queue_mode = False
-        cursor = database.cursor()
-        cursor.execute("SAVEPOINT import_row")
         try:
-            self._apply_row(file, cells)
+            with savepoint():
+                self._apply_row(file, cells)
         except RolodexError as exc:
-            cursor.execute("ROLLBACK TO SAVEPOINT import_row")
-            cursor.execute("RELEASE SAVEPOINT import_row")
             self._reject(file, number, cells, exc)
             return
-        cursor.execute("RELEASE SAVEPOINT import_row")
         self._accept()
 
     def _written(self, record_id: int | None = None) -> None:
@@ -735,6 +742,8 @@ class Importer:
             self._pending_gone.extend(row.pending_gone)
         if row.sources:
             self._sources_new.extend(row.sources)
+        if row.pending_log:
+            self._pending_log.extend(row.pending_log)
         for key, rid in row.names:
             if key in self._names:
                 self._names[key] += (rid,)
@@ -1065,13 +1074,20 @@ class Importer:
                 if changes and self._queue_mode:
                     raise _NeedsRules  # changing a record: the rules, in a savepoint
                 if changes:
+                    updated = records.update(view.id, changes)
                     ImportedRecord.create(
                         import_id=self.import_id,
                         record_id=view.id,
                         action="updated",
-                        before=json.dumps({"properties": view.properties}, ensure_ascii=False),
+                        before=json.dumps(
+                            {
+                                "properties": {k: view.properties.get(k, "") for k in changes},
+                                "after": {k: updated.properties.get(k, "") for k in changes},
+                                "version": updated.version,
+                            },
+                            ensure_ascii=False,
+                        ),
                     )
-                    updated = records.update(view.id, changes)
                     for name in {view.name, updated.name}:
                         self._names.pop((info.id, name.casefold()), None)
                     self._row.add(("updated", type_key))
@@ -1239,20 +1255,20 @@ class Importer:
         if self._queue_mode:
             raise _NeedsRules
         try:
-            with database.atomic():
-                for word in words:
-                    labels_mod.resolve(main_type, other_type, word)
-            self.link(other_id, other_type, main_id, main_type, words, False)
-            return
+            for word in words:
+                labels_mod.resolve(main_type, other_type, word)
         except LabelNotFound:
             pass
+        else:
+            self.link(other_id, other_type, main_id, main_type, words, False)
+            return
         try:
-            with database.atomic():
-                for word in words:
-                    labels_mod.resolve(other_type, main_type, word)
-            self.link(main_id, main_type, other_id, other_type, words, False)
+            for word in words:
+                labels_mod.resolve(other_type, main_type, word)
         except LabelNotFound:
             self.link(other_id, other_type, main_id, main_type, words, False)
+        else:
+            self.link(main_id, main_type, other_id, other_type, words, False)
 
     def _link_or_wait(
         self,
@@ -1495,6 +1511,32 @@ class Importer:
             self._queue_link(int(link.record_id), source_type, record_id, type_key, False)
             self._row.add("pending_resolved", 1)
         self._row.pending_gone.extend(int(link.id) for link in links)
+        for link in links:
+            if link.import_id != self.import_id:
+                entry = self._pending_entry(link, record_id)
+                self._row.pending_log.append(
+                    (entry["import_id"], entry["record_id"], entry["action"], entry["before"])
+                )
+
+    def _pending_entry(self, link: PendingLink, target: int) -> dict[str, Any]:
+        """The log of an earlier import's waiting link this one made: a revert brings it back."""
+        return {
+            "import_id": self.import_id,
+            "record_id": int(link.record_id),
+            "action": "pending",
+            "before": json.dumps(
+                {
+                    "target_type_id": int(link.target_type_id),
+                    "kind": link.kind,
+                    "key": link.key,
+                    "labels": link.labels,
+                    "primary": bool(link.primary),
+                    "import_id": link.import_id,
+                    "target": target,
+                },
+                ensure_ascii=False,
+            ),
+        }
 
     def _resolve_pending(
         self,
@@ -1530,8 +1572,10 @@ class Importer:
             return
         for link in links:
             PendingLink.delete().where(PendingLink.id == link.id).execute()
+            if link.import_id != self.import_id:
+                ImportedRecord.create(**self._pending_entry(link, record_id))
             try:
-                with database.atomic():
+                with savepoint():
                     source = records.get(link.record_id)
                     if source.id == record_id:
                         continue

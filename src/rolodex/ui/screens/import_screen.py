@@ -363,6 +363,7 @@ class ImportScreen(Screen):
         Binding("f5", "dry_run", _("Dry run"), id="import.dry_run"),
         Binding("f6", "apply", _("Import"), id="import.apply"),
         Binding("f7", "revert", _("Revert"), id="import.revert"),
+        Binding("f8", "past_imports", _("Past imports"), id="import.past"),
         Binding("delete", "remove_file", _("Remove file"), id="import.remove_file"),
         Binding("ctrl+o", "focus_path", _("Path"), id="import.path", show=False),
         Binding("ctrl+s", "save_mapping", _("Save mapping"), id="import.save_mapping", show=False),
@@ -372,10 +373,11 @@ class ImportScreen(Screen):
     # ------------------------------------------------------------ messages from the worker
 
     class Progress(Message):
-        def __init__(self, rows: int, elapsed: float) -> None:
+        def __init__(self, rows: int, elapsed: float, total: int | None = None) -> None:
             super().__init__()
             self.rows = rows
             self.elapsed = elapsed
+            self.total = total  # a revert's: its steps
 
     class Done(Message):
         def __init__(
@@ -756,6 +758,8 @@ class ImportScreen(Screen):
             return None if (self.running or not self.files) else True
         if action == "revert":
             return None if (self.running or not self.last_import) else True
+        if action == "past_imports":
+            return None if self.running else True
         return True
 
     def _refresh_controls(self) -> None:
@@ -884,7 +888,7 @@ class ImportScreen(Screen):
             {
                 "dry": _("Dry run… Esc stops it"),
                 "import": _("Importing… Esc stops it (nothing is written)"),
-                "revert": _("Reverting…"),
+                "revert": _("Reverting… Esc stops it (nothing is changed)"),
             }[kind]
         )
 
@@ -907,6 +911,11 @@ class ImportScreen(Screen):
 
     @on(Progress)
     def progressed(self, message: Progress) -> None:
+        if self.running == "revert" and message.total:
+            self.query_one("#imp-bar", ProgressBar).update(
+                total=message.total, progress=message.rows
+            )
+            return
         if self.running not in ("dry", "import"):
             return
         bar = self.query_one("#imp-bar", ProgressBar)
@@ -940,7 +949,11 @@ class ImportScreen(Screen):
         summary_box.remove_class("-error")
         if message.stopped:
             self.query_one("#imp-progress").remove_class("-shown")
-            text = _("Stopped: nothing was written")
+            text = (
+                _("Stopped: nothing was changed")
+                if kind == "revert"
+                else _("Stopped: nothing was written")
+            )
             summary_box.update(plain(text))
             self._status(text)
         elif message.error is not None:
@@ -1015,9 +1028,9 @@ class ImportScreen(Screen):
             ConfirmDialog(
                 _("Revert import {id}?").format(id=import_id),
                 _(
-                    "The associations it made are removed, the records it created are "
-                    "deleted and the records it updated get their earlier values back. "
-                    "The history keeps a record of it."
+                    "What it added goes (the records it created to the recycle bin) and "
+                    "what it changed gets its earlier value back, except what was changed "
+                    "since: that is kept and listed."
                 ),
                 _("Revert"),
             ),
@@ -1029,16 +1042,40 @@ class ImportScreen(Screen):
 
         self._total = None
         self._begin("revert")
-        self._job("revert", lambda: revert_import(import_id))
+        started = time.monotonic()
+        stop = self._stop
+        stop.clear()
+        last = [started]
+        post = self.post_message
+
+        def progress(done: int, total: int) -> None:
+            if stop.is_set():
+                raise _Stopped
+            now = time.monotonic()
+            if now - last[0] >= PROGRESS_EVERY:
+                last[0] = now
+                post(ImportScreen.Progress(done, now - started, total))
+
+        self._job("revert", lambda: revert_import(import_id, progress=progress))
+
+    def action_past_imports(self) -> None:
+        """The list of past imports, any of which can be reverted."""
+        if self.running:
+            return
+        from rolodex.ui.screens.imports import PastImportsScreen
+
+        def back(_result: object) -> None:
+            self.last_import = None  # it may have been reverted there
+            self._refresh_controls()
+
+        self.app.push_screen(PastImportsScreen(), back)
 
     # ------------------------------------------------------------ leaving
 
     def action_back(self) -> None:
-        if self.running in ("dry", "import"):
+        if self.running:
             self._stop.set()
             self._status(_("Stopping…"))
-            return
-        if self.running:
             return
         if self.changed:
             refresh = getattr(self.app, "refresh_index", None)
