@@ -215,10 +215,41 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("import", _("import CSV files"))
     p.add_argument("files", metavar="FILE", nargs="*")
-    p.add_argument("--dry-run", action="store_true", help=_("show every match, write nothing"))
-    p.add_argument("--errors", metavar="FILE", help=_("write rejected rows to this file"))
-    p.add_argument("--mode", choices=("create", "update", "upsert"), default="upsert")
-    p.add_argument("--create-labels", action="store_true")
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help=_("do everything but write: the summary (and --report) say what would happen"),
+    )
+    p.add_argument(
+        "--report",
+        metavar="FILE",
+        help=_(
+            "write every match to a CSV file: per row, the record it matched (and by "
+            "which key) or creates, and each association it makes or leaves waiting"
+        ),
+    )
+    p.add_argument(
+        "--errors",
+        metavar="FILE",
+        help=_(
+            "write rejected rows to this CSV file, with their reason, to fix and import "
+            "again (one file per input file when there are several)"
+        ),
+    )
+    p.add_argument(
+        "--mode",
+        choices=("create", "update", "upsert"),
+        default="upsert",
+        help=_(
+            "upsert: change the records a row matches, create the others (default); "
+            "create: only new records; update: only existing ones"
+        ),
+    )
+    p.add_argument(
+        "--create-labels",
+        action="store_true",
+        help=_("create the association labels the files use that do not exist yet"),
+    )
     p.add_argument(
         "--revert",
         metavar="ID",

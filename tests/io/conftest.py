@@ -51,6 +51,7 @@ def run_import(*files: str, **options: object) -> Result:
         keep_unknown=bool(options.get("keep_unknown", False)),
         mapping=options.get("mapping"),
         save_mapping=options.get("save_mapping"),
+        report=options.get("report"),
     )
     out, err = io.StringIO(), io.StringIO()
     code = import_command(args, out, err)

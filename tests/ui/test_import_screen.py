@@ -121,6 +121,20 @@ async def test_dry_run_shows_summary_and_writes_nothing(db, make_app, files):
         assert "\n  records created" in summary and "␊" not in summary  # one fact a line
         assert "associations waiting for records not imported yet: 2" in summary
         assert screen.query_one("#imp-tabs").active == "imp-tab-result"
+        assert "Every match, row by row, is in the Matches tab" in summary
+        matches = screen.query_one("#imp-matches", DataTable)
+        got = [
+            tuple(matches.get_cell_at((r, c)).plain for c in (0, 1, 2, 6))
+            for r in range(matches.row_count)
+        ]
+        assert got == [
+            ("2", "contact", "create", "101"),
+            ("2", "association", "wait", "501"),
+            ("3", "contact", "create", "102"),
+            ("3", "association", "wait", "503"),
+            ("4", "row", "rejected", ""),
+        ]
+        assert text_of(screen, "#imp-matches-note") == "5 matches"
         assert screen.last_import is None
         assert "3 rows" in text_of(screen, "#imp-rate")
         assert "rows/s" in text_of(screen, "#imp-rate")

@@ -216,12 +216,14 @@ def link_plain(
     links: Sequence[tuple[int, int, int, int]],
     ctx: Context,
     unlinked: Container[int] = (),
+    existed: set[tuple[int, int]] | None = None,
 ) -> int:
     """Associate (x, x_type_id, y, y_type_id) pairs without labels; returns how many were created.
 
     ``unlinked``: ids of records just inserted that no association reaches yet (these
     are their first links): their pairs cannot exist and they have no primary, so they
-    are not looked up."""
+    are not looked up. ``existed``: filled with the pairs (a < b) that were associated
+    already."""
     company = objects.by_key(objects.COMPANY).id
     holders = {
         info.id for info in objects.all_types() if info.has_primary_company
@@ -252,6 +254,8 @@ def link_plain(
             )
         }
         fresh = [p for p in part if p not in existing]
+        if existed is not None:
+            existed.update(existing)
         if not fresh:
             continue
         # Records that will want a primary company: which have one already?
@@ -317,6 +321,8 @@ def link_plain(
     for x, y in general:
         if associations.associate(x, y, ctx).created:
             created += 1
+        elif existed is not None:
+            existed.add((min(x, y), max(x, y)))
     if created:
         changes.notify()
     return created

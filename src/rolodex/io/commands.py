@@ -32,6 +32,7 @@ def import_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             errors=getattr(args, "errors", None),
             source=getattr(args, "source", None) or "",
             overrides=overrides,
+            report=getattr(args, "report", None),
         )
         save_to = getattr(args, "save_mapping", None)
         if save_to:
@@ -46,6 +47,13 @@ def import_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for warning in summary.warnings:
         err.write(_("note: {message}").format(message=warning) + "\n")
     out.write("\n".join(summary.lines()) + "\n")
+    if getattr(args, "report", None):
+        out.write(
+            _("every match ({n} lines) was written to {file}").format(
+                n=summary.report.count if summary.report else 0, file=args.report
+            )
+            + "\n"
+        )
     if summary.rejected:
         if summary.first_rejection:
             err.write(

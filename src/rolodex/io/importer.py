@@ -44,6 +44,7 @@ from rolodex.io.cells import parse_label_entry, split_first, unescape, unneutral
 from rolodex.io.errorfile import ErrorFile
 from rolodex.io.idbits import IdBits
 from rolodex.io.models import ImportedRecord, PendingLink, SourceKey
+from rolodex.io.report import CREATE, LINK, LINKED, REJECTED, UNCHANGED, UPDATE, WAIT, Line, Report
 from rolodex.io.sniff import ImportFileError, RowProblem, Table, open_table
 from rolodex.store import raw
 from rolodex.store.models import Association, AssociationLabel, Import
@@ -115,6 +116,7 @@ class Summary:
     first_rejection: str | None = None
     warnings: list[str] = field(default_factory=list)
     error_files: list[str] = field(default_factory=list)
+    report: Report | None = None  # every match, when asked for
     mappings: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     columns: dict[str, list[hdr.Column]] = field(default_factory=dict)  # the mapping per file
     properties_created: list[str] = field(default_factory=list)  # OBJECT.PROPERTY
@@ -201,6 +203,7 @@ class _RowState:
         "names",
         "checks",
         "pending_log",
+        "lines",
     )
 
     def __init__(self) -> None:
@@ -221,6 +224,7 @@ class _RowState:
         self.names: list[tuple[tuple[int, str], int]] = []  # ((type id, name key), new record)
         self.checks: list[str] = []  # names that do not match the ids beside them
         self.pending_log: list[tuple] = []  # imported_record rows of earlier links made
+        self.lines: list[Line] = []  # the match report's lines of the row
 
     def add(self, key: Any, amount: int = 1) -> None:
         self.n[key] = self.n.get(key, 0) + amount
@@ -271,6 +275,8 @@ class Importer:
         progress: Callable[[int], None] | None = None,
         source: str = "",
         overrides: hdr.Overrides | None = None,
+        report: str | None = None,
+        collect_report: bool = False,
     ) -> None:
         if mode not in MODES:
             raise InvalidValue(_("--mode must be one of {modes}").format(modes=", ".join(MODES)))
@@ -285,6 +291,7 @@ class Importer:
         self.ctx = Context(IMPORT, batch=self.import_id)
         self.summary = Summary(self.import_id, dry_run=dry_run)
         self.errors = ErrorFile(errors)
+        self.report = Report(report) if (report or collect_report) else None
         self.progress = progress
         self._attempts = 0
         self._reset()
@@ -321,6 +328,8 @@ class Importer:
         self._name_mismatches = 0
         self._where: tuple[str, int] = ("", 0)
         self._pending_log: list[tuple] = []  # imported_record rows: earlier waiting links used
+        self._created = IdBits()  # records this import created
+        self.summary.report = self.report
 
     # ------------------------------------------------------------ running
 
@@ -330,6 +339,8 @@ class Importer:
         if not paths:
             raise ImportFileError(_("no file to import"))
         self.errors.start(paths)
+        if self.report is not None:
+            self.report.start()
         ok = False
         try:
             with contextlib.suppress(_Rollback):
@@ -338,6 +349,8 @@ class Importer:
         finally:
             labels_mod.invalidate()  # labels created by a rolled-back row or dry run are gone
             self.summary.error_files = self.errors.finish(keep=ok and bool(self.summary.rejected))
+            if self.report is not None:
+                self.report.finish(keep=ok)
         return self.summary
 
     def _attempt(self, paths: list[str]) -> None:
@@ -346,6 +359,8 @@ class Importer:
         if self._attempts > 1:  # a retry: what the failed attempt read and wrote is gone
             self.errors.finish(keep=False)
             self.errors.start(paths)
+            if self.report is not None:
+                self.report.restart()
             labels_mod.invalidate()
             objects.invalidate()
         self._reset()
@@ -400,6 +415,35 @@ class Importer:
                     self._rows(file, chunk)
                     chunk = []
             self._rows(file, chunk)
+
+    # ------------------------------------------------------------ the match report
+
+    def _note(self, what: str, outcome: str, **values: Any) -> Line | None:
+        """A line of the match report for the current row (when one is kept)."""
+        if self.report is None:
+            return None
+        path, number = self._where
+        line = Line(path, number, what, outcome, **values)
+        self._row.lines.append(line)
+        return line
+
+    def _shown(self, type_key: str, record_id: int) -> str:
+        """A record as the report names it: its REF, or "new TYPE" for one this import creates."""
+        if record_id in self._created or record_id in self._row.created_ids:
+            return _("new {type}").format(type=type_key)
+        return records.ref_of(type_key, record_id)
+
+    @staticmethod
+    def _by(kind: str, key: Any) -> tuple[str, str]:
+        """How a record was found, for the report: (matched by, key)."""
+        if kind == "id":
+            return "REF", str(key)
+        if kind == "source":
+            system, value = key if isinstance(key, tuple) else ("", key)
+            if system.startswith(identity.ROLODEX_PREFIX):
+                return "Rolodex REF", value
+            return "Record ID", value
+        return kind, str(key)
 
     def _create_properties(self, mapping: hdr.Mapping) -> None:
         """The properties the mapping keeps that the objects do not have yet."""
@@ -656,9 +700,14 @@ class Importer:
                 " VALUES (?, ?, ?, ?)",
                 used,
             )
+        existed: set[tuple[int, int]] = set()
         if self._queue:
             queue, self._queue = self._queue, []
-            self.summary.associations_created += bulk.link_plain(queue, self.ctx, unlinked)
+            self.summary.associations_created += bulk.link_plain(
+                queue, self.ctx, unlinked, existed if self.report is not None else None
+            )
+        if self.report is not None:
+            self.report.settle(existed)
 
     def _one_row(self, file: _File, number: int, cells: list[str]) -> None:
         # The batched path: the row writes nothing, so a rejection needs no undo.
@@ -720,11 +769,16 @@ class Importer:
                 file=file.path, row=number, code=code, message=message
             )
         self.errors.write(file.path, file.headers, number, cells, code, message)
+        if self.report is not None:
+            self.report.add([Line(file.path, number, "row", REJECTED, detail=f"{code}: {message}")])
 
     def _accept(self) -> None:
         row = self._row
         summary = self.summary
         summary.accepted += 1
+        self._created.update(row.created_ids)
+        if self.report is not None and row.lines:
+            self.report.add(row.lines)
         for key, amount in row.n.items():
             if isinstance(key, tuple):
                 getattr(summary, key[0])[key[1]] += amount
@@ -1029,6 +1083,7 @@ class Importer:
         if not cleaned and not keys and own is None:
             return None
         existing = self.by_id(type_key, own) if own is not None else None
+        how = self._by("id", records.ref_of(type_key, own)) if own is not None else None
         unknown: list[Identity] = []
         for system, key in keys:
             found = self.by_source(type_key, system, key)
@@ -1036,6 +1091,7 @@ class Importer:
                 unknown.append((system, key))
             elif existing is None:
                 existing = found
+                how = self._by("source", (system, key))
             elif found != existing:
                 raise InvalidReference(
                     _("the id {key} belongs to {other}, but the row names {ref}").format(
@@ -1048,12 +1104,15 @@ class Importer:
         domain = cleaned.get("domain") if type_key == objects.COMPANY else None
         if existing is None and email:
             existing = self.by_email(email)
+            how = ("email", email)
         if existing is None and domain:
             existing = self.by_domain(domain)
+            how = ("domain", domain)
         if existing is None and not main and not keys and not email and not domain:
             name = objects.display_name(info, cleaned)
             if name:
                 existing = self.by_name(type_key, name)
+                how = ("name", name)
         if existing is not None and main and single and existing in self._main_touched:
             raise DuplicateRecord(
                 _("{ref} already appears on an earlier row of this import").format(
@@ -1100,6 +1159,19 @@ class Importer:
                 else:
                     self._row.add(("unchanged", type_key))
                 self._add_keys(view.id, info.id, unknown)
+                if self.report is not None and how is not None:
+                    self._note(
+                        type_key,
+                        UPDATE if changes else UNCHANGED,
+                        record=self._shown(type_key, view.id),
+                        name=view.name,
+                        matched_by=how[0],
+                        key=how[1],
+                        detail="; ".join(
+                            f"{k}: '{view.properties.get(k, '')}' -> '{v}'"
+                            for k, v in sorted(changes.items())
+                        ),
+                    )
             if main and single:
                 self._row.touched.append(view.id)
             self._resolve_pending(view.id, type_key, keys, email, domain, view.name.casefold())
@@ -1136,6 +1208,22 @@ class Importer:
         self._row.created_ids.append(new_id)
         self._row.add(("created", type_key))
         self._add_keys(new_id, info.id, keys, new=True)
+        if self.report is not None:
+            known = (
+                self._by("source", keys[0])
+                if keys
+                else ("email", email)
+                if email
+                else (("domain", domain) if domain else ("", ""))
+            )
+            self._note(
+                type_key,
+                CREATE,
+                record=self._shown(type_key, new_id),
+                name=row[2],
+                matched_by=known[0],
+                key=known[1] or "",
+            )
         if email:
             self._row.cache.append((("email", email), new_id))
         if domain:
@@ -1209,25 +1297,62 @@ class Importer:
         target_type: str,
         words: list[str],
         primary: bool,
-    ) -> None:
-        """The target is the record's WORDS; with ``primary`` it becomes the record's primary."""
+    ) -> str:
+        """The target is the record's WORDS; with ``primary`` it becomes the record's primary.
+        Returns the report's outcome: linked (or changed), linked already, or LINK when the
+        batch decides it (a plain link queued)."""
         words = [w for w in words if w.strip()]
         if self._queue_mode:
             self._queue_link(record_id, record_type, target_id, target_type, bool(words or primary))
-            return
+            return LINK
+        changed = False
         if words:
             self._ensure_labels(target_type, record_type, words)
             before = self._label_count(record_id, target_id)
         if primary:
-            self._count(associations.associate(record_id, target_id, self.ctx, primary=True))
+            first = associations.associate(record_id, target_id, self.ctx, primary=True)
+            self._count(first)
+            changed = first.changed
         if words or not primary:
             change = associations.associate(target_id, record_id, self.ctx, words)
             if primary and change.changed and not change.created:
                 pass  # counted once above
             else:
                 self._count(change)
+            changed = changed or change.changed
             if words:
                 self._row.add("labels_applied", self._label_count(record_id, target_id) - before)
+        return LINK if changed else LINKED
+
+    def _link_detail(self, words: list[str], primary: bool) -> str:
+        detail = "; ".join(w for w in words if w.strip())
+        if primary:
+            detail = (detail + "; " if detail else "") + _("primary")
+        return detail
+
+    def _note_link(
+        self,
+        record_id: int,
+        record_type: str,
+        target: int,
+        target_type: str,
+        outcome: str,
+        how: tuple[str, str],
+        words: list[str],
+        primary: bool,
+    ) -> None:
+        if self.report is None:
+            return
+        self._note(
+            "association",
+            outcome,
+            record=self._shown(record_type, record_id),
+            matched_by=how[0],
+            key=how[1],
+            other=self._shown(target_type, target),
+            detail=self._link_detail(words, primary),
+            pair=(min(record_id, target), max(record_id, target)) if self._queue_mode else None,
+        )
 
     def _queue_link(self, x: int, x_type: str, y: int, y_type: str, needs_rules: bool) -> None:
         """Batch a plain link; anything more (labels, primary, a limit) goes through the rules."""
@@ -1246,11 +1371,16 @@ class Importer:
         """Records side by side on a row: "main is other's WORD" (or the other way round)."""
         if main_id == other_id:
             return
+        same_row = ("same row", "")
         if not words:
             if self._queue_mode:
                 self._queue_link(main_id, main_type, other_id, other_type, False)
+                self._note_link(main_id, main_type, other_id, other_type, LINK, same_row, [], False)
                 return
-            self._count(associations.associate(main_id, other_id, self.ctx))
+            change = associations.associate(main_id, other_id, self.ctx)
+            self._count(change)
+            outcome = LINK if change.changed else LINKED
+            self._note_link(main_id, main_type, other_id, other_type, outcome, same_row, [], False)
             return
         if self._queue_mode:
             raise _NeedsRules
@@ -1260,15 +1390,19 @@ class Importer:
         except LabelNotFound:
             pass
         else:
-            self.link(other_id, other_type, main_id, main_type, words, False)
+            outcome = self.link(other_id, other_type, main_id, main_type, words, False)
+            self._note_link(
+                main_id, main_type, other_id, other_type, outcome, same_row, words, False
+            )
             return
         try:
             for word in words:
                 labels_mod.resolve(other_type, main_type, word)
         except LabelNotFound:
-            self.link(other_id, other_type, main_id, main_type, words, False)
+            outcome = self.link(other_id, other_type, main_id, main_type, words, False)
         else:
-            self.link(main_id, main_type, other_id, other_type, words, False)
+            outcome = self.link(main_id, main_type, other_id, other_type, words, False)
+        self._note_link(main_id, main_type, other_id, other_type, outcome, same_row, words, False)
 
     def _link_or_wait(
         self,
@@ -1283,6 +1417,7 @@ class Importer:
         """Link the record to the target named by ``kind`` and ``key`` (returned), or
         remember the link until the target is imported (None). ``key``: an identity for
         "source", a record id for "id" (a REF of this database: it must exist), else a text."""
+        how = self._by(kind, records.ref_of(target_type, key) if kind == "id" else key)
         if kind == "id":
             target: int | None = self.by_id(target_type, key)
         elif kind == "source":
@@ -1297,8 +1432,20 @@ class Importer:
             key = key.casefold()  # waits for a record of that name, whatever its case
         if target is not None:
             if target != record_id:  # a record listed among its own associations: no link
-                self.link(record_id, record_type, target, target_type, words, primary)
+                outcome = self.link(record_id, record_type, target, target_type, words, primary)
+                self._note_link(
+                    record_id, record_type, target, target_type, outcome, how, words, primary
+                )
             return target
+        self._note(
+            "association",
+            WAIT,
+            record=self._shown(record_type, record_id),
+            matched_by=how[0],
+            key=how[1],
+            other=_("a {type} not imported yet").format(type=target_type),
+            detail=self._link_detail(words, primary),
+        )
         if self._queue_mode:
             if words or primary:
                 raise _NeedsRules
@@ -1510,6 +1657,16 @@ class Importer:
             source_type = objects.by_id(live[int(link.record_id)]).key
             self._queue_link(int(link.record_id), source_type, record_id, type_key, False)
             self._row.add("pending_resolved", 1)
+            self._note_link(
+                int(link.record_id),
+                source_type,
+                record_id,
+                type_key,
+                LINK,
+                ("waiting link", link.key.replace("\x1f", " ")),
+                [],
+                False,
+            )
         self._row.pending_gone.extend(int(link.id) for link in links)
         for link in links:
             if link.import_id != self.import_id:
@@ -1579,12 +1736,18 @@ class Importer:
                     source = records.get(link.record_id)
                     if source.id == record_id:
                         continue
-                    self.link(
+                    words = json.loads(link.labels or "[]")
+                    outcome = self.link(
+                        source.id, source.type, record_id, type_key, words, bool(link.primary)
+                    )
+                    self._note_link(
                         source.id,
                         source.type,
                         record_id,
                         type_key,
-                        json.loads(link.labels or "[]"),
+                        outcome,
+                        ("waiting link", link.key.replace("\x1f", " ")),
+                        words,
                         bool(link.primary),
                     )
                 self._row.add("pending_resolved", 1)
@@ -1608,8 +1771,12 @@ def run_import(
     progress: Callable[[int], None] | None = None,
     source: str = "",
     overrides: hdr.Overrides | None = None,
+    report: str | None = None,
+    collect_report: bool = False,
 ) -> Summary:
-    """Import files in one transaction; raise ImportFileError (nothing written) on a bad file."""
+    """Import files in one transaction; raise ImportFileError (nothing written) on a bad file.
+    ``report``: a CSV file for every match (rolodex.io.report); ``collect_report``: keep
+    its first lines in the summary (the TUI's table)."""
     importer = Importer(
         mode=mode,
         create_labels=create_labels,
@@ -1618,6 +1785,8 @@ def run_import(
         progress=progress,
         source=source,
         overrides=overrides,
+        report=report,
+        collect_report=collect_report,
     )
     return importer.run(paths)
 

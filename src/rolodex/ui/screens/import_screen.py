@@ -338,6 +338,8 @@ class ImportScreen(Screen):
     ImportScreen #imp-notes.-error { color: $error; }
     ImportScreen #imp-result { height: 1fr; padding: 0 1; }
     ImportScreen #imp-summary { height: auto; }
+    ImportScreen #imp-matches-note { height: auto; padding: 0 1; }
+    ImportScreen #imp-matches { height: 1fr; }
     ImportScreen #imp-summary.-error { color: $error; }
     ImportScreen #imp-options, ImportScreen #imp-options2 { height: 1; }
     ImportScreen #imp-options2 Label { padding: 0 1; }
@@ -445,6 +447,28 @@ class ImportScreen(Screen):
                         id="imp-summary",
                         markup=False,
                     )
+                with TabPane(_("Matches"), id="imp-tab-matches"), Vertical():
+                    yield Static(
+                        _("A dry run (F5) lists here every match, row by row."),
+                        id="imp-matches-note",
+                        markup=False,
+                    )
+                    matches: DataTable = DataTable(
+                        id="imp-matches", cursor_type="row", zebra_stripes=True
+                    )
+                    for key, label in (
+                        ("row", _("Row")),
+                        ("what", _("What")),
+                        ("outcome", _("Outcome")),
+                        ("record", _("Record")),
+                        ("name", _("Name")),
+                        ("by", _("Matched by")),
+                        ("key", _("Key")),
+                        ("other", _("Other record")),
+                        ("detail", _("Detail")),
+                    ):
+                        matches.add_column(label, key=key)
+                    yield matches
         with Horizontal(id="imp-options"):
             yield Label(_("Mode"))
             yield Select(
@@ -873,6 +897,7 @@ class ImportScreen(Screen):
                 errors=errors,
                 progress=progress,
                 overrides=overrides,
+                collect_report=dry_run,
             )
 
         self._job("dry" if dry_run else "import", job, key)
@@ -980,6 +1005,7 @@ class ImportScreen(Screen):
             bar.update(total=max(rows, 1), progress=max(rows, 1))
             rate.update(plain(self._rate_text(rows, message.elapsed, finished=True)))
             summary_box.update(lines_of(self._summary_lines(summary)))
+            self._show_matches(summary)
             if kind == "dry":
                 self._exact_rows = (key, rows)
                 self._status(_("Dry run done: nothing was written · F6 imports"))
@@ -990,6 +1016,41 @@ class ImportScreen(Screen):
                 self._status(_("Imported as {id} · F7 reverts it").format(id=summary.import_id))
         self.query_one("#imp-tabs", TabbedContent).active = "imp-tab-result"
         self._refresh_controls()
+
+    def _show_matches(self, summary: Any) -> None:
+        """The dry run's match report as a table (its first lines, when there are many)."""
+        report = getattr(summary, "report", None)
+        if report is None:
+            return
+        table = self.query_one("#imp-matches", DataTable)
+        table.clear()
+        styles = {"rejected": "bold", "wait": "italic", "linked already": "dim"}
+        multi = len(self.files) > 1
+        for line in report.kept:
+            style = styles.get(line.outcome, "")
+            where = f"{Path(line.source).name}:{line.row}" if multi else str(line.row)
+            table.add_row(
+                cell(where),
+                cell(line.what),
+                cell(line.outcome, style),
+                cell(line.record),
+                cell(line.name),
+                cell(line.matched_by),
+                cell(line.key),
+                cell(line.other),
+                cell(line.detail),
+            )
+        note = self.query_one("#imp-matches-note", Static)
+        if report.count > len(report.kept):
+            note.update(
+                plain(
+                    _("The first {n} of {total} matches").format(
+                        n=len(report.kept), total=report.count
+                    )
+                )
+            )
+        else:
+            note.update(plain(_("{n} matches").format(n=report.count)))
 
     def _summary_lines(self, summary: Any) -> list[str]:
         lines = list(summary.lines())
@@ -1008,6 +1069,9 @@ class ImportScreen(Screen):
                     lines.append(_("Rejected rows were written to {file}").format(file=written))
             else:
                 lines.append(_("Give an error file to get every rejected row with its reason"))
+        if summary.dry_run and summary.report is not None:
+            lines.append("")
+            lines.append(_("Every match, row by row, is in the Matches tab"))
         if not summary.dry_run:
             lines.append("")
             lines.append(_("Undo it with Revert this import (F7)"))
