@@ -60,6 +60,8 @@ def split_first(value: str, sep: str, *, keep_escapes: bool = False) -> tuple[st
 
 
 def unescape(value: str) -> str:
+    if "\\" not in value:
+        return value
     out: list[str] = []
     escaped = False
     for char in value:

@@ -55,6 +55,7 @@ MODES = ("create", "update", "upsert")
 CACHE_LIMIT = 50_000
 FLUSH_EVERY = 2000  # plain associations written per batch
 PREFETCH = 500  # rows whose keys are looked up together
+NO_LABELS: frozenset[tuple[int, bool]] = frozenset()
 SOURCE_INSERT = (
     "INSERT INTO source_key (record_id, object_type_id, system, key, import_id)"
     " VALUES (?, ?, ?, ?, ?)"
@@ -204,6 +205,7 @@ class _RowState:
         "checks",
         "pending_log",
         "lines",
+        "props",
     )
 
     def __init__(self) -> None:
@@ -213,7 +215,8 @@ class _RowState:
         self.forget: list[tuple] = []
         self.touched: list[int] = []
         self.warnings: list[str] = []
-        self.links: list[tuple[int, int, int, int]] = []
+        self.links: list[bulk.Link] = []
+        self.props: dict[int, tuple[str, dict[str, str]]] = {}  # new records: name, values
         self.created_ids: list[int] = []
         # batched path only: what the row writes once accepted
         self.records: list[tuple] = []  # bulk.record_row rows
@@ -304,7 +307,12 @@ class Importer:
         self._pending_possible = False
         self._row: _RowState = _RowState()
         self._types: dict[str, int] = {}
-        self._queue: list[tuple[int, int, int, int]] = []
+        self._queue: list[bulk.Link] = []
+        # records created and not written yet: name and values (a later row may match them)
+        self._new_props: dict[int, tuple[str, dict[str, str]]] = {}
+        # (target object, record object, word) -> (label id, target is its from record,
+        # it reads the same both ways)
+        self._label_words: dict[tuple[str, str, str], tuple[int, bool, bool]] = {}
         self._created_log: list[int] = []
         self._queue_mode = False  # True: the batched path (the row writes nothing itself)
         self._ids = bulk.RecordIds()
@@ -700,12 +708,16 @@ class Importer:
                 " VALUES (?, ?, ?, ?)",
                 used,
             )
+        self._new_props.clear()
         existed: set[tuple[int, int]] = set()
         if self._queue:
             queue, self._queue = self._queue, []
-            self.summary.associations_created += bulk.link_plain(
+            linked = bulk.link_many(
                 queue, self.ctx, unlinked, existed if self.report is not None else None
             )
+            self.summary.associations_created += linked.created
+            self.summary.associations_updated += linked.updated
+            self.summary.labels_applied += linked.labels_added
         if self.report is not None:
             self.report.settle(existed)
 
@@ -821,6 +833,8 @@ class Importer:
         self._created_log.extend(row.created_ids)
         if row.links:
             self._queue.extend(row.links)
+        if row.props:
+            self._new_props.update(row.props)
         if (
             len(self._queue) >= FLUSH_EVERY
             or len(self._created_log) >= FLUSH_EVERY
@@ -1126,56 +1140,56 @@ class Importer:
                         ref=records.ref_of(type_key, existing)
                     )
                 )
-            self._written(existing)
-            view = records.get(existing)
+            view = self._snapshot(existing)
             if self.mode != "create" or main:
-                changes = {k: v for k, v in cleaned.items() if view.properties.get(k, "") != v}
+                changes = {k: v for k, v in cleaned.items() if view[2].get(k, "") != v}
                 if changes and self._queue_mode:
                     raise _NeedsRules  # changing a record: the rules, in a savepoint
                 if changes:
-                    updated = records.update(view.id, changes)
+                    self._written(existing)
+                    updated = records.update(view[0], changes)
                     ImportedRecord.create(
                         import_id=self.import_id,
-                        record_id=view.id,
+                        record_id=view[0],
                         action="updated",
                         before=json.dumps(
                             {
-                                "properties": {k: view.properties.get(k, "") for k in changes},
+                                "properties": {k: view[2].get(k, "") for k in changes},
                                 "after": {k: updated.properties.get(k, "") for k in changes},
                                 "version": updated.version,
                             },
                             ensure_ascii=False,
                         ),
                     )
-                    for name in {view.name, updated.name}:
+                    for name in {view[1], updated.name}:
                         self._names.pop((info.id, name.casefold()), None)
                     self._row.add(("updated", type_key))
                     for kind in ("email", "domain"):
                         if kind in changes and (kind == "email") == (type_key == objects.CONTACT):
-                            old_value = view.properties.get(kind)
+                            old_value = view[2].get(kind)
                             if old_value:
                                 self._row.forget.append((kind, old_value))
-                            self._row.cache.append(((kind, changes[kind]), view.id))
+                            self._row.cache.append(((kind, changes[kind]), view[0]))
                 else:
                     self._row.add(("unchanged", type_key))
-                self._add_keys(view.id, info.id, unknown)
+                self._add_keys(view[0], info.id, unknown)
                 if self.report is not None and how is not None:
                     self._note(
                         type_key,
                         UPDATE if changes else UNCHANGED,
-                        record=self._shown(type_key, view.id),
-                        name=view.name,
+                        record=self._shown(type_key, view[0]),
+                        name=view[1],
                         matched_by=how[0],
                         key=how[1],
                         detail="; ".join(
-                            f"{k}: '{view.properties.get(k, '')}' -> '{v}'"
+                            f"{k}: '{view[2].get(k, '')}' -> '{v}'"
                             for k, v in sorted(changes.items())
                         ),
                     )
             if main and single:
-                self._row.touched.append(view.id)
-            self._resolve_pending(view.id, type_key, keys, email, domain, view.name.casefold())
-            return view.id
+                self._row.touched.append(view[0])
+            self._resolve_pending(view[0], type_key, keys, email, domain, view[1].casefold())
+            return view[0]
         if self.mode == "update":
             raise NotFound(
                 _(
@@ -1200,6 +1214,7 @@ class Importer:
         )
         if self._queue_mode:
             self._row.records.append(row)
+            self._row.props[new_id] = (row[2], cleaned)
         else:
             bulk.insert_records([row])
         name_key = row[3]  # as bulk.record_row names it
@@ -1232,6 +1247,25 @@ class Importer:
             self._row.touched.append(new_id)
         self._resolve_pending(new_id, type_key, keys, email, domain, name_key)
         return new_id
+
+    def _snapshot(self, record_id: int) -> tuple[int, str, dict[str, str]]:
+        """A live record's (id, name, properties), without writing the batch: this import's
+        new records are known, others are read."""
+        for new_id, (name, props) in self._row.props.items():
+            if new_id == record_id:
+                return record_id, name, props
+        known = self._new_props.get(record_id)
+        if known is not None:
+            return record_id, known[0], known[1]
+        row = raw.fetchone(
+            "SELECT name, properties, deleted_at, merged_into_id FROM record WHERE id = ?",
+            (record_id,),
+        )
+        if row is not None and row[2] is None and row[3] is None:
+            return record_id, row[0], json.loads(row[1] or "{}")
+        self._written(record_id)
+        view = records.get(record_id)
+        return view.id, view.name, view.properties
 
     def _add_keys(
         self, record_id: int, type_id: int, keys: list[Identity], *, new: bool = False
@@ -1303,7 +1337,18 @@ class Importer:
         batch decides it (a plain link queued)."""
         words = [w for w in words if w.strip()]
         if self._queue_mode:
-            self._queue_link(record_id, record_type, target_id, target_type, bool(words or primary))
+            labels = NO_LABELS
+            if words:
+                a_is_record = record_id < target_id
+                labels = frozenset(
+                    (label_id, True if symmetric else record_is_from == a_is_record)
+                    for label_id, record_is_from, symmetric in (
+                        self._stored_label(target_type, record_type, word) for word in words
+                    )
+                )
+            if primary and not objects.by_key(record_type).has_primary_company:
+                raise InvalidValue(_("a {type} has no primary company").format(type=record_type))
+            self._queue_link(record_id, record_type, target_id, target_type, labels, primary)
             return LINK
         changed = False
         if words:
@@ -1354,16 +1399,40 @@ class Importer:
             pair=(min(record_id, target), max(record_id, target)) if self._queue_mode else None,
         )
 
-    def _queue_link(self, x: int, x_type: str, y: int, y_type: str, needs_rules: bool) -> None:
-        """Batch a plain link; anything more (labels, primary, a limit) goes through the rules."""
+    def _stored_label(
+        self, target_type: str, record_type: str, word: str
+    ) -> tuple[int, bool, bool]:
+        """ "The target is the record's WORD" for the batch: (label id, the record is its
+        from record, the label reads the same both ways). An unknown word raises
+        LabelNotFound (or, to create it, goes to the rules)."""
+        key = (target_type, record_type, word.strip().casefold())
+        found = self._label_words.get(key)
+        if found is None:
+            try:
+                info, target_is_from = labels_mod.resolve(target_type, record_type, word)
+            except LabelNotFound:
+                if self.create_labels:
+                    raise _NeedsRules from None  # the rules create it, in the row's savepoint
+                raise
+            symmetric = info.inverse is None and info.from_type == info.to_type
+            found = self._label_words[key] = (info.id, not target_is_from, symmetric)
+        return found
+
+    def _queue_link(
+        self,
+        x: int,
+        x_type: str,
+        y: int,
+        y_type: str,
+        labels: frozenset[tuple[int, bool]] = frozenset(),
+        primary: bool = False,
+    ) -> None:
+        """Batch a link (y is x's, with labels; with ``primary`` y becomes x's primary);
+        one whose objects have a limit goes through the rules."""
         x_type_id, y_type_id = self._type_id(x_type), self._type_id(y_type)
-        if (
-            needs_rules
-            or (x_type_id, y_type_id) in self._limited
-            or (y_type_id, x_type_id) in self._limited
-        ):
+        if (x_type_id, y_type_id) in self._limited or (y_type_id, x_type_id) in self._limited:
             raise _NeedsRules
-        self._row.links.append((x, x_type_id, y, y_type_id))
+        self._row.links.append(bulk.Link(x, x_type_id, y, y_type_id, labels, primary))
 
     def _link_row_pair(
         self, main_id: int, main_type: str, other_id: int, other_type: str, words: list[str]
@@ -1374,7 +1443,7 @@ class Importer:
         same_row = ("same row", "")
         if not words:
             if self._queue_mode:
-                self._queue_link(main_id, main_type, other_id, other_type, False)
+                self._queue_link(main_id, main_type, other_id, other_type)
                 self._note_link(main_id, main_type, other_id, other_type, LINK, same_row, [], False)
                 return
             change = associations.associate(main_id, other_id, self.ctx)
@@ -1382,11 +1451,9 @@ class Importer:
             outcome = LINK if change.changed else LINKED
             self._note_link(main_id, main_type, other_id, other_type, outcome, same_row, [], False)
             return
-        if self._queue_mode:
-            raise _NeedsRules
         try:
             for word in words:
-                labels_mod.resolve(main_type, other_type, word)
+                self._stored_label(main_type, other_type, word)
         except LabelNotFound:
             pass
         else:
@@ -1397,7 +1464,7 @@ class Importer:
             return
         try:
             for word in words:
-                labels_mod.resolve(other_type, main_type, word)
+                self._stored_label(other_type, main_type, word)
         except LabelNotFound:
             outcome = self.link(other_id, other_type, main_id, main_type, words, False)
         else:
@@ -1447,11 +1514,19 @@ class Importer:
             detail=self._link_detail(words, primary),
         )
         if self._queue_mode:
-            if words or primary:
-                raise _NeedsRules
+            for word in words:
+                self._stored_label(target_type, record_type, word)  # it must exist
             type_id = self._type_id(target_type)
             self._row.pending_new.append(
-                (record_id, type_id, kind, key, "[]", False, self.import_id)
+                (
+                    record_id,
+                    type_id,
+                    kind,
+                    key,
+                    json.dumps(words, ensure_ascii=False),
+                    primary,
+                    self.import_id,
+                )
             )
             self._row.pending_keys.append((type_id, kind, key))
             self._row.add("pending_added", 1)
@@ -1636,9 +1711,7 @@ class Importer:
     # ------------------------------------------------------------ waiting links
 
     def _queue_pending(self, links: list[PendingLink], record_id: int, type_key: str) -> None:
-        """Waiting plain links to live records join the batch; anything else needs the rules."""
-        if any(link.primary or json.loads(link.labels or "[]") for link in links):
-            raise _NeedsRules
+        """Waiting links to live records join the batch."""
         ids = sorted({int(link.record_id) for link in links})
         live: dict[int, int] = {}
         for part in _chunks([str(i) for i in ids]):
@@ -1655,7 +1728,14 @@ class Importer:
             if int(link.record_id) == record_id:
                 continue
             source_type = objects.by_id(live[int(link.record_id)]).key
-            self._queue_link(int(link.record_id), source_type, record_id, type_key, False)
+            self.link(
+                int(link.record_id),
+                source_type,
+                record_id,
+                type_key,
+                json.loads(link.labels or "[]"),
+                bool(link.primary),
+            )
             self._row.add("pending_resolved", 1)
             self._note_link(
                 int(link.record_id),

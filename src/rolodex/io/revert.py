@@ -336,7 +336,8 @@ class _Revert:
             merged_into = {
                 int(r[0])
                 for r in raw.fetchall(
-                    f"SELECT merged_into_id FROM record WHERE merged_into_id IN ({_marks(part)})",
+                    "SELECT merged_into_id FROM record WHERE merged_into_id IS NOT NULL"
+                    f" AND merged_into_id IN ({_marks(part)})",
                     part,
                 )
             }

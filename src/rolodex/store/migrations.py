@@ -104,7 +104,8 @@ def _source_keys(db: Database) -> None:
     the import's ``source_key`` table; the ids imported so far become those of the default
     system. History gets an index per pair: an import's revert asks, for each association
     it made, what happened to that pair before and since (a company with 50,000 contacts
-    would otherwise be read whole per pair)."""
+    would otherwise be read whole per pair); and the few merged records one by the record
+    they were merged into."""
     from rolodex.io.models import SourceKey
 
     db.create_tables([SourceKey], safe=True)
@@ -113,6 +114,11 @@ def _source_keys(db: Database) -> None:
         " SELECT id, object_type_id, '', source_id FROM record WHERE source_id IS NOT NULL"
     )
     db.execute_sql("CREATE INDEX IF NOT EXISTS history_pair ON history (a_id, b_id, id)")
+    # Which records were merged into these (a revert keeps a record others were merged into).
+    db.execute_sql(
+        "CREATE INDEX IF NOT EXISTS record_merged_into ON record (merged_into_id)"
+        " WHERE merged_into_id IS NOT NULL"
+    )
 
 
 MIGRATIONS: list[Callable[[Database], None]] = [
