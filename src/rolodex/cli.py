@@ -213,8 +213,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("check", _("verify the invariants; exit 1 when one is violated"))
     fmt(p, ("text", "json"), "text")
 
-    p = command("import", _("import CSV files"))
-    p.add_argument("files", metavar="FILE", nargs="*")
+    p = command("import", _("import CSV and .xlsx files; list and revert past imports"))
+    p.add_argument(
+        "files",
+        metavar="FILE",
+        nargs="*",
+        help=_(
+            "files to import in one transaction (CSV, TSV or .xlsx; named after their "
+            "object, e.g. contacts.csv, or recognised by their columns)"
+        ),
+    )
     p.add_argument(
         "--dry-run",
         action="store_true",
@@ -301,10 +309,22 @@ def build_parser() -> argparse.ArgumentParser:
         help=_("write how the columns were imported to a mapping file, to use again"),
     )
 
-    p = command("export", _("export the records of one object"))
-    p.add_argument("type", metavar="TYPE")
-    p.add_argument("-o", "--output", metavar="FILE")
-    p.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+    p = command("export", _("export the records of one object, in the shape import reads"))
+    p.add_argument(
+        "type", metavar="TYPE", help=_("the object: contact, company, deal, ticket, note, ...")
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help=_("the file to write (whole or not at all); without it, CSV on standard output"),
+    )
+    p.add_argument(
+        "--format",
+        choices=("csv", "xlsx"),
+        default="csv",
+        help=_("csv (the default; a FILE ending in .xlsx is .xlsx) or xlsx"),
+    )
 
     p = command("seed", _("fill a database with synthetic data"))
     p.add_argument("--size", choices=("demo", "10k", "100k", "1m"), required=True)

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import csv
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from rolodex.crm import associations, bulk, records
 from rolodex.crm.check import run as check_run
 from rolodex.io.models import ImportedRecord, PendingLink
@@ -165,3 +168,74 @@ def test_the_benchmark_runs_and_compares_with_the_raw_baseline(tmp_path, capsys)
     shapes = [line.split()[0] for line in lines[2:-1]]
     assert shapes == ["ids", "primary", "labels", "names", "multi", "same-object", "rolodex"]
     assert all("%" in line and "r/s" in line for line in lines[2:-1])
+
+
+RECORD = st.integers(0, 3)
+COMPANY = st.integers(0, 3)
+ROW = st.tuples(
+    RECORD,
+    st.lists(COMPANY, max_size=3, unique=True),
+    st.one_of(st.none(), COMPANY),
+    st.lists(st.sampled_from(["Employee", "Advisor"]), max_size=2, unique=True),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(rounds=st.lists(st.lists(ROW, max_size=4, unique_by=lambda r: r[0]), min_size=1, max_size=3))
+def test_batched_links_end_as_the_rules_make_them(tmp_path_factory, rounds):
+    """Contacts take the batched path; deals, whose pair with companies has a limit, the
+    full rules one link at a time. The same files for both end in the same associations,
+    labels and primaries."""
+    from rolodex.crm import labels, limits, objects
+    from rolodex.store.database import open_database
+
+    folder = tmp_path_factory.mktemp("same")
+    objects.invalidate()
+    labels.invalidate()
+    db = open_database(str(folder / "same.db"))
+    try:
+        for type_key in ("contact", "deal"):
+            labels.create(type_key, "company", "Employee")
+            labels.create(type_key, "company", "Advisor")
+        limits.set_limit("deal", "company", 100)
+        companies = folder / "companies.csv"
+        companies.write_text(
+            "Record ID,Company name\n" + "".join(f"{700 + c},C{c}\n" for c in range(4))
+        )
+        run_import(str(companies))
+        for number, rows in enumerate(rounds):
+            for type_key, name in (("contact", "Email"), ("deal", "Deal Name")):
+                lines = [
+                    f"Record ID,{name},Associated Company IDs,"
+                    "Associated Company IDs (Primary),Associated Company Labels"
+                ]
+                for record, linked, primary, words in rows:
+                    value = f"r{record}@x.com" if type_key == "contact" else f"Deal {record}"
+                    ids = ";".join(str(700 + c) for c in linked)
+                    cell = "; ".join(f"{700 + c}: {w}" for c in linked[:1] for w in words)
+                    main = "" if primary is None else str(700 + primary)
+                    lines.append(f"{record + 1},{value},{ids},{main},{cell}")
+                path = folder / f"{type_key}-{number}.csv"
+                path.write_text("\n".join(lines) + "\n")
+                result = run_import(str(path))
+                assert result.code == 0, result.err
+        for record in range(4):
+            states = []
+            for type_key in ("contact", "deal"):
+                holders = [
+                    r for r in holders_of(str(record + 1)) if records.get(r).type == type_key
+                ]
+                if not holders:
+                    states.append(None)
+                    continue
+                states.append(
+                    sorted(
+                        (a.other_name, a.labels, a.primary) for a in associations.all_of(holders[0])
+                    )
+                )
+            assert states[0] == states[1], (record, rounds)
+        assert check_run().ok
+    finally:
+        db.close()
+        objects.invalidate()
+        labels.invalidate()

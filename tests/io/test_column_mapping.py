@@ -207,3 +207,40 @@ def test_two_columns_for_one_property_say_how_to_fix_it(db, write):
     assert result.code == 2 and "both contact email" in result.err
     assert "--skip 'E-post'" in result.err
     assert run_import(path, skip=["E-post"]).code == 0
+
+
+def test_a_property_an_import_gave_an_object_comes_back_in_a_fresh_database(
+    db, db_url, write, tmp_path
+):
+    from tests.io.conftest import run_export
+    from tests.io.test_export_roundtrip import _fresh
+
+    run_import(
+        write("contacts.csv", "Email,Mobile Phone Number,Shoe size\nana@acme.com,+46 70 1,42\n"),
+        keep_unknown=True,
+    )
+    exported = str(tmp_path / "contacts-export.csv")
+    assert run_export("contact", exported).code == 0
+    with open(exported, encoding="utf-8-sig", newline="") as handle:
+        header = next(csv.reader(handle))
+    assert "Contact Mobile Phone Number" in header and "Contact Shoe size" in header
+    _fresh(db_url, tmp_path, "fresh.db")
+    assert run_import(exported, keep_unknown=True).code == 0
+    assert records.resolve("ana@acme.com").properties == {
+        "email": "ana@acme.com",
+        "mobile_phone": "+46 70 1",
+        "shoe_size": "42",
+    }
+
+
+def test_row_labels_are_created_when_asked(db, write):
+    path = write(
+        "people.csv",
+        "First Name,Email,Company name,Company Domain Name,Association label\n"
+        "Dee,dee@umbrella.com,Umbrella,umbrella.com,Billing contact\n",
+    )
+    assert run_import(path).code == 1  # the label does not exist
+    result = run_import(path, create_labels=True)
+    assert result.code == 0, result.err
+    dee = records.resolve("dee@umbrella.com").id
+    assert [a.labels for a in associations.all_of(dee)] == [("Billing contact",)]

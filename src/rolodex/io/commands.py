@@ -54,6 +54,8 @@ def import_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             )
             + "\n"
         )
+    if not summary.dry_run:
+        out.write(_("undo with: rolodex import --revert {id}").format(id=summary.import_id) + "\n")
     if summary.rejected:
         if summary.first_rejection:
             err.write(
@@ -65,8 +67,6 @@ def import_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         else:
             err.write(_("use --errors FILE to get every rejected row with its reason") + "\n")
         return 1
-    if not summary.dry_run:
-        out.write(_("undo with: rolodex import --revert {id}").format(id=summary.import_id) + "\n")
     return 0
 
 

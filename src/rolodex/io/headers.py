@@ -279,6 +279,16 @@ def hint_from_name(name: str) -> str | None:
     return hits.pop() if len(hits) == 1 else None
 
 
+def _without_object(header: str, info: ObjectInfo) -> str | None:
+    """The rest of a column name that starts with the object's name ("Contact Lead
+    Status" -> "Lead Status"), else None."""
+    text = header.strip()
+    for word in (info.singular, info.key):
+        if text.casefold().startswith(word.casefold() + " ") and len(text) > len(word) + 1:
+            return text[len(word) + 1 :].strip()
+    return None
+
+
 def _id_object(text: str, names: dict[str, str]) -> str | None:
     """'contact id' / 'company record id' -> that object's Record ID column."""
     for suffix in (" record id", " id"):
@@ -484,6 +494,11 @@ def map_headers(
                 )
             if column is None:
                 candidates = table.of(text)
+                bare = _without_object(text, info_of[main])
+                if bare and not any(c.object == main for c in candidates):
+                    # "Contact Mobile Phone Number": what export writes for a property
+                    # of this object it has and another database may not have yet
+                    candidates = [c for c in table.of(bare) if c.object == main] or candidates
                 own = [c for c in candidates if c.object == main and not c.catalogue]
                 other = [
                     c
@@ -510,6 +525,8 @@ def map_headers(
                     column = replace(column, new_label=header_names.label_of(main, first.prop))
                 elif overrides.keep_unknown:
                     column = keep(index, header, False)
+                    if bare:  # named like the export names a property: keep its key
+                        column = replace(column, prop=property_key(bare), new_label=bare)
                 else:
                     column = Column(index, header, IGNORED, note=_("unknown column"), unknown=True)
                     unknown.append(header.strip())

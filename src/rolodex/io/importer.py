@@ -1,15 +1,20 @@
 """Import: CSV/xlsx rows -> records and associations, through the crm rules.
 
-One import is one transaction: every accepted row is applied, or (on a bad file,
-Ctrl-C, a crash, or ``dry_run``) nothing is. A rejected row leaves no trace while
-the others apply:
+One import is one write transaction (``@writes``, retried whole on a lost race):
+every accepted row is applied, or (on a bad file, Ctrl-C, a crash, or ``dry_run``)
+nothing is. A rejected row leaves no trace while the others apply:
 
 - Most rows take the batched path: the row is validated and resolved without writing
-  anything; what it would write (new records with ids taken beforehand, plain
-  associations, waiting links) is kept aside and joins a batch only once the whole
-  row is accepted. Batches are written with one statement per table (executemany).
-- A row that needs more (labels, an explicit primary, a limit, changing an existing
-  record) is redone through the full crm rules inside its own savepoint.
+  anything; what it would write (new records with ids taken beforehand, the ids other
+  systems gave them, associations with their labels and primaries, waiting links) is
+  kept aside and joins a batch only once the whole row is accepted. Batches are
+  written with a few statements per table (``crm.bulk``: executemany).
+- A row that needs more (changing an existing record, a label to create, a pair with
+  a limit) is redone through the full crm rules inside its own savepoint.
+
+Records are found by REF, by the ids of the file's system (``identity``), by email,
+domain or name; what a row names that is not there yet waits (``PendingLink``) and
+is linked when it arrives. What an import did is logged for its revert (``revert``).
 """
 
 from __future__ import annotations
@@ -310,6 +315,8 @@ class Importer:
         self._queue: list[bulk.Link] = []
         # records created and not written yet: name and values (a later row may match them)
         self._new_props: dict[int, tuple[str, dict[str, str]]] = {}
+        self._seen: dict[int, tuple[str, dict[str, str]]] = {}  # existing records read
+        self._cleaned: dict[tuple[int, str, str], str] = {}  # values of second records
         # (target object, record object, word) -> (label id, target is its from record,
         # it reads the same both ways)
         self._label_words: dict[tuple[str, str, str], tuple[int, bool, bool]] = {}
@@ -818,11 +825,18 @@ class Importer:
         if row.checks:
             self._name_mismatches += len(row.checks)
             self._name_checks.extend(row.checks[: max(0, 5 - len(self._name_checks))])
-        if len(self._cache) > CACHE_LIMIT or len(self._names) > CACHE_LIMIT:
+        if (
+            len(self._cache) > CACHE_LIMIT
+            or len(self._names) > CACHE_LIMIT
+            or len(self._seen) > CACHE_LIMIT
+            or len(self._cleaned) > CACHE_LIMIT
+        ):
             # Records not written yet are found through the cache: write them first.
             self._flush()
             self._cache.clear()
             self._names.clear()
+            self._seen.clear()
+            self._cleaned.clear()
         for key in row.forget:
             self._cache.pop(key, None)
         for key, value in row.cache:
@@ -1092,7 +1106,16 @@ class Importer:
         second record on the row with none of those, its name), changed to the row's values;
         or created. None when the row holds nothing of it."""
         info = objects.by_key(type_key)
-        cleaned = {k: objects.clean_value(info, k, v) for k, v in values.items()}
+        if main:
+            cleaned = {k: objects.clean_value(info, k, v) for k, v in values.items()}
+        else:  # the same company on many rows: its values are cleaned once
+            memo = self._cleaned
+            cleaned = {}
+            for k, v in values.items():
+                value = memo.get((info.id, k, v))
+                if value is None:
+                    value = memo[(info.id, k, v)] = objects.clean_value(info, k, v)
+                cleaned[k] = value
         cleaned = {k: v for k, v in cleaned.items() if v != ""}
         if not cleaned and not keys and own is None:
             return None
@@ -1147,6 +1170,7 @@ class Importer:
                     raise _NeedsRules  # changing a record: the rules, in a savepoint
                 if changes:
                     self._written(existing)
+                    self._seen.pop(view[0], None)
                     updated = records.update(view[0], changes)
                     ImportedRecord.create(
                         import_id=self.import_id,
@@ -1254,7 +1278,7 @@ class Importer:
         for new_id, (name, props) in self._row.props.items():
             if new_id == record_id:
                 return record_id, name, props
-        known = self._new_props.get(record_id)
+        known = self._new_props.get(record_id) or self._seen.get(record_id)
         if known is not None:
             return record_id, known[0], known[1]
         row = raw.fetchone(
@@ -1262,7 +1286,9 @@ class Importer:
             (record_id,),
         )
         if row is not None and row[2] is None and row[3] is None:
-            return record_id, row[0], json.loads(row[1] or "{}")
+            props = json.loads(row[1] or "{}")
+            self._seen[record_id] = (row[0], props)  # a record many rows match: read once
+            return record_id, row[0], props
         self._written(record_id)
         view = records.get(record_id)
         return view.id, view.name, view.properties
@@ -1411,7 +1437,7 @@ class Importer:
             try:
                 info, target_is_from = labels_mod.resolve(target_type, record_type, word)
             except LabelNotFound:
-                if self.create_labels:
+                if self.create_labels and self._queue_mode:
                     raise _NeedsRules from None  # the rules create it, in the row's savepoint
                 raise
             symmetric = info.inverse is None and info.from_type == info.to_type
