@@ -36,8 +36,7 @@ def _marks(values: Sequence[object]) -> str:
 
 
 def associations_of(pairs: Sequence[tuple[int, int]]) -> dict[tuple[int, int], AssociationState]:
-    """The current state of each pair (a < b) that is associated, keyed by pair; the
-    association's id is kept in ``ids_of``' result alike."""
+    """The current state of each of these pairs (a < b) that is associated."""
     states, _ids = _current(pairs)
     return states
 
