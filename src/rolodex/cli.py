@@ -248,18 +248,118 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("check", _("verify the invariants; exit 1 when one is violated"))
     fmt(p, ("text", "json"), "text")
 
-    p = command("import", _("import CSV files"))
-    p.add_argument("files", metavar="FILE", nargs="*")
-    p.add_argument("--dry-run", action="store_true", help=_("show every match, write nothing"))
-    p.add_argument("--errors", metavar="FILE", help=_("write rejected rows to this file"))
-    p.add_argument("--mode", choices=("create", "update", "upsert"), default="upsert")
-    p.add_argument("--create-labels", action="store_true")
-    p.add_argument("--revert", metavar="BATCH", help=_("undo an earlier import"))
+    p = command("import", _("import CSV and .xlsx files; list and revert past imports"))
+    p.add_argument(
+        "files",
+        metavar="FILE",
+        nargs="*",
+        help=_(
+            "files to import in one transaction (CSV, TSV or .xlsx; named after their "
+            "object, e.g. contacts.csv, or recognised by their columns)"
+        ),
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help=_("do everything but write: the summary (and --report) say what would happen"),
+    )
+    p.add_argument(
+        "--report",
+        metavar="FILE",
+        help=_(
+            "write every match to a CSV file: per row, the record it matched (and by "
+            "which key) or creates, and each association it makes or leaves waiting"
+        ),
+    )
+    p.add_argument(
+        "--errors",
+        metavar="FILE",
+        help=_(
+            "write rejected rows to this CSV file, with their reason, to fix and import "
+            "again (one file per input file when there are several)"
+        ),
+    )
+    p.add_argument(
+        "--mode",
+        choices=("create", "update", "upsert"),
+        default="upsert",
+        help=_(
+            "upsert: change the records a row matches, create the others (default); "
+            "create: only new records; update: only existing ones"
+        ),
+    )
+    p.add_argument(
+        "--create-labels",
+        action="store_true",
+        help=_("create the association labels the files use that do not exist yet"),
+    )
+    p.add_argument(
+        "--revert",
+        metavar="ID",
+        help=_(
+            "undo an earlier import: what it added goes, what it changed comes back, "
+            "except what was changed since (kept and listed)"
+        ),
+    )
+    p.add_argument(
+        "--list",
+        action="store_true",
+        help=_("list past imports with their counts, newest first"),
+    )
+    p.add_argument(
+        "--source",
+        metavar="NAME",
+        default="",
+        help=_(
+            "the system the files come from (e.g. hubspot): their Record IDs are that "
+            "system's; name it when you import from several"
+        ),
+    )
+    p.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="COLUMN=TARGET",
+        help=_(
+            "import a column as OBJECT.PROPERTY (created when missing), or as skip, keep "
+            "or another column name; repeatable"
+        ),
+    )
+    p.add_argument(
+        "--skip", action="append", default=[], metavar="COLUMN", help=_("leave a column aside")
+    )
+    p.add_argument(
+        "--keep-unknown",
+        action="store_true",
+        help=_("keep columns Rolodex does not know as new properties of the file's object"),
+    )
+    p.add_argument(
+        "--mapping",
+        metavar="FILE",
+        help=_("read how columns are imported from a mapping file (--map and --skip win)"),
+    )
+    p.add_argument(
+        "--save-mapping",
+        metavar="FILE",
+        help=_("write how the columns were imported to a mapping file, to use again"),
+    )
 
-    p = command("export", _("export the records of one object"))
-    p.add_argument("type", metavar="TYPE")
-    p.add_argument("-o", "--output", metavar="FILE")
-    p.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+    p = command("export", _("export the records of one object, in the shape import reads"))
+    p.add_argument(
+        "type", metavar="TYPE", help=_("the object: contact, company, deal, ticket, note, ...")
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help=_("the file to write (whole or not at all); without it, CSV on standard output"),
+    )
+    p.add_argument(
+        "--format",
+        choices=("csv", "xlsx"),
+        default="csv",
+        help=_("csv (the default; a FILE ending in .xlsx is .xlsx) or xlsx"),
+    )
 
     p = command("seed", _("fill a database with synthetic data"))
     p.add_argument("--size", choices=("demo", "10k", "100k", "1m"), required=True)
@@ -925,9 +1025,15 @@ class Runner:
     # -- hooks into other parts
 
     def cmd_import(self) -> int:
+        if getattr(self.args, "list", False):
+            from rolodex.cli_imports import list_command
+
+            return list_command(self.out)
+        if getattr(self.args, "revert", None):
+            from rolodex.cli_imports import revert_command
+
+            return revert_command(self.args.revert, self.out, self.err)
         func = _hook("rolodex.io.commands", "import_command")
-        if not self.args.files and not self.args.revert:
-            raise UsageError(_("import needs at least one FILE (or --revert BATCH)"))
         return int(func(self.args, self.out, self.err))
 
     def cmd_export(self) -> int:

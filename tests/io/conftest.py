@@ -35,7 +35,17 @@ def write(tmp_path: Path) -> Callable[..., str]:
 
 
 def run_import(*files: str, **options: object) -> Result:
+    """``rolodex import``: --list and --revert are the command line's (rolodex.cli_imports)."""
+    from rolodex.cli_imports import list_command, revert_command
     from rolodex.io.commands import import_command
+
+    if options.get("list"):
+        return _as_command(lambda _args, out, _err: list_command(out), argparse.Namespace())
+    if options.get("revert"):
+        revert = str(options["revert"])
+        return _as_command(
+            lambda _a, out, err: revert_command(revert, out, err), argparse.Namespace()
+        )
 
     args = argparse.Namespace(
         files=list(files),
@@ -44,6 +54,14 @@ def run_import(*files: str, **options: object) -> Result:
         mode=options.get("mode", "upsert"),
         create_labels=bool(options.get("create_labels", False)),
         revert=options.get("revert"),
+        list=bool(options.get("list", False)),
+        source=options.get("source", ""),
+        map=list(options.get("map", [])),  # type: ignore[call-overload]
+        skip=list(options.get("skip", [])),  # type: ignore[call-overload]
+        keep_unknown=bool(options.get("keep_unknown", False)),
+        mapping=options.get("mapping"),
+        save_mapping=options.get("save_mapping"),
+        report=options.get("report"),
     )
     return _as_command(import_command, args)
 
@@ -85,6 +103,28 @@ def fingerprint() -> str:
         rows = sorted(repr(r) for r in model.select().tuples())
         parts[model.__name__] = rows
     return json.dumps(parts, sort_keys=True, default=str)
+
+
+def source_ids(record_id: int) -> list[str]:
+    """The ids other systems gave the record (oldest first)."""
+    from rolodex.io.models import SourceKey
+
+    return [
+        key
+        for (key,) in SourceKey.select(SourceKey.key)
+        .where(SourceKey.record_id == record_id)
+        .order_by(SourceKey.id)
+        .tuples()
+    ]
+
+
+def holders_of(key: str) -> list[int]:
+    """The records another system knows as ``key``."""
+    from rolodex.io.models import SourceKey
+
+    return [
+        rid for (rid,) in SourceKey.select(SourceKey.record_id).where(SourceKey.key == key).tuples()
+    ]
 
 
 def snapshot() -> dict:

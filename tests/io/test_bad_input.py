@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import io
 import os
 import random
@@ -15,6 +16,7 @@ from rolodex.crm import records
 from rolodex.io import sniff
 from rolodex.io.importer import run_import as do_import
 from rolodex.io.sniff import ImportFileError, open_table
+from rolodex.store.models import Record
 from tests.io.conftest import fingerprint, run_import
 
 GOOD = "First Name,Email\nAna,ana@acme.com\n"
@@ -50,11 +52,18 @@ def test_binary_junk(seeded, write):
     assert fingerprint() == seeded
 
 
-def test_ragged_row_aborts_everything(seeded, write):
-    text = GOOD + "Bo,bo@acme.com\nCy,cy@acme.com,extra,values\n"
-    result = run_import(write("ragged.csv", text))
-    _fails(result, "ragged.csv", "row 4", "4 values", "2 columns")
-    assert fingerprint() == seeded  # rows 2 and 3 were not kept either
+def test_a_ragged_row_is_rejected_and_the_others_import(seeded, write, tmp_path):
+    text = GOOD + "Bo,bo@acme.com\nCy,cy@acme.com,extra,values\nDee,dee@acme.com\n"
+    errors = str(tmp_path / "errors.csv")
+    result = run_import(write("ragged.csv", text), errors=errors)
+    assert result.code == 1
+    assert "RAGGED_ROW 1" in result.out
+    assert "ragged.csv, row 4: RAGGED_ROW: 4 values but the header has 2 columns" in result.err
+    assert "extra; values" in result.err
+    assert sorted(r.name for r in Record.select()) == ["Ana", "Bo", "Dee", "Old"]
+    with open(errors, encoding="utf-8") as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert (row["Source row"], row["Email"], row["Error code"]) == ("4", "cy@acme.com", "RAGGED_ROW")
 
 
 def test_short_rows_and_trailing_empty_cells_are_fine(db, write):
@@ -78,8 +87,13 @@ def test_unknown_columns_are_ignored_with_a_note(db, write):
         write("c.csv", "Email,Favourite colour,Lead Status\nana@acme.com,blue,new\n")
     )
     assert result.code == 0
-    assert "'Favourite colour' is not a known property; ignored" in result.err
-    assert records.resolve("ana@acme.com").properties == {"email": "ana@acme.com"}
+    assert "1 columns are not known properties and were skipped: 'Favourite colour'" in result.err
+    # Lead Status is a HubSpot standard property: the contact gets it
+    assert "new properties are created for 1 columns: contact.lead_status" in result.err
+    assert records.resolve("ana@acme.com").properties == {
+        "email": "ana@acme.com",
+        "lead_status": "new",
+    }
 
 
 def test_no_known_column_at_all(seeded, write):
@@ -87,25 +101,35 @@ def test_no_known_column_at_all(seeded, write):
     assert fingerprint() == seeded
 
 
-def test_id_column_with_text_rejects_those_rows(seeded, write):
-    path = write("contacts.csv", "Record ID,Email\nabc,ana@acme.com\n12x,bo@acme.com\n")
+def test_record_ids_are_any_text_but_not_control_characters_or_huge(seeded, write):
+    long_id = "9" * 300
+    path = write(
+        "contacts.csv",
+        f"Record ID,Email\n001x0000002xLCVAA2,ana@acme.com\n{long_id},bo@acme.com\n",
+    )
     result = run_import(path)
     assert result.code == 1
-    assert "INVALID_IDENTIFIER 2" in result.out
-    assert "contacts.csv, row 2: INVALID_IDENTIFIER" in result.err
-    assert "'abc' is not a record id" in result.err
-    assert records.count("contact") == 1
+    assert "INVALID_IDENTIFIER 1" in result.out
+    assert "contacts.csv, row 3: INVALID_IDENTIFIER" in result.err
+    assert "is not a record id" in result.err
+    assert records.count("contact") == 2  # the seeded one and Ana
+    again = run_import(write("again.csv", "Record ID,First Name\n001x0000002xLCVAA2,Ana\n"))
+    assert again.code == 0, again.err
+    assert records.resolve("ana@acme.com").name == "Ana"  # found by her Salesforce id
 
 
-def test_a_huge_single_line(seeded, tmp_path):
+def test_a_huge_single_line_is_one_rejected_row(seeded, tmp_path):
     path = tmp_path / "huge.csv"
     with open(path, "w") as handle:
-        handle.write("First Name,Email\n")
-        for _ in range(40):  # 40 MB without a newline
+        handle.write("First Name,Email\nAna,ana@acme.com\n")
+        for _ in range(40):  # 40 MB without a newline, never held in memory whole
             handle.write("x" * 1_000_000)
+        handle.write("\nBo,bo@acme.com\n")
     result = run_import(str(path))
-    _fails(result, "huge.csv", "row 2", "longer than")
-    assert fingerprint() == seeded
+    assert result.code == 1
+    assert "rows read: 3, accepted: 2" in result.out and "CELL_TOO_LONG 1" in result.out
+    assert "huge.csv, row 3: CELL_TOO_LONG: line 3: the row is longer than" in result.err
+    assert records.count("contact") == 3
 
 
 def test_a_file_that_disappears(seeded, write, tmp_path, monkeypatch):
@@ -162,7 +186,7 @@ def test_interrupt_rolls_back(seeded, write, monkeypatch):
 def _read_all(path: str) -> int:
     count = 0
     with open_table(path) as table:
-        for _number, _cells in table.rows:
+        for _number, _cells, _problem in table.rows:
             count += 1
     return count
 

@@ -67,8 +67,16 @@ def test_the_rolodex_command(db, db_url, write, tmp_path, capsys):
     assert "exported 1 records" in capsys.readouterr().out
     assert main(["--db", db_url, "import", "--revert", batch]) == 0
     assert records.count("contact") == 0
-    assert main(["--db", db_url, "import", target]) == 0
-    assert records.resolve("ana@x.com").name == "Ana"
+    # The export names Ana by her REF in this database, where she is in the bin: refused...
+    assert main(["--db", db_url, "import", target]) == 1
+    assert records.count("contact") == 0
+    # ...while another database gets her back from it.
+    other = str(tmp_path / "other.db")
+    assert main(["--db", other, "import", target]) == 0
+    assert "records created: 1 (contact 1)" in capsys.readouterr().out
     assert main(["--db", db_url, "import", str(tmp_path / "nope.csv")]) == 2
     err = capsys.readouterr().err
-    assert "nope.csv: no such file" in err and "Traceback" not in err
+    assert err.startswith("rolodex: error: ") and "nope.csv: no such file" in err
+    assert "Traceback" not in err
+    assert main(["--db", db_url, "import"]) == 2
+    assert "rolodex: error: import needs at least one FILE" in capsys.readouterr().err

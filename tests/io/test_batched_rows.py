@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import csv
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from rolodex.crm import associations, bulk, records
 from rolodex.crm.check import run as check_run
 from rolodex.io.models import ImportedRecord, PendingLink
 from rolodex.store.models import Association, Record
-from tests.io.conftest import import_id, run_import
+from tests.io.conftest import holders_of, import_id, run_import
 
 COMPANIES = (
     "Record ID,Company name,Company Domain Name\n"
@@ -29,8 +32,8 @@ def test_rejected_rows_in_the_middle_of_a_batch_leave_exactly_the_accepted_rows(
         "Record ID,Email,Associated Company IDs,Associated Company\n"
         "11,a@x.com,1,\n"
         "12,b@x.com,2,\n"
-        # a new contact and a link waiting for company 999, then an ambiguous name
-        "13,c@x.com,999,Twin\n"
+        # a new contact and a link waiting for a company newco.com, then an ambiguous name
+        "13,c@x.com,,Newco (newco.com);Twin\n"
         "14,not an email,1,\n"
         "15,e@x.com,1;2,\n"
     )
@@ -43,7 +46,7 @@ def test_rejected_rows_in_the_middle_of_a_batch_leave_exactly_the_accepted_rows(
     emails = sorted(r.email for r in Record.select().where(Record.email.is_null(False)))
     assert emails == ["a@x.com", "b@x.com", "e@x.com"]
     assert Record.select().count() == before + 3
-    assert Record.select().where(Record.source_id.in_(["13", "14"])).count() == 0
+    assert holders_of("13") == holders_of("14") == []
     assert PendingLink.select().count() == 0  # the rejected row's waiting link is gone too
     assert Association.select().count() == 4
     acme, globex = records.resolve("acme.com").id, records.resolve("globex.com").id
@@ -59,6 +62,8 @@ def test_rejected_rows_in_the_middle_of_a_batch_leave_exactly_the_accepted_rows(
     with open(errors, newline="", encoding="utf-8") as handle:
         got = list(csv.reader(handle))
     assert got[0] == [
+        "Source file",
+        "Source row",
         "Record ID",
         "Email",
         "Associated Company IDs",
@@ -66,15 +71,16 @@ def test_rejected_rows_in_the_middle_of_a_batch_leave_exactly_the_accepted_rows(
         "Error code",
         "Error message",
     ]
-    assert [row[:4] for row in got[1:]] == [
-        ["13", "c@x.com", "999", "Twin"],
-        ["14", "not an email", "1", ""],
+    path = write("contacts.csv", "")  # the same path as the file imported
+    assert [row[:6] for row in got[1:]] == [
+        [path, "4", "13", "c@x.com", "", "Newco (newco.com);Twin"],
+        [path, "5", "14", "not an email", "1", ""],
     ]
-    assert got[2][4] == "INVALID_VALUE"
+    assert got[2][6] == "INVALID_VALUE"
 
-    # Company 999 arriving later links nothing: the rejected row left no waiting link.
-    run_import(write("late.csv", "Record ID,Company name\n999,Late Inc\n"))
-    late = Record.get(Record.source_id == "999")
+    # Newco arriving later links nothing: the rejected row left no waiting link.
+    run_import(write("late.csv", "Company name,Company Domain Name\nNewco,newco.com\n"))
+    late = records.resolve("newco.com")
     assert associations.counts(late.id) == {}
     assert check_run().ok
 
@@ -157,5 +163,79 @@ def test_the_benchmark_runs_and_compares_with_the_raw_baseline(tmp_path, capsys)
     finally:
         objects.invalidate()  # the benchmark opened its own databases
     out = capsys.readouterr().out
-    assert "raw sqlite3 executemany baseline:" in out
-    assert "% of the baseline); memory grew" in out
+    lines = out.splitlines()
+    assert "raw executemany" in lines[1] and "rolodex import" in lines[1]
+    shapes = [line.split()[0] for line in lines[2:-1]]
+    assert shapes == ["ids", "primary", "labels", "names", "multi", "same-object", "rolodex"]
+    assert all("%" in line and "r/s" in line for line in lines[2:-1])
+
+
+RECORD = st.integers(0, 3)
+COMPANY = st.integers(0, 3)
+ROW = st.tuples(
+    RECORD,
+    st.lists(COMPANY, max_size=3, unique=True),
+    st.one_of(st.none(), COMPANY),
+    st.lists(st.sampled_from(["Employee", "Advisor"]), max_size=2, unique=True),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(rounds=st.lists(st.lists(ROW, max_size=4, unique_by=lambda r: r[0]), min_size=1, max_size=3))
+def test_batched_links_end_as_the_rules_make_them(tmp_path_factory, rounds):
+    """Contacts take the batched path; deals, whose pair with companies has a limit, the
+    full rules one link at a time. The same files for both end in the same associations,
+    labels and primaries."""
+    from rolodex.crm import labels, limits, objects
+    from rolodex.store.database import open_database
+
+    folder = tmp_path_factory.mktemp("same")
+    objects.invalidate()
+    labels.invalidate()
+    db = open_database(str(folder / "same.db"))
+    try:
+        for type_key in ("contact", "deal"):
+            labels.create(type_key, "company", "Employee")
+            labels.create(type_key, "company", "Advisor")
+        limits.set_limit("deal", "company", 100)
+        companies = folder / "companies.csv"
+        companies.write_text(
+            "Record ID,Company name\n" + "".join(f"{700 + c},C{c}\n" for c in range(4))
+        )
+        run_import(str(companies))
+        for number, rows in enumerate(rounds):
+            for type_key, name in (("contact", "Email"), ("deal", "Deal Name")):
+                lines = [
+                    f"Record ID,{name},Associated Company IDs,"
+                    "Associated Company IDs (Primary),Associated Company Labels"
+                ]
+                for record, linked, primary, words in rows:
+                    value = f"r{record}@x.com" if type_key == "contact" else f"Deal {record}"
+                    ids = ";".join(str(700 + c) for c in linked)
+                    cell = "; ".join(f"{700 + c}: {w}" for c in linked[:1] for w in words)
+                    main = "" if primary is None else str(700 + primary)
+                    lines.append(f"{record + 1},{value},{ids},{main},{cell}")
+                path = folder / f"{type_key}-{number}.csv"
+                path.write_text("\n".join(lines) + "\n")
+                result = run_import(str(path))
+                assert result.code == 0, result.err
+        for record in range(4):
+            states = []
+            for type_key in ("contact", "deal"):
+                holders = [
+                    r for r in holders_of(str(record + 1)) if records.get(r).type == type_key
+                ]
+                if not holders:
+                    states.append(None)
+                    continue
+                states.append(
+                    sorted(
+                        (a.other_name, a.labels, a.primary) for a in associations.all_of(holders[0])
+                    )
+                )
+            assert states[0] == states[1], (record, rounds)
+        assert check_run().ok
+    finally:
+        db.close()
+        objects.invalidate()
+        labels.invalidate()

@@ -10,7 +10,7 @@ from rolodex.crm import associations, history, labels, limits, records
 from rolodex.crm.check import run as check_run
 from rolodex.store.models import Association, Import, Record
 from tests.conftest import HOSTILE_NAMES
-from tests.io.conftest import fingerprint, import_id, run_import
+from tests.io.conftest import fingerprint, holders_of, import_id, run_import
 
 TEXT = "First Name,Last Name,Email\nÅsa,Öberg,asa@acme.com\nJosé,Nuñez,jose@acme.com\n"
 
@@ -89,7 +89,7 @@ def test_dedup_contacts_by_email_companies_by_domain_any_by_record_id(db, write)
     assert "records updated: 3" in result.out
     assert records.resolve("ana@acme.com").name == "Anna"
     assert records.resolve("acme.com").name == "Acme AB"
-    assert [r.name for r in Record.select().where(Record.source_id == "50")] == ["New name"]
+    assert [records.get(r).name for r in holders_of("50")] == ["New name"]
 
 
 def test_modes_create_and_update(db, write, tmp_path):
@@ -109,8 +109,15 @@ def test_modes_create_and_update(db, write, tmp_path):
     assert records.count("contact") == 2
     with open(errors, encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
-    assert rows[0] == ["Email", "First Name", "Error code", "Error message"]
-    assert rows[1][:3] == ["cy@acme.com", "Cy", "RECORD_NOT_FOUND"]
+    assert rows[0] == [
+        "Source file",
+        "Source row",
+        "Email",
+        "First Name",
+        "Error code",
+        "Error message",
+    ]
+    assert rows[1][:5] == [third, "3", "cy@acme.com", "Cy", "RECORD_NOT_FOUND"]
 
 
 def test_every_reason_code_reaches_the_error_file(db, write, tmp_path, ctx):
@@ -126,15 +133,16 @@ def test_every_reason_code_reaches_the_error_file(db, write, tmp_path, ctx):
     )
     path = write(
         "contacts.csv",
-        "Record ID,Email,Associated Company IDs,Associated Company Labels,Associated Company\n"
-        "1,ok@acme.com,7,7: Billing contact,\n"
-        "2,label@acme.com,7,7: Nope,\n"
-        "3,limit@acme.com,,,Full (full.com)\n"
-        "x4,id@acme.com,,,\n"
-        "1,again@acme.com,,,\n"
-        "6,dup@acme.com,,,Dup (dup.com)\n"
-        "7,not-an-email,,,\n"
-        "8,missing@acme.com,,,Nobody Inc\n",
+        "Record ID,Email,Associated Company IDs,Associated Company Labels,Associated Company,"
+        "Associated Company REFs\n"
+        "1,ok@acme.com,7,7: Billing contact,,\n"
+        "2,label@acme.com,7,7: Nope,,\n"
+        "3,limit@acme.com,,,Full (full.com),\n"
+        f"{'4' * 300},id@acme.com,,,,\n"
+        "1,again@acme.com,,,,\n"
+        "6,dup@acme.com,,,Dup (dup.com),\n"
+        "7,not-an-email,,,,\n"
+        "8,missing@acme.com,,,,company:999999\n",
     )
     errors = str(tmp_path / "errors.csv")
     before = fingerprint()
@@ -200,7 +208,7 @@ def test_revert_undoes_a_whole_import_with_history(db, write, ctx):
     assert entries[0].source == "Import" and entries[0].batch == f"{batch}-revert"
     assert check_run().ok
     again = run_import(revert=batch)
-    assert again.code == 2 and "already reverted" in again.err
+    assert again.code == 2 and "rolodex: error: " in again.err and "already reverted" in again.err
     assert run_import(revert="import-nope").code == 2
 
 

@@ -15,14 +15,14 @@ from rolodex.crm import associations, records
 from rolodex.crm.errors import NotFound
 from rolodex.store.models import Import
 from rolodex.ui.modals.common import ConfirmDialog
-from rolodex.ui.screens.import_screen import ImportScreen
+from rolodex.ui.screens.import_screen import ColumnTargetDialog, ImportScreen
 from tests.io.conftest import fingerprint
 
 CONTACTS = """Record ID,First Name,Last Name,Email,Associated Company IDs,[red]Notes[/]
 101,Ana,Lind,ana@acme.com,501,hi
 102,Bo,Berg,bo@globex.com,503,
-104,Dee,Dahl,dee@example.com,not-a-number,
-"""
+104,Dee,Dahl,dee@example.com,{long_id},
+""".format(long_id="9" * 300)  # ids are any text, but not this long
 COMPANIES = """Record ID,Company name,Company Domain Name,Associated Contact IDs
 501,Acme,acme.com,101
 503,Globex,globex.com,102
@@ -121,6 +121,20 @@ async def test_dry_run_shows_summary_and_writes_nothing(db, make_app, files):
         assert "\n  records created" in summary and "␊" not in summary  # one fact a line
         assert "associations waiting for records not imported yet: 2" in summary
         assert screen.query_one("#imp-tabs").active == "imp-tab-result"
+        assert "Every match, row by row, is in the Matches tab" in summary
+        matches = screen.query_one("#imp-matches", DataTable)
+        got = [
+            tuple(matches.get_cell_at((r, c)).plain for c in (0, 1, 2, 6))
+            for r in range(matches.row_count)
+        ]
+        assert got == [
+            ("2", "contact", "create", "101"),
+            ("2", "association", "wait", "501"),
+            ("3", "contact", "create", "102"),
+            ("3", "association", "wait", "503"),
+            ("4", "row", "rejected", ""),
+        ]
+        assert text_of(screen, "#imp-matches-note") == "5 matches"
         assert screen.last_import is None
         assert "3 rows" in text_of(screen, "#imp-rate")
         assert "rows/s" in text_of(screen, "#imp-rate")
@@ -264,6 +278,95 @@ async def test_escape_stops_a_running_import_and_nothing_is_written(
         assert screen.running is None and screen.last_import is None
         assert not screen.query_one("#imp-apply").disabled
     assert fingerprint() == before
+
+
+async def test_columns_are_remapped_in_the_preview_and_the_mapping_saved(
+    db, make_app, files, tmp_path
+):
+    saved = tmp_path / "mapping.csv"
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_import(pilot)
+        await add_path(pilot, screen, "contacts.csv")
+        table = screen.query_one("#imp-mapping", DataTable)
+
+        def meaning(header: str) -> str:
+            for r in range(table.row_count):
+                if table.get_cell_at((r, 1)).plain == header:
+                    return table.get_cell_at((r, 2)).plain
+            raise AssertionError(header)
+
+        def row_of(header: str) -> int:
+            return next(
+                r for r in range(table.row_count) if table.get_cell_at((r, 1)).plain == header
+            )
+
+        assert meaning("[red]Notes[/]").startswith("ignored")
+        table.focus()
+        table.move_cursor(row=row_of("Last Name"))
+        await pilot.press("s")  # skip it
+        await settle(pilot)
+        assert meaning("Last Name") == "✎ ignored (skipped)"
+        assert table.cursor_row == row_of("Last Name")  # the cursor stayed on the column
+        table.move_cursor(row=row_of("[red]Notes[/]"))
+        await pilot.press("enter")  # say what it is
+        await settle(pilot)
+        assert isinstance(app.screen, ColumnTargetDialog)
+        app.screen.query_one("#target", Input).value = "contact.job_title"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen
+        assert meaning("[red]Notes[/]") == "✎ contact property job_title"
+        screen.query_one("#imp-mapfile", Input).value = str(saved)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "The mapping was saved" in text_of(screen, "#imp-status")
+        await pilot.press("f6")
+        await settle(pilot)
+        ana = records.resolve("ana@acme.com")
+        assert ana.properties == {"first_name": "Ana", "email": "ana@acme.com", "job_title": "hi"}
+    lines = saved.read_text(encoding="utf-8").splitlines()
+    assert "Last Name,skip" in lines and "[red]Notes[/],contact.job_title" in lines
+
+
+async def test_past_imports_are_listed_and_one_is_reverted_with_progress(
+    db, make_app, files, monkeypatch
+):
+    from rolodex.io.importer import run_import
+    from rolodex.ui.screens import imports as past_module
+    from rolodex.ui.screens.imports import PastImportsScreen
+
+    older = run_import([str(files / "companies.csv")]).import_id
+    newer = run_import([str(files / "contacts.csv")]).import_id
+    monkeypatch.setattr(past_module, "PROGRESS_EVERY", 0.0)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_import(pilot)
+        await pilot.press("f8")
+        await settle(pilot)
+        past = app.screen
+        assert isinstance(past, PastImportsScreen)
+        table = past.query_one("#past-table", DataTable)
+        assert [table.get_cell_at((r, 0)).plain for r in range(2)] == [newer, older]
+        assert table.get_cell_at((0, 4)).plain == "2"  # contacts created
+        table.move_cursor(row=1)  # the older import: its companies are linked since
+        await pilot.press("f7")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen is past
+        summary = text_of(past, "#past-summary")
+        assert f"Reverted import {older}" in summary
+        assert "it was associated with other records after the import" in summary
+        assert table.get_cell_at((1, 8)).plain.endswith("UTC")  # reverted, when
+        assert records.count("company") == 2  # both linked to the newer import's contacts
+        await pilot.press("f7")  # reverted already: nothing happens
+        await settle(pilot)
+        assert app.screen is past
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
 
 
 # ---------------------------------------------------------------- snapshots

@@ -17,7 +17,9 @@ Callers must run these inside their transaction and pass live record ids.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Container, Sequence
+from dataclasses import dataclass
 
 from rolodex.crm import associations, changes, objects, records
 from rolodex.crm.context import Context
@@ -208,111 +210,292 @@ def limited_pairs() -> set[tuple[int, int]]:
     }
 
 
+@dataclass(frozen=True)
+class Link:
+    """An association to make: "y is linked to x", with these labels as the association
+    stores them (label id, its smaller-id record is the label's from record; a single
+    label between two records of one object always True) and, with ``primary``, y (a
+    company) becomes x's primary company."""
+
+    x: int
+    x_type: int
+    y: int
+    y_type: int
+    labels: frozenset[tuple[int, bool]] = frozenset()
+    primary: bool = False
+
+
+@dataclass
+class Linked:
+    """What :func:`link_many` did."""
+
+    created: int = 0
+    updated: int = 0
+    labels_added: int = 0
+
+
+class _Pair:
+    """One association's state while a batch is worked out."""
+
+    __slots__ = (
+        "id",
+        "a",
+        "b",
+        "a_type",
+        "b_type",
+        "apb",
+        "bpa",
+        "labels",
+        "start",
+        "made",
+        "added",
+    )
+
+    def __init__(self, a: int, b: int, a_type: int, b_type: int, assoc_id: int | None = None):
+        self.id = assoc_id  # None: not associated (yet)
+        self.a, self.b, self.a_type, self.b_type = a, b, a_type, b_type
+        self.apb = self.bpa = False
+        self.labels: set[tuple[int, bool]] = set()
+        self.start: tuple = ()  # an existing association's flags and labels, as read
+        self.made = False  # a new association this batch makes
+        self.added: set[tuple[int, bool]] = set()
+
+    def state(self) -> tuple:
+        return (self.apb, self.bpa, frozenset(self.labels))
+
+    def flag(self, holder: int, value: bool) -> None:
+        if holder == self.a:
+            self.apb = value
+        else:
+            self.bpa = value
+
+    def flagged(self, holder: int) -> bool:
+        return self.apb if holder == self.a else self.bpa
+
+
+def link_many(
+    links: Sequence[Link],
+    ctx: Context,
+    unlinked: Container[int] = (),
+    existed: set[tuple[int, int]] | None = None,
+) -> Linked:
+    """Make these associations in a few statements, with the rules ``associations.associate``
+    applies to one: an existing pair gets only what is new (labels, the primary), an
+    explicit primary demotes the record's old primary (which stays associated), the first
+    company associated with a record that has none becomes its primary, and one history
+    row per association changed (the state it ends in). Pairs whose object pair has a
+    limit go through ``associations.associate`` one by one (plain links only: the caller
+    routes labelled ones through the rules).
+
+    ``unlinked``: ids of records just inserted that no association reaches yet: their
+    pairs and primaries are not looked up. ``existed``: filled with the pairs (a < b)
+    that were associated already."""
+    company = objects.by_key(objects.COMPANY).id
+    holder_types = {info.id for info in objects.all_types() if info.has_primary_company}
+    limited = limited_pairs()
+    done = Linked()
+    general: list[tuple[int, int]] = []
+    ordered: list[Link] = []
+    for link in links:
+        if link.x == link.y:
+            continue
+        if (link.x_type, link.y_type) in limited or (link.y_type, link.x_type) in limited:
+            general.append((link.x, link.y))
+            continue
+        ordered.append(link)
+    pairs: dict[tuple[int, int], _Pair] = {}
+    ask: list[tuple[int, int]] = []
+    holders: set[int] = set()
+    for link in ordered:
+        a, b = (link.x, link.y) if link.x < link.y else (link.y, link.x)
+        if (a, b) not in pairs:
+            a_type, b_type = (
+                (link.x_type, link.y_type) if link.x < link.y else (link.y_type, link.x_type)
+            )
+            pairs[(a, b)] = _Pair(a, b, a_type, b_type)
+            if a not in unlinked and b not in unlinked:
+                ask.append((a, b))
+        for rid, rtype, other_type in (
+            (link.x, link.x_type, link.y_type),
+            (link.y, link.y_type, link.x_type),
+        ):
+            if other_type == company and rtype in holder_types and rid not in unlinked:
+                holders.add(rid)
+    # What exists: the pairs, and the primaries of the records that may change theirs.
+    for start in range(0, len(ask), CHUNK):
+        for a, b, assoc_id, apb, bpa in rows_for_keys(
+            "association",
+            ("a_id", "b_id", "id", "a_primary_b", "b_primary_a"),
+            ("a_id", "b_id"),
+            ("bigint", "bigint"),
+            ask[start : start + CHUNK],
+        ):
+            pair = pairs[(int(a), int(b))]
+            pair.id = int(assoc_id)
+            pair.apb, pair.bpa = bool(apb), bool(bpa)
+            if existed is not None:
+                existed.add((pair.a, pair.b))
+    primary_of: dict[int, _Pair] = {}
+    wanted = sorted(holders)
+    for start in range(0, len(wanted), CHUNK):
+        part = wanted[start : start + CHUNK]
+        marks = ", ".join(["?"] * len(part))
+        for a, b, assoc_id, a_type, b_type, apb, bpa in raw.fetchall(
+            "SELECT a_id, b_id, id, a_type_id, b_type_id, a_primary_b, b_primary_a FROM association"
+            f" WHERE a_id IN ({marks}) AND b_type_id = ? AND a_primary_b"
+            " UNION SELECT a_id, b_id, id, a_type_id, b_type_id, a_primary_b, b_primary_a"
+            f" FROM association WHERE b_id IN ({marks}) AND a_type_id = ? AND b_primary_a",
+            [*part, company, *part, company],
+        ):
+            key = (int(a), int(b))
+            held = pairs.get(key)
+            if held is None:
+                held = pairs[key] = _Pair(key[0], key[1], int(a_type), int(b_type), int(assoc_id))
+                held.apb, held.bpa = bool(apb), bool(bpa)
+            holder = key[0] if apb and int(b_type) == company else key[1]
+            primary_of[holder] = held
+    known = [p for p in pairs.values() if p.id is not None]
+    labels = _labels_of([p.id for p in known if p.id is not None])
+    for pair in known:
+        pair.labels = set(labels.get(pair.id or 0, ()))
+        pair.start = pair.state()
+    # The links, in order, as the rules would make them one by one.
+    for link in ordered:
+        a, b = (link.x, link.y) if link.x < link.y else (link.y, link.x)
+        pair = pairs[(a, b)]
+        first = pair.id is None and not pair.made
+        pair.made = pair.made or pair.id is None
+        new_labels = set(link.labels) - pair.labels
+        pair.labels |= new_labels
+        pair.added |= new_labels
+        if link.primary and not pair.flagged(link.x):
+            old = primary_of.get(link.x)
+            if old is not None and old is not pair:
+                old.flag(link.x, False)
+            pair.flag(link.x, True)
+            primary_of[link.x] = pair
+        if first:
+            # A new association: the first company of a record that has none becomes its primary.
+            for holder, holder_type, other_type in (
+                (a, pair.a_type, pair.b_type),
+                (b, pair.b_type, pair.a_type),
+            ):
+                if (
+                    other_type == company
+                    and holder_type in holder_types
+                    and not pair.flagged(holder)
+                    and holder not in primary_of
+                ):
+                    pair.flag(holder, True)
+                    primary_of[holder] = pair
+    # Write: flags off first, then new pairs, then flags on (one primary per record at
+    # every moment), labels, history.
+    now = stamp()
+    clears, sets, inserts, label_rows, history_rows = [], [], [], [], []
+    for pair in pairs.values():
+        if pair.id is None:
+            inserts.append((pair.a, pair.b, pair.a_type, pair.b_type, pair.apb, pair.bpa, now))
+            action = "created"
+            done.created += 1
+        else:
+            if pair.state() == pair.start:
+                continue
+            old_apb, old_bpa, _old_labels = pair.start
+            for flag, was, now_is in (
+                ("a_primary_b", old_apb, pair.apb),
+                ("b_primary_a", old_bpa, pair.bpa),
+            ):
+                if was and not now_is:
+                    clears.append((flag, pair.id))
+                elif now_is and not was:
+                    sets.append((flag, pair.id))
+            action = "updated"
+            done.updated += 1
+        for lid, fwd in sorted(pair.added):
+            label_rows.append((lid, fwd, pair.a, pair.b))
+        done.labels_added += len(pair.added)
+        history_rows.append(
+            (
+                now,
+                pair.a,
+                pair.b,
+                pair.a_type,
+                pair.b_type,
+                action,
+                json.dumps(sorted([lid, fwd] for lid, fwd in pair.labels)) if pair.labels else "[]",
+                pair.apb,
+                pair.bpa,
+                ctx.source,
+                ctx.actor,
+                ctx.batch,
+            )
+        )
+    for flag in ("a_primary_b", "b_primary_a"):
+        insert_many_update(
+            f"UPDATE association SET {flag} = ? WHERE id = ?",
+            [(False, i) for f, i in clears if f == flag],
+        )
+    insert_many(
+        "INSERT INTO association (a_id, b_id, a_type_id, b_type_id, a_primary_b,"
+        " b_primary_a, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        inserts,
+    )
+    for flag in ("a_primary_b", "b_primary_a"):
+        insert_many_update(
+            f"UPDATE association SET {flag} = ? WHERE id = ?",
+            [(True, i) for f, i in sets if f == flag],
+        )
+    if label_rows:
+        insert_many_update(
+            "INSERT INTO association_label (association_id, label_id, forward)"
+            " SELECT id, ?, ? FROM association WHERE a_id = ? AND b_id = ?",
+            label_rows,
+        )
+    insert_many(
+        "INSERT INTO history (at, a_id, b_id, a_type_id, b_type_id, action, labels,"
+        " a_primary_b, b_primary_a, source, actor, batch)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        history_rows,
+    )
+    for x, y in general:
+        change = associations.associate(x, y, ctx)
+        if change.created:
+            done.created += 1
+        elif existed is not None:
+            existed.add((min(x, y), max(x, y)))
+    if done.created or done.updated:
+        changes.notify()
+    return done
+
+
+def _labels_of(assoc_ids: Sequence[int]) -> dict[int, set[tuple[int, bool]]]:
+    found: dict[int, set[tuple[int, bool]]] = {}
+    for start in range(0, len(assoc_ids), CHUNK):
+        part = list(assoc_ids[start : start + CHUNK])
+        marks = ", ".join(["?"] * len(part))
+        for assoc_id, label_id, forward in raw.fetchall(
+            "SELECT association_id, label_id, forward FROM association_label"
+            f" WHERE association_id IN ({marks})",
+            part,
+        ):
+            found.setdefault(int(assoc_id), set()).add((int(label_id), bool(forward)))
+    return found
+
+
+def insert_many_update(sql: str, rows: Sequence[tuple]) -> None:
+    """One statement (not an INSERT ... VALUES) run for many rows: ``executemany``."""
+    if not rows:
+        return
+    db = database.obj
+    db.cursor().executemany(sql if db.param == "?" else sql.replace("?", db.param), rows)
+
+
 def link_plain(
     links: Sequence[tuple[int, int, int, int]],
     ctx: Context,
     unlinked: Container[int] = (),
+    existed: set[tuple[int, int]] | None = None,
 ) -> int:
-    """Associate (x, x_type_id, y, y_type_id) pairs without labels; returns how many were created.
-
-    ``unlinked``: ids of records just inserted that no association reaches yet (these
-    are their first links): their pairs cannot exist and they have no primary, so they
-    are not looked up."""
-    company = objects.by_key(objects.COMPANY).id
-    holders = {
-        info.id for info in objects.all_types() if info.has_primary_company
-    }  # objects whose records have a primary company
-    limited = limited_pairs()
-    wanted: dict[tuple[int, int], tuple[int, int]] = {}
-    general: list[tuple[int, int]] = []
-    for x, x_type, y, y_type in links:
-        if x == y:
-            continue
-        if (x_type, y_type) in limited or (y_type, x_type) in limited:
-            general.append((x, y))
-            continue
-        a, b = (x, y) if x < y else (y, x)
-        a_type, b_type = (x_type, y_type) if x < y else (y_type, x_type)
-        wanted.setdefault((a, b), (a_type, b_type))
-    created = 0
-    has_primary: set[int] = set()
-    pairs = list(wanted)
-    for start in range(0, len(pairs), CHUNK):
-        part = pairs[start : start + CHUNK]
-        ask = [p for p in part if p[0] not in unlinked and p[1] not in unlinked]
-        # One index search per pair ("(a_id, b_id) IN (VALUES ...)" scans the table).
-        existing = {
-            (int(a), int(b))
-            for a, b in rows_for_keys(
-                "association", ("a_id", "b_id"), ("a_id", "b_id"), ("bigint", "bigint"), ask
-            )
-        }
-        fresh = [p for p in part if p not in existing]
-        if not fresh:
-            continue
-        # Records that will want a primary company: which have one already?
-        candidates = set()
-        for a, b in fresh:
-            a_type, b_type = wanted[(a, b)]
-            if b_type == company and a_type in holders:
-                candidates.add(a)
-            if a_type == company and b_type in holders:
-                candidates.add(b)
-        # (kept across chunks: a record of ``unlinked`` may get its primary in an earlier one)
-        candidates = {c for c in candidates if c not in unlinked and c not in has_primary}
-        if candidates:
-            ids = sorted(candidates)
-            marks = ", ".join(["?"] * len(ids))
-            for (rid,) in raw.fetchall(
-                f"SELECT a_id FROM association WHERE a_id IN ({marks}) AND b_type_id = ?"
-                f" AND a_primary_b UNION SELECT b_id FROM association WHERE b_id IN ({marks})"
-                f" AND a_type_id = ? AND b_primary_a",
-                [*ids, company, *ids, company],
-            ):
-                has_primary.add(int(rid))
-        now = stamp()
-        assoc_rows = []
-        history_rows = []
-        for a, b in fresh:
-            a_type, b_type = wanted[(a, b)]
-            a_primary_b = b_type == company and a_type in holders and a not in has_primary
-            b_primary_a = a_type == company and b_type in holders and b not in has_primary
-            if a_primary_b:
-                has_primary.add(a)
-            if b_primary_a:
-                has_primary.add(b)
-            assoc_rows.append((a, b, a_type, b_type, a_primary_b, b_primary_a, now))
-            history_rows.append(
-                (
-                    now,
-                    a,
-                    b,
-                    a_type,
-                    b_type,
-                    "created",
-                    "[]",
-                    a_primary_b,
-                    b_primary_a,
-                    ctx.source,
-                    ctx.actor,
-                    ctx.batch,
-                )
-            )
-        insert_many(
-            "INSERT INTO association (a_id, b_id, a_type_id, b_type_id, a_primary_b,"
-            " b_primary_a, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            assoc_rows,
-        )
-        insert_many(
-            "INSERT INTO history (at, a_id, b_id, a_type_id, b_type_id, action, labels,"
-            " a_primary_b, b_primary_a, source, actor, batch)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            history_rows,
-        )
-        created += len(fresh)
-    for x, y in general:
-        if associations.associate(x, y, ctx).created:
-            created += 1
-    if created:
-        changes.notify()
-    return created
+    """Associate (x, x_type_id, y, y_type_id) pairs without labels; returns how many were
+    created (see :func:`link_many`)."""
+    return link_many([Link(x, xt, y, yt) for x, xt, y, yt in links], ctx, unlinked, existed).created

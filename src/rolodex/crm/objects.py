@@ -196,6 +196,50 @@ def create_custom_object(
     return by_key(key)
 
 
+@writes
+def add_property(type_key: str, key: str, label: str, kind: str = "text") -> ObjectInfo:
+    """A new property of an existing object (last in its order); returns the object."""
+    info = by_key(type_key)
+    if not KEY_PATTERN.match(key):
+        raise InvalidValue(_("property key '{key}' is not valid").format(key=key))
+    if kind not in PROPERTY_KINDS:
+        raise InvalidValue(
+            _("property kind '{kind}' is not one of {kinds}").format(
+                kind=kind, kinds=", ".join(PROPERTY_KINDS)
+            )
+        )
+    if info.property(key) is not None:
+        raise InvalidValue(
+            _("{object} already has a property '{key}'").format(object=info.key, key=key)
+        )
+    Property.create(
+        object_type=info.id,
+        key=key,
+        label=label.strip() or key.replace("_", " ").capitalize(),
+        kind=kind,
+        position=len(info.properties),
+    )
+    invalidate()
+    return by_key(type_key)
+
+
+@writes
+def remove_property(type_key: str, key: str) -> ObjectInfo:
+    """Take a property off an object (the caller makes sure no record holds a value for it)."""
+    info = by_key(type_key)
+    if info.property(key) is None:
+        raise NotFound(_("{object} has no property '{key}'").format(object=info.key, key=key))
+    if key == info.display_property:
+        raise InvalidValue(
+            _("'{key}' names the records of {object}: it cannot be removed").format(
+                key=key, object=info.key
+            )
+        )
+    Property.delete().where((Property.object_type == info.id) & (Property.key == key)).execute()
+    invalidate()
+    return by_key(type_key)
+
+
 def normalise_domain(value: str) -> str:
     value = value.strip().lower()
     value = re.sub(r"^[a-z][a-z0-9+.-]*://", "", value)

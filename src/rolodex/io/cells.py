@@ -60,6 +60,8 @@ def split_first(value: str, sep: str, *, keep_escapes: bool = False) -> tuple[st
 
 
 def unescape(value: str) -> str:
+    if "\\" not in value:
+        return value
     out: list[str] = []
     escaped = False
     for char in value:
@@ -81,3 +83,59 @@ def escape(value: str, specials: str = ";:\\") -> str:
 
 def join_list(values: list[str], sep: str = ";") -> str:
     return f"{sep} ".join(values) if sep != ";" else ";".join(values)
+
+
+# A label seen from the record it points to is marked, so that import defines the label
+# the way round it was defined here: "the other record is this one's WORD (inverse of NAME)".
+LABEL_SPECIALS = ";:/\\()"
+INVERSE_OF = "(inverse of "
+INVERSE = "(inverse)"
+
+
+def label_entry(name: str, inverse: str | None, other_is_from: bool, symmetric: bool) -> str:
+    """One label in an ``Associated X Labels`` cell, seen from a record towards another.
+
+    ``NAME`` or ``NAME / INVERSE`` when the other record is the label's from record (it
+    carries the name); ``INVERSE (inverse of NAME)``, or ``NAME (inverse)`` for a single
+    label, when it is the label's to record. A single label between two records of one
+    object reads the same both ways: just its name."""
+    word = escape(name, LABEL_SPECIALS)
+    if symmetric:
+        return word
+    if other_is_from:
+        return f"{word} / {escape(inverse, LABEL_SPECIALS)}" if inverse else word
+    if not inverse:
+        return f"{word} {INVERSE}"
+    return f"{escape(inverse, LABEL_SPECIALS)} {INVERSE_OF}{word})"
+
+
+def parse_label_entry(text: str) -> tuple[str, str | None, bool]:
+    """(word the other record carries, the label's other word, the carried word is the
+    label's name) from a label entry (escapes kept in ``text``)."""
+    body = text.strip()
+    start = _unescaped_find(body, INVERSE)
+    if start is not None and start + len(INVERSE) == len(body):
+        word = unescape(body[:start]).strip()
+        return word, word, False
+    start = _unescaped_find(body, INVERSE_OF)
+    if start is not None and _unescaped_find(body, ")", start) == len(body) - 1:
+        word = unescape(body[:start]).strip()
+        name = unescape(body[start + len(INVERSE_OF) : -1]).strip()
+        return word, name or None, not name
+    pair = split_first(body, "/")
+    if pair is not None:
+        return pair[0], pair[1] or None, True
+    return unescape(body).strip(), None, True
+
+
+def _unescaped_find(text: str, needle: str, start: int = 0) -> int | None:
+    """The first position at or after ``start`` where ``needle`` begins, not escaped."""
+    escaped = False
+    for index, char in enumerate(text):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif index >= start and text.startswith(needle, index):
+            return index
+    return None

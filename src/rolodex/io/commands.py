@@ -3,31 +3,38 @@
 from __future__ import annotations
 
 import argparse
-from typing import TextIO
+from typing import Any, TextIO
 
 from rolodex.crm.errors import InvalidValue, RolodexError
 from rolodex.i18n import _
 
 
 def import_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """0: every row imported; 1: rows were rejected (the rest applied) or the file is unusable."""
+    """0: every row imported; 1: rows were rejected (the others imported); 2: nothing was
+    imported (an unusable file or option: ``rolodex: error: ...`` on stderr)."""
     from rolodex.io.importer import run_import
-    from rolodex.io.revert import revert_import
 
-    revert = getattr(args, "revert", None)
-    if revert:
-        result = revert_import(revert)
-        out.write("\n".join(result.lines()) + "\n")
-        return 0
+    files = list(getattr(args, "files", None) or [])
     try:
-        files = list(getattr(args, "files", None) or [])
+        if not files:
+            raise InvalidValue(_("import needs at least one FILE (or --revert ID, or --list)"))
+        overrides = _overrides(args)
         summary = run_import(
             files,
             mode=getattr(args, "mode", None) or "upsert",
             create_labels=bool(getattr(args, "create_labels", False)),
             dry_run=bool(getattr(args, "dry_run", False)),
             errors=getattr(args, "errors", None),
+            source=getattr(args, "source", None) or "",
+            overrides=overrides,
+            report=getattr(args, "report", None),
         )
+        save_to = getattr(args, "save_mapping", None)
+        if save_to:
+            from rolodex.io import mapping_file
+
+            columns = [c for path in files for c in summary.columns.get(path, [])]
+            mapping_file.save(save_to, columns, overrides.keep_unknown)
     except RolodexError as exc:
         refused = RolodexError(
             _("{message}; nothing was imported, the database is unchanged").format(message=exc)
@@ -37,19 +44,43 @@ def import_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for warning in summary.warnings:
         err.write(_("note: {message}").format(message=warning) + "\n")
     out.write("\n".join(summary.lines()) + "\n")
+    if getattr(args, "report", None):
+        out.write(
+            _("every match ({n} lines) was written to {file}").format(
+                n=summary.report.count if summary.report else 0, file=args.report
+            )
+            + "\n"
+        )
+    if not summary.dry_run:
+        out.write(_("undo with: rolodex import --revert {id}").format(id=summary.import_id) + "\n")
     if summary.rejected:
         if summary.first_rejection:
             err.write(
                 _("first rejected row: {message}").format(message=summary.first_rejection) + "\n"
             )
-        if getattr(args, "errors", None):
-            err.write(_("rejected rows were written to {file}").format(file=args.errors) + "\n")
+        if summary.error_files:
+            for written in summary.error_files:
+                err.write(_("rejected rows were written to {file}").format(file=written) + "\n")
         else:
             err.write(_("use --errors FILE to get every rejected row with its reason") + "\n")
         return 1
-    if not summary.dry_run:
-        out.write(_("undo with: rolodex import --revert {id}").format(id=summary.import_id) + "\n")
     return 0
+
+
+def _overrides(args: argparse.Namespace) -> Any:
+    """How the user says columns are imported: a mapping file, then --map, --skip."""
+    from rolodex.io import mapping_file
+    from rolodex.io.headers import Overrides, overrides_from
+
+    base = Overrides()
+    if getattr(args, "mapping", None):
+        base = mapping_file.load(args.mapping)
+    given = overrides_from(
+        getattr(args, "map", None) or [],
+        getattr(args, "skip", None) or [],
+        bool(getattr(args, "keep_unknown", False)),
+    )
+    return base.merged(given)
 
 
 def export_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

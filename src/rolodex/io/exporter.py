@@ -1,4 +1,10 @@
-"""Export one object's records in the import shape: Record ID, properties, associations, labels.
+"""Export one object's records in the import shape: REF, properties, associations, labels.
+
+Each record is named by its REF (``contact:42``) and the database it lives in
+(``Rolodex database``); ``Record ID`` holds the id another system gave it, when one did.
+Associations name the other records by REF too, so a file is never read as another
+system's ids: imported into this database it changes records in place, imported into
+another it recreates them (see ``identity``).
 
 Cells a spreadsheet would run as formulas are neutralised (a leading '), and import
 undoes that, so export then import round-trips exactly.
@@ -15,13 +21,14 @@ from rolodex.crm import objects
 from rolodex.crm.errors import InvalidValue
 from rolodex.crm.objects import ObjectInfo
 from rolodex.i18n import _
-from rolodex.io.cells import escape, neutralise
+from rolodex.io import identity
+from rolodex.io.cells import label_entry, neutralise
 from rolodex.io.files import output_file
-from rolodex.io.headers import EXPORT_HEADERS
+from rolodex.io.headers import DATABASE_HEADER, EXPORT_HEADERS, RECORD_ID_HEADER, REF_HEADER
+from rolodex.io.models import SourceKey
 from rolodex.store.models import Association, AssociationLabel, Record
 
 CHUNK = 500
-LABEL_SPECIALS = ";:/\\"
 FORMATS = ("csv", "xlsx")
 
 
@@ -69,23 +76,49 @@ def _other_types(info: ObjectInfo) -> list[ObjectInfo]:
 
 
 def _label_entry(info: labels_mod.LabelInfo, viewer_is_from: bool) -> str:
-    word = escape(info.seen_from(viewer_is_from), LABEL_SPECIALS)
-    if info.inverse:
-        return f"{word} / {escape(info.seen_from(not viewer_is_from), LABEL_SPECIALS)}"
-    return word
+    symmetric = info.inverse is None and info.from_type == info.to_type
+    return label_entry(info.name, info.inverse, not viewer_is_from, symmetric)
 
 
-def header_row(info: ObjectInfo, others: list[ObjectInfo]) -> list[str]:
-    row = ["Record ID"] + [property_header(info, p.key, p.label) for p in info.properties]
+def _has_source_ids(info: ObjectInfo) -> bool:
+    """Whether any record of the object came from another system (a ``Record ID`` column)."""
+    return (
+        SourceKey.select()
+        .where(
+            (SourceKey.object_type_id == info.id)
+            & ~SourceKey.system.startswith(identity.ROLODEX_PREFIX)
+        )
+        .exists()
+    )
+
+
+def _source_ids(ids: list[int]) -> dict[int, str]:
+    """Each record's first id from another system (not another Rolodex database)."""
+    found: dict[int, str] = {}
+    for record_id, key in (
+        SourceKey.select(SourceKey.record_id, SourceKey.key)
+        .where(SourceKey.record_id.in_(ids) & ~SourceKey.system.startswith(identity.ROLODEX_PREFIX))
+        .order_by(SourceKey.id)
+        .tuples()
+    ):
+        found.setdefault(record_id, key)
+    return found
+
+
+def header_row(info: ObjectInfo, others: list[ObjectInfo], with_source: bool = False) -> list[str]:
+    row = [REF_HEADER, DATABASE_HEADER] + ([RECORD_ID_HEADER] if with_source else [])
+    row += [property_header(info, p.key, p.label) for p in info.properties]
     for other in others:
-        row.append(f"Associated {other.singular} IDs")
+        row.append(f"Associated {other.singular} REFs")
         if other.key == objects.COMPANY and info.has_primary_company:
-            row.append("Associated Company IDs (Primary)")
+            row.append("Associated Company REFs (Primary)")
         row.append(f"Associated {other.singular} Labels")
     return row
 
 
-def _rows(info: ObjectInfo, others: list[ObjectInfo]) -> Iterator[list[str]]:
+def _rows(
+    info: ObjectInfo, others: list[ObjectInfo], database: str, with_source: bool
+) -> Iterator[list[str]]:
     import json
 
     names = labels_mod.all_by_id()
@@ -152,16 +185,25 @@ def _rows(info: ObjectInfo, others: list[ObjectInfo]) -> Iterator[list[str]]:
                 links.setdefault(viewer, {}).setdefault(other_type, []).append(
                     (other, bool(primary), words)
                 )
+        sources = _source_ids(ids) if with_source else {}
         for record_id, props_text in chunk:
             props = json.loads(props_text or "{}")
-            row = [str(record_id)] + [str(props.get(p.key, "")) for p in info.properties]
+            row = [f"{info.key}:{record_id}", database]
+            if with_source:
+                row.append(sources.get(record_id, ""))
+            row += [str(props.get(p.key, "")) for p in info.properties]
             mine = links.get(record_id, {})
             for other in others:
                 items = sorted(mine.get(other.id, []))
-                row.append(";".join(str(o) for o, _p, _w in items))
+                ref = other.key + ":{}"
+                row.append(";".join(ref.format(o) for o, _p, _w in items))
                 if other.key == objects.COMPANY and info.has_primary_company:
-                    row.append(";".join(str(o) for o, p, _w in items if p))
-                row.append("; ".join(f"{o}: {word}" for o, _p, words in items for word in words))
+                    row.append(";".join(ref.format(o) for o, p, _w in items if p))
+                row.append(
+                    "; ".join(
+                        f"{ref.format(o)}: {word}" for o, _p, words in items for word in words
+                    )
+                )
             yield row
 
 
@@ -169,7 +211,9 @@ def export_rows(type_key: str) -> tuple[list[str], Iterator[list[str]]]:
     """The header and a stream of rows (not yet neutralised)."""
     info = objects.by_key(type_key)
     others = _other_types(info)
-    return header_row(info, others), _rows(info, others)
+    database = identity.ensure_database_id()
+    with_source = _has_source_ids(info)
+    return header_row(info, others, with_source), _rows(info, others, database, with_source)
 
 
 def _write_csv(handle: IO[str], header: list[str], rows: Iterator[list[str]]) -> int:

@@ -1,25 +1,30 @@
 """Import: CSV/xlsx rows -> records and associations, through the crm rules.
 
-One import is one transaction: every accepted row is applied, or (on a bad file,
-Ctrl-C, a crash, or ``dry_run``) nothing is. A rejected row leaves no trace while
-the others apply:
+One import is one write transaction (``@writes``, retried whole on a lost race):
+every accepted row is applied, or (on a bad file, Ctrl-C, a crash, or ``dry_run``)
+nothing is. A rejected row leaves no trace while the others apply:
 
 - Most rows take the batched path: the row is validated and resolved without writing
-  anything; what it would write (new records with ids taken beforehand, plain
-  associations, waiting links) is kept aside and joins a batch only once the whole
-  row is accepted. Batches are written with one statement per table (executemany).
-- A row that needs more (labels, an explicit primary, a limit, changing an existing
-  record) is redone through the full crm rules inside its own savepoint.
+  anything; what it would write (new records with ids taken beforehand, the ids other
+  systems gave them, associations with their labels and primaries, waiting links) is
+  kept aside and joins a batch only once the whole row is accepted. Batches are
+  written with a few statements per table (``crm.bulk``: executemany).
+- A row that needs more (changing an existing record, a label to create, a pair with
+  a limit) is redone through the full crm rules inside its own savepoint.
+
+Records are found by REF, by the ids of the file's system (``identity``), by email,
+domain or name; what a row names that is not there yet waits (``PendingLink``) and
+is linked when it arrives. What an import did is logged for its revert (``revert``).
 """
 
 from __future__ import annotations
 
 import contextlib
-import csv
+import itertools
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,18 +44,26 @@ from rolodex.crm.errors import (
 from rolodex.i18n import _
 from rolodex.io import cells as cells_mod
 from rolodex.io import headers as hdr
-from rolodex.io.cells import neutralise, split_first, unescape, unneutralise
-from rolodex.io.files import OutputFile
-from rolodex.io.models import ImportedRecord, PendingLink
-from rolodex.io.sniff import ImportFileError, open_table
+from rolodex.io import identity
+from rolodex.io.cells import parse_label_entry, split_first, unescape, unneutralise
+from rolodex.io.errorfile import ErrorFile
+from rolodex.io.idbits import IdBits
+from rolodex.io.models import ImportedRecord, PendingLink, SourceKey
+from rolodex.io.report import CREATE, LINK, LINKED, REJECTED, UNCHANGED, UPDATE, WAIT, Line, Report
+from rolodex.io.sniff import ImportFileError, RowProblem, Table, open_table
 from rolodex.store import raw
-from rolodex.store.models import Association, AssociationLabel, Import, Record
-from rolodex.store.transactions import run_write, savepoint
+from rolodex.store.models import Association, AssociationLabel, Import
+from rolodex.store.transactions import savepoint, writes
 
 MODES = ("create", "update", "upsert")
 CACHE_LIMIT = 50_000
 FLUSH_EVERY = 2000  # plain associations written per batch
 PREFETCH = 500  # rows whose keys are looked up together
+NO_LABELS: frozenset[tuple[int, bool]] = frozenset()
+SOURCE_INSERT = (
+    "INSERT INTO source_key (record_id, object_type_id, system, key, import_id)"
+    " VALUES (?, ?, ?, ?, ?)"
+)
 
 
 def split_list(value: str, sep: str = ";") -> list[str]:
@@ -66,6 +79,11 @@ def _chunks(items: list[str], size: int = 400) -> list[list[str]]:
 
 NAME_KEY_RE = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$")
 ID_RE = re.compile(r"^\d{1,19}$")
+# "company:5: Manager" in a labels column of a Rolodex export (escapes kept)
+REF_ENTRY_RE = re.compile(r"^\s*([a-z][a-z0-9_]*)\s*:\s*(\d{1,18})\s*:(.*)$", re.S)
+
+# An identity: (system, id) of another system; see rolodex.io.identity.
+Identity = tuple[str, str]
 DOMAIN_LIKE = re.compile(r"^[^\s@]+\.[^\s@]+$")
 
 
@@ -75,6 +93,12 @@ class _Rollback(Exception):
 
 class _NeedsRules(Exception):
     """A row met something the batched path does not handle: redo it through the full rules."""
+
+
+class NoProperties(RolodexError):
+    """The row would create a record holding nothing (a Record ID alone, say)."""
+
+    code = "NO_PROPERTIES"
 
 
 @dataclass
@@ -96,7 +120,11 @@ class Summary:
     rejected: Counter[str] = field(default_factory=Counter)
     first_rejection: str | None = None
     warnings: list[str] = field(default_factory=list)
+    error_files: list[str] = field(default_factory=list)
+    report: Report | None = None  # every match, when asked for
     mappings: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    columns: dict[str, list[hdr.Column]] = field(default_factory=dict)  # the mapping per file
+    properties_created: list[str] = field(default_factory=list)  # OBJECT.PROPERTY
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -151,6 +179,12 @@ class Summary:
                     "(they link when those records are imported)"
                 ).format(n=self.pending_added)
             )
+        if self.properties_created:
+            out.append(
+                _("  properties created: {n} ({names})").format(
+                    n=len(self.properties_created), names=", ".join(self.properties_created)
+                )
+            )
         out.append(_("  rows rejected: {n}").format(n=counts(self.rejected)))
         return out
 
@@ -170,6 +204,12 @@ class _RowState:
         "pending_new",
         "pending_keys",
         "pending_gone",
+        "sources",
+        "names",
+        "checks",
+        "pending_log",
+        "lines",
+        "props",
     )
 
     def __init__(self) -> None:
@@ -179,80 +219,22 @@ class _RowState:
         self.forget: list[tuple] = []
         self.touched: list[int] = []
         self.warnings: list[str] = []
-        self.links: list[tuple[int, int, int, int]] = []
+        self.links: list[bulk.Link] = []
+        self.props: dict[int, tuple[str, dict[str, str]]] = {}  # new records: name, values
         self.created_ids: list[int] = []
         # batched path only: what the row writes once accepted
         self.records: list[tuple] = []  # bulk.record_row rows
         self.pending_new: list[tuple] = []  # pending_link rows
         self.pending_keys: list[tuple[int, str, str]] = []
         self.pending_gone: list[int] = []  # pending_link ids resolved
+        self.sources: list[tuple] = []  # source_key rows (record, type, system, key, import)
+        self.names: list[tuple[tuple[int, str], int]] = []  # ((type id, name key), new record)
+        self.checks: list[str] = []  # names that do not match the ids beside them
+        self.pending_log: list[tuple] = []  # imported_record rows of earlier links made
+        self.lines: list[Line] = []  # the match report's lines of the row
 
     def add(self, key: Any, amount: int = 1) -> None:
         self.n[key] = self.n.get(key, 0) + amount
-
-
-class IdBits:
-    """A set of record ids as a bitmap: 1M ids cost 125 kB, not 60 MB."""
-
-    def __init__(self) -> None:
-        self.bits = bytearray()
-
-    def add(self, value: int) -> None:
-        index = value >> 3
-        if index >= len(self.bits):
-            self.bits.extend(b"\x00" * (index + 1 - len(self.bits) + 4096))
-        self.bits[index] |= 1 << (value & 7)
-
-    def __contains__(self, value: int) -> bool:
-        index = value >> 3
-        return index < len(self.bits) and bool(self.bits[index] & (1 << (value & 7)))
-
-
-class ErrorFile:
-    """Rejected rows: the original cells plus Error code and Error message (written at the end)."""
-
-    def __init__(self, path: str | None) -> None:
-        self.path = path
-        self.handle: Any = None
-        self.writer: Any = None
-        self.header: list[str] | None = None
-        self.multi = False
-        self.output: OutputFile | None = None
-
-    def start(self, multi: bool) -> None:
-        self.multi = multi
-        if not self.path:
-            return
-        self.output = OutputFile(self.path)
-        try:
-            self.handle = self.output.open()
-        except OSError as exc:
-            raise ImportFileError(
-                _("{file}: the error file cannot be written ({error})").format(
-                    file=self.path, error=exc.strerror or exc
-                )
-            ) from exc
-        self.writer = csv.writer(self.handle)
-
-    def write(self, file: str, headers: list[str], cells: list[str], code: str, msg: str) -> None:
-        if self.writer is None:
-            return
-        header = (["File"] if self.multi else []) + headers + ["Error code", "Error message"]
-        if header != self.header:
-            self.writer.writerow([neutralise(h) for h in header])
-            self.header = header
-        row = ([file] if self.multi else []) + cells + [code, msg]
-        self.writer.writerow([neutralise(c) for c in row])
-
-    def finish(self, keep: bool) -> None:
-        if self.handle is None:
-            return
-        self.handle = None
-        assert self.output is not None
-        if keep:
-            self.output.commit()
-        else:
-            self.output.discard()
 
 
 @dataclass
@@ -261,15 +243,27 @@ class _File:
     headers: list[str]
     mapping: hdr.Mapping
     values: list[hdr.Column] = field(default_factory=list)  # properties and Record IDs
-    by_ids: list[hdr.Column] = field(default_factory=list)  # id, primary and label columns
+    by_ids: list[hdr.Column] = field(default_factory=list)  # id, REF, primary and label columns
     by_keys: list[hdr.Column] = field(default_factory=list)  # name and [key] columns
     row_labels: list[hdr.Column] = field(default_factory=list)
+    ref: hdr.Column | None = None
+    database: hdr.Column | None = None
 
     def __post_init__(self) -> None:
         for column in self.mapping.columns:
             if column.kind in (hdr.PROPERTY, hdr.RECORD_ID):
                 self.values.append(column)
-            elif column.kind in (hdr.ASSOC_IDS, hdr.ASSOC_PRIMARY, hdr.ASSOC_LABELS):
+            elif column.kind == hdr.RECORD_REF:
+                self.ref = column
+            elif column.kind == hdr.DATABASE:
+                self.database = column
+            elif column.kind in (
+                hdr.ASSOC_IDS,
+                hdr.ASSOC_PRIMARY,
+                hdr.ASSOC_REFS,
+                hdr.ASSOC_REFS_PRIMARY,
+                hdr.ASSOC_LABELS,
+            ):
                 self.by_ids.append(column)
             elif column.kind in (hdr.ASSOC_NAMES, hdr.ASSOC_BY):
                 self.by_keys.append(column)
@@ -286,23 +280,45 @@ class Importer:
         dry_run: bool = False,
         errors: str | None = None,
         progress: Callable[[int], None] | None = None,
+        source: str = "",
+        overrides: hdr.Overrides | None = None,
+        report: str | None = None,
+        collect_report: bool = False,
     ) -> None:
         if mode not in MODES:
             raise InvalidValue(_("--mode must be one of {modes}").format(modes=", ".join(MODES)))
         self.mode = mode
+        self.overrides = overrides or hdr.Overrides()
+        self.system = source.strip()
+        if self.system.startswith(identity.ROLODEX_PREFIX):
+            raise InvalidValue(_("--source names another system, not a Rolodex database"))
         self.create_labels = create_labels
         self.dry_run = dry_run
         self.import_id = new_batch("import")
         self.ctx = Context(IMPORT, batch=self.import_id)
         self.summary = Summary(self.import_id, dry_run=dry_run)
         self.errors = ErrorFile(errors)
+        self.report = Report(report) if (report or collect_report) else None
         self.progress = progress
+        self._attempts = 0
+        self._reset()
+
+    def _reset(self) -> None:
+        """The state of one attempt (a write transaction retried whole starts anew)."""
+        self.summary = Summary(self.import_id, dry_run=self.dry_run, files=self.summary.files)
         self._cache: dict[tuple, int] = {}
         self._main_touched = IdBits()
         self._pending_possible = False
         self._row: _RowState = _RowState()
         self._types: dict[str, int] = {}
-        self._queue: list[tuple[int, int, int, int]] = []
+        self._queue: list[bulk.Link] = []
+        # records created and not written yet: name and values (a later row may match them)
+        self._new_props: dict[int, tuple[str, dict[str, str]]] = {}
+        self._seen: dict[int, tuple[str, dict[str, str]]] = {}  # existing records read
+        self._cleaned: dict[tuple[int, str, str], str] = {}  # values of second records
+        # (target object, record object, word) -> (label id, target is its from record,
+        # it reads the same both ways)
+        self._label_words: dict[tuple[str, str, str], tuple[int, bool, bool]] = {}
         self._created_log: list[int] = []
         self._queue_mode = False  # True: the batched path (the row writes nothing itself)
         self._ids = bulk.RecordIds()
@@ -313,7 +329,21 @@ class Importer:
         self._pending_keys: set[tuple[int, str, str]] = set()
         self._limited: set[tuple[int, int]] = set()
         self._absent: set[tuple] = set()  # keys the last prefetch found no record for
-        self._inverses: dict[str, str] = {}  # label word -> its inverse, from "WORD / INVERSE"
+        # (target type, record type, word) -> (the label's other word, word is its name),
+        # from the labels column: how --create-labels defines a label it has to create
+        self._label_defs: dict[tuple[str, str, str], tuple[str, bool]] = {}
+        self._this_db: str | None = None
+        self._sources_new: list[tuple] = []
+        self._own: dict[int, int] = {}  # this database's record id (a REF) -> live record
+        # (type id, case-folded name) -> the live records so named (cached, new ones included)
+        self._names: dict[tuple[int, str], tuple[int, ...]] = {}
+        self._unwritten_names: dict[tuple[int, str], list[int]] = {}  # new, not cached
+        self._name_checks: list[str] = []
+        self._name_mismatches = 0
+        self._where: tuple[str, int] = ("", 0)
+        self._pending_log: list[tuple] = []  # imported_record rows: earlier waiting links used
+        self._created = IdBits()  # records this import created
+        self.summary.report = self.report
 
     # ------------------------------------------------------------ running
 
@@ -322,19 +352,32 @@ class Importer:
         self.summary.files = paths
         if not paths:
             raise ImportFileError(_("no file to import"))
-        self.errors.start(multi=len(paths) > 1)
+        self.errors.start(paths)
+        if self.report is not None:
+            self.report.start()
         ok = False
         try:
             with contextlib.suppress(_Rollback):
-                run_write(lambda: self._apply(paths))
+                writes(self._attempt)(paths)
             ok = True
         finally:
             labels_mod.invalidate()  # labels created by a rolled-back row or dry run are gone
-            self.errors.finish(keep=ok and bool(self.summary.rejected))
+            self.summary.error_files = self.errors.finish(keep=ok and bool(self.summary.rejected))
+            if self.report is not None:
+                self.report.finish(keep=ok)
         return self.summary
 
-    def _apply(self, paths: list[str]) -> None:
-        """The whole import in one write transaction: a dry run undoes it at the end."""
+    def _attempt(self, paths: list[str]) -> None:
+        """The whole import, in one write transaction (a dry run ends rolling it back)."""
+        self._attempts += 1
+        if self._attempts > 1:  # a retry: what the failed attempt read and wrote is gone
+            self.errors.finish(keep=False)
+            self.errors.start(paths)
+            if self.report is not None:
+                self.report.restart()
+            labels_mod.invalidate()
+            objects.invalidate()
+        self._reset()
         self._run(paths)
         if self.dry_run:
             raise _Rollback
@@ -347,6 +390,7 @@ class Importer:
         ):
             self._pending_keys.add((int(type_id), kind, key))
         self._pending_possible = bool(self._pending_keys)
+        self._this_db = identity.this_database()
         self._limited = bulk.limited_pairs()
         for info in objects.all_types():
             self._types[info.key] = info.id
@@ -358,6 +402,13 @@ class Importer:
         for path in paths:
             self._import_file(path)
             self._flush()
+        if self._name_mismatches:
+            self.summary.warnings.append(
+                _("{n} names did not match the ids beside them (the ids were used):").format(
+                    n=self._name_mismatches
+                )
+            )
+            self.summary.warnings.extend("  " + line for line in self._name_checks)
         Import.update(summary=json.dumps(self.summary.as_dict())).where(
             Import.id == self.import_id
         ).execute()
@@ -365,53 +416,126 @@ class Importer:
     def _import_file(self, path: str) -> None:
         with open_table(path) as table:
             self.summary.warnings.extend(table.warnings)
-            mapping = hdr.map_headers(table.headers, path)
+            mapping, rows = mapping_of(table, path, self.overrides)
             self.summary.warnings.extend(mapping.notes)
             self.summary.mappings[path] = [(c.header, c.describe()) for c in mapping.columns]
+            self.summary.columns[path] = mapping.columns
+            self._create_properties(mapping)
             file = _File(path, table.headers, mapping)
-            chunk: list[tuple[int, list[str]]] = []
-            for item in table.rows:
+            chunk: list[tuple[int, list[str], RowProblem | None]] = []
+            for item in rows:
                 chunk.append(item)
                 if len(chunk) >= PREFETCH:
                     self._rows(file, chunk)
                     chunk = []
             self._rows(file, chunk)
 
-    def _rows(self, file: _File, chunk: list[tuple[int, list[str]]]) -> None:
+    # ------------------------------------------------------------ the match report
+
+    def _note(self, what: str, outcome: str, **values: Any) -> Line | None:
+        """A line of the match report for the current row (when one is kept)."""
+        if self.report is None:
+            return None
+        path, number = self._where
+        line = Line(path, number, what, outcome, **values)
+        self._row.lines.append(line)
+        return line
+
+    def _shown(self, type_key: str, record_id: int) -> str:
+        """A record as the report names it: its REF, or "new TYPE" for one this import creates."""
+        if record_id in self._created or record_id in self._row.created_ids:
+            return _("new {type}").format(type=type_key)
+        return records.ref_of(type_key, record_id)
+
+    @staticmethod
+    def _by(kind: str, key: Any) -> tuple[str, str]:
+        """How a record was found, for the report: (matched by, key)."""
+        if kind == "id":
+            return "REF", str(key)
+        if kind == "source":
+            system, value = key if isinstance(key, tuple) else ("", key)
+            if system.startswith(identity.ROLODEX_PREFIX):
+                return "Rolodex REF", value
+            return "Record ID", value
+        return kind, str(key)
+
+    def _create_properties(self, mapping: hdr.Mapping) -> None:
+        """The properties the mapping keeps that the objects do not have yet."""
+        for column in mapping.new_properties:
+            assert column.object and column.prop
+            info = objects.by_key(column.object)
+            if info.property(column.prop) is not None:
+                continue  # an earlier file of this import created it
+            objects.add_property(
+                column.object,
+                column.prop,
+                column.new_label or column.header.strip(),
+                column.new_kind,
+            )
+            ImportedRecord.create(
+                import_id=self.import_id,
+                record_id=info.id,
+                action="property",
+                before=json.dumps({"object": column.object, "property": column.prop}),
+            )
+            self.summary.properties_created.append(f"{column.object}.{column.prop}")
+
+    def _rows(self, file: _File, chunk: list[tuple[int, list[str], RowProblem | None]]) -> None:
         if not chunk:
             return
-        self._prefetch(file, [cells for _number, cells in chunk])
+        self._prefetch(file, [cells for _number, cells, problem in chunk if problem is None])
         self._now = bulk.stamp()  # creation time of this chunk's new records
-        for number, cells in chunk:
+        for number, cells, problem in chunk:
             self.summary.rows += 1
-            self._one_row(file, number, cells)
+            if problem is not None:
+                self._row = _RowState()
+                self._reject(file, number, cells, problem)
+            else:
+                self._one_row(file, number, cells)
             if self.progress is not None:
                 self.progress(self.summary.rows)
 
+    def _row_database(self, file: _File, cells: list[str]) -> str | None:
+        """The other Rolodex database a row's REFs come from; None for this database."""
+        if file.database is None:
+            return None
+        value = unneutralise(cells[file.database.index]).strip()
+        if not value or value == self._this_db:
+            return None
+        return value
+
+    def _ref_key(self, database: str | None, ref_id: int) -> tuple[str, Any]:
+        """A REF as a lookup: this database's record ("id"), or an id of another database."""
+        if database is None:
+            return "id", ref_id
+        return "source", (identity.rolodex_system(database), str(ref_id))
+
     def _prefetch(self, file: _File, rows: list[list[str]]) -> None:
-        """Look up the Record IDs, emails and domains of the next rows in a few queries:
+        """Look up the ids, REFs, emails and domains of the next rows in a few queries:
         what exists goes to the cache, what does not is remembered as absent."""
         self._absent = set()
-        sids: dict[int, set[str]] = {}
+        keys: dict[tuple[int, str], set[str]] = {}  # (type id, system) -> ids
+        own: set[int] = set()
         emails: set[str] = set()
         domains: set[str] = set()
+
+        def items_of(cell: str) -> Iterable[str]:
+            if ";" in cell or "\\" in cell or cell[0] == "'":
+                return split_list(unneutralise(cell))
+            return (cell.strip(),)
+
+        ref_columns = [c for c in file.by_ids if c.kind in (hdr.ASSOC_REFS, hdr.ASSOC_REFS_PRIMARY)]
+        if file.ref is not None:
+            ref_columns.append(file.ref)
         for column in file.values + file.by_ids:
             if column.object is None:
                 continue
             if column.kind in (hdr.RECORD_ID, hdr.ASSOC_IDS, hdr.ASSOC_PRIMARY):
-                bucket = sids.setdefault(self._type_id(column.object), set())
+                bucket = keys.setdefault((self._type_id(column.object), self.system), set())
                 index = column.index
                 for cells in rows:
-                    cell = cells[index]
-                    if not cell:
-                        continue
-                    if ";" in cell or "\\" in cell or cell[0] == "'":
-                        items: Iterable[str] = split_list(unneutralise(cell))
-                    else:
-                        items = (cell.strip(),)
-                    for item in items:
-                        if ID_RE.match(item):
-                            bucket.add(str(int(item)))
+                    if cells[index]:
+                        bucket.update(item for item in items_of(cells[index]) if item)
             elif column.kind == hdr.PROPERTY and (column.object, column.prop) in (
                 (objects.CONTACT, "email"),
                 (objects.COMPANY, "domain"),
@@ -425,31 +549,59 @@ class Importer:
                             target.add(objects.clean_value(info, column.prop or "", value))
                         except RolodexError:
                             continue
-        for type_id, wanted in sids.items():
-            wanted = {sid for sid in wanted if ("source", type_id, sid) not in self._cache}
-            found: dict[str, int] = {}
-            for part in _chunks(sorted(wanted)):
-                for rid, sid, deleted in sorted(
-                    bulk.rows_for_keys(
-                        "record",
-                        ("id", "source_id", "deleted_at"),
-                        ("source_id",),
-                        ("text",),
-                        [(sid,) for sid in part],
-                        "object_type_id = ?",
-                        (type_id,),
-                    )
-                ):
-                    if deleted is None:
-                        found.setdefault(sid, int(rid))
+        for column in ref_columns:
+            if column.object is None:
+                continue
+            type_id = self._type_id(column.object)
+            for cells in rows:
+                if not cells[column.index]:
+                    continue
+                database = self._row_database(file, cells)
+                for item in items_of(cells[column.index]):
+                    ref = identity.parse_ref(item)
+                    if ref is None:
+                        continue
+                    kind, key = self._ref_key(database, ref[1])
+                    if kind == "id":
+                        own.add(ref[1])
                     else:
-                        found.setdefault(sid, 0)  # only deleted or merged: ask by_source
-            for sid in wanted:
-                rid = found.get(sid)
+                        keys.setdefault((type_id, key[0]), set()).add(key[1])
+        self._prefetch_own(own)
+        for (type_id, system), wanted in keys.items():
+            wanted = {k for k in wanted if ("source", type_id, system, k) not in self._cache}
+            found = self._source_rows(type_id, system, sorted(wanted))
+            for key in wanted:
+                rid = found.get(key)
                 if rid is None:
-                    self._absent.add(("source", type_id, sid))
+                    self._absent.add(("source", type_id, system, key))
                 elif rid:
-                    self._cache[("source", type_id, sid)] = rid
+                    self._cache[("source", type_id, system, key)] = rid
+        names: dict[int, set[str]] = {}
+        for column in file.by_keys:
+            if column.object is None or column.kind not in (hdr.ASSOC_NAMES, hdr.ASSOC_BY):
+                continue
+            if column.kind == hdr.ASSOC_BY and column.prop != "name":
+                continue
+            type_id = self._type_id(column.object)
+            for cells in rows:
+                if not cells[column.index]:
+                    continue
+                for item in items_of(cells[column.index]):
+                    try:
+                        kind, key = (
+                            self._name_entry(column.object, unescape(item))
+                            if column.kind == hdr.ASSOC_NAMES
+                            else ("name", unescape(item))
+                        )
+                    except RolodexError:
+                        continue
+                    if kind == "name":
+                        names.setdefault(type_id, set()).add(key.casefold())
+                    elif kind == "email":
+                        emails.add(key)
+                    elif kind == "domain":
+                        domains.add(key)
+        self._prefetch_names(names)
         for kind, values in (("email", emails), ("domain", domains)):
             wanted = {v for v in values if (kind, v) not in self._cache}
             hits: dict[str, list[int]] = {}
@@ -474,6 +626,54 @@ class Importer:
                 elif kind == "email" or len(ids) == 1:
                     self._cache[(kind, value)] = ids[0]
 
+    def _source_rows(self, type_id: int, system: str, wanted: list[str]) -> dict[str, int]:
+        """The live record of each id of ``system`` (0 when only deleted or merged ones have it)."""
+        found: dict[str, int] = {}
+        holders: dict[int, list[str]] = {}
+        for part in _chunks(wanted):
+            for key, rid in bulk.rows_for_keys(
+                "source_key",
+                ("key", "record_id"),
+                ("key",),
+                ("text",),
+                [(key,) for key in part],
+                "object_type_id = ? AND system = ?",
+                (type_id, system),
+            ):
+                holders.setdefault(int(rid), []).append(key)
+        live: set[int] = set()
+        for part in _chunks([str(rid) for rid in sorted(holders)]):
+            for rid, deleted, merged in bulk.rows_for_keys(
+                "record",
+                ("id", "deleted_at", "merged_into_id"),
+                ("id",),
+                ("bigint",),
+                [(int(rid),) for rid in part],
+            ):
+                if deleted is None and merged is None:
+                    live.add(int(rid))
+        for rid in sorted(holders):
+            for key in holders[rid]:
+                if rid in live:
+                    found.setdefault(key, rid)
+        for keys_of in holders.values():
+            for key in keys_of:
+                found.setdefault(key, 0)  # only deleted or merged: by_source follows merges
+        return found
+
+    def _prefetch_own(self, wanted: set[int]) -> None:
+        wanted = {rid for rid in wanted if rid not in self._own}
+        for part in _chunks([str(rid) for rid in sorted(wanted)]):
+            for rid, type_id, deleted, merged in bulk.rows_for_keys(
+                "record",
+                ("id", "object_type_id", "deleted_at", "merged_into_id"),
+                ("id",),
+                ("bigint",),
+                [(int(rid),) for rid in part],
+            ):
+                if deleted is None and merged is None:
+                    self._own[int(rid)] = int(type_id)
+
     def _flush(self) -> None:
         """Write what accepted rows of the batched path left aside: new records, the
         created-records log, waiting links and plain associations. Never inside a row's
@@ -484,6 +684,10 @@ class Importer:
             bulk.insert_records(rows)
             # Their links are all in this flush's queue: none exist yet.
             unlinked = {row[0] for row in rows}
+        self._unwritten_names.clear()  # written: a query finds them
+        if self._sources_new:
+            sources, self._sources_new = self._sources_new, []
+            bulk.insert_many(SOURCE_INSERT, sources)
         if self._pending_gone:
             gone, self._pending_gone = self._pending_gone, []
             for start in range(0, len(gone), 400):
@@ -503,12 +707,29 @@ class Importer:
                 "INSERT INTO imported_record (import_id, record_id, action) VALUES (?, ?, ?)",
                 [(self.import_id, rid, "created") for rid in log],
             )
+        if self._pending_log:
+            used, self._pending_log = self._pending_log, []
+            bulk.insert_many(
+                "INSERT INTO imported_record (import_id, record_id, action, before)"
+                " VALUES (?, ?, ?, ?)",
+                used,
+            )
+        self._new_props.clear()
+        existed: set[tuple[int, int]] = set()
         if self._queue:
             queue, self._queue = self._queue, []
-            self.summary.associations_created += bulk.link_plain(queue, self.ctx, unlinked)
+            linked = bulk.link_many(
+                queue, self.ctx, unlinked, existed if self.report is not None else None
+            )
+            self.summary.associations_created += linked.created
+            self.summary.associations_updated += linked.updated
+            self.summary.labels_applied += linked.labels_added
+        if self.report is not None:
+            self.report.settle(existed)
 
     def _one_row(self, file: _File, number: int, cells: list[str]) -> None:
         # The batched path: the row writes nothing, so a rejection needs no undo.
+        self._where = (file.path, number)
         self._row = _RowState()
         self._queue_mode = True
         try:
@@ -544,7 +765,13 @@ class Importer:
                 raise _NeedsRules  # created by this very row
             if not self._new_records or record_id < self._new_records[0][0]:
                 return
-        if self._new_records or self._pending_gone or self._pending_new or self._queue:
+        if (
+            self._new_records
+            or self._pending_gone
+            or self._pending_new
+            or self._queue
+            or self._sources_new
+        ):
             self._flush()
 
     def _reject(self, file: _File, number: int, cells: list[str], exc: RolodexError) -> None:
@@ -559,12 +786,17 @@ class Importer:
             self.summary.first_rejection = _("{file}, row {row}: {code}: {message}").format(
                 file=file.path, row=number, code=code, message=message
             )
-        self.errors.write(file.path, file.headers, cells, code, message)
+        self.errors.write(file.path, file.headers, number, cells, code, message)
+        if self.report is not None:
+            self.report.add([Line(file.path, number, "row", REJECTED, detail=f"{code}: {message}")])
 
     def _accept(self) -> None:
         row = self._row
         summary = self.summary
         summary.accepted += 1
+        self._created.update(row.created_ids)
+        if self.report is not None and row.lines:
+            self.report.add(row.lines)
         for key, amount in row.n.items():
             if isinstance(key, tuple):
                 getattr(summary, key[0])[key[1]] += amount
@@ -580,10 +812,30 @@ class Importer:
             self._pending_possible = True
         if row.pending_gone:
             self._pending_gone.extend(row.pending_gone)
-        if len(self._cache) > CACHE_LIMIT:
+        if row.sources:
+            self._sources_new.extend(row.sources)
+        if row.pending_log:
+            self._pending_log.extend(row.pending_log)
+        for key, rid in row.names:
+            if key in self._names:
+                self._names[key] += (rid,)
+            else:
+                self._unwritten_names.setdefault(key, []).append(rid)
+        if row.checks:
+            self._name_mismatches += len(row.checks)
+            self._name_checks.extend(row.checks[: max(0, 5 - len(self._name_checks))])
+        if (
+            len(self._cache) > CACHE_LIMIT
+            or len(self._names) > CACHE_LIMIT
+            or len(self._seen) > CACHE_LIMIT
+            or len(self._cleaned) > CACHE_LIMIT
+        ):
             # Records not written yet are found through the cache: write them first.
             self._flush()
             self._cache.clear()
+            self._names.clear()
+            self._seen.clear()
+            self._cleaned.clear()
         for key in row.forget:
             self._cache.pop(key, None)
         for key, value in row.cache:
@@ -594,6 +846,8 @@ class Importer:
         self._created_log.extend(row.created_ids)
         if row.links:
             self._queue.extend(row.links)
+        if row.props:
+            self._new_props.update(row.props)
         if (
             len(self._queue) >= FLUSH_EVERY
             or len(self._created_log) >= FLUSH_EVERY
@@ -607,7 +861,9 @@ class Importer:
     def _apply_row(self, file: _File, cells: list[str]) -> None:
         mapping = file.mapping
         props: dict[str, dict[str, str]] = {g: {} for g in mapping.groups}
-        sids: dict[str, str] = {}
+        keys: dict[str, list[Identity]] = {g: [] for g in mapping.groups}
+        own: int | None = None
+        database = self._row_database(file, cells)
         for column in file.values:
             value = cells[column.index]
             if not value:
@@ -620,13 +876,31 @@ class Importer:
             if column.kind == hdr.PROPERTY and column.object and column.prop:
                 props[column.object][column.prop] = value
             elif column.kind == hdr.RECORD_ID and column.object:
-                sids[column.object] = self._check_id(column.header, value)
+                keys[column.object].append(
+                    (self.system, identity.check_source_id(column.header, value))
+                )
+        if file.ref is not None:
+            text = unneutralise(cells[file.ref.index]).strip()
+            if text:
+                ref = identity.parse_ref(text)
+                if ref is None or ref[0] != mapping.main:
+                    raise InvalidReference(
+                        _("'{header}': '{value}' is not the REF of a {type}").format(
+                            header=file.ref.header.strip(), value=text, type=mapping.main
+                        )
+                    )
+                kind, key = self._ref_key(database, ref[1])
+                if kind == "id":
+                    own = key
+                else:
+                    keys[mapping.main].insert(0, key)
         ids: dict[str, int] = {}
         for index, group in enumerate(mapping.groups):
             rid = self._upsert(
                 group,
                 props[group],
-                sids.get(group),
+                keys[group],
+                own if index == 0 else None,
                 main=index == 0,
                 single=len(mapping.groups) == 1,
             )
@@ -657,17 +931,7 @@ class Importer:
             )
         if row_labels and not others:
             raise InvalidValue(_("'Association label' needs a second record on the row to label"))
-        self._association_columns(file, cells, main_id, mapping.main)
-
-    @staticmethod
-    def _check_id(header: str, value: str) -> str:
-        if not ID_RE.match(value):
-            raise InvalidReference(
-                _("'{header}': '{value}' is not a record id (a whole number)").format(
-                    header=header.strip(), value=value
-                )
-            )
-        return str(int(value))
+        self._association_columns(file, cells, main_id, mapping.main, database)
 
     # ------------------------------------------------------------ records
 
@@ -691,16 +955,18 @@ class Importer:
             self._row.cache.append((key, found))
         return found
 
-    def by_source(self, type_key: str, sid: str) -> int | None:
+    def by_source(self, type_key: str, system: str, key: str) -> int | None:
+        """The live record another system knows as ``key`` (following merges), or None."""
         type_id = self._type_id(type_key)
 
         def query() -> int | None:
             rows = raw.fetchall(
-                "SELECT id, deleted_at, merged_into_id FROM record"
-                " WHERE object_type_id = ? AND source_id = ? ORDER BY id",
-                (type_id, sid),
+                "SELECT r.id, r.deleted_at, r.merged_into_id FROM source_key s"
+                " JOIN record r ON r.id = s.record_id"
+                " WHERE s.object_type_id = ? AND s.system = ? AND s.key = ? ORDER BY s.id",
+                (type_id, system, key),
             )
-            live = [r for r in rows if r[1] is None]
+            live = [r for r in rows if r[1] is None and r[2] is None]
             if live:
                 return int(live[0][0])
             merged = [r for r in rows if r[2] is not None]
@@ -711,7 +977,28 @@ class Importer:
                     return None
             return None
 
-        return self._lookup(("source", type_id, sid), query)
+        return self._lookup(("source", type_id, system, key), query)
+
+    def by_id(self, type_key: str, record_id: int) -> int:
+        """This database's record named by a REF (following merges); it must exist."""
+        type_id = self._type_id(type_key)
+        if self._own.get(record_id) == type_id:
+            return record_id
+        try:
+            view = records.get(record_id)
+        except NotFound as exc:
+            raise NotFound(
+                _("{ref} does not exist in this database").format(
+                    ref=records.ref_of(type_key, record_id)
+                )
+            ) from exc
+        if view.type != type_key:
+            raise NotFound(
+                _("{ref} does not exist (id {id} is a {type})").format(
+                    ref=records.ref_of(type_key, record_id), id=record_id, type=view.type
+                )
+            )
+        return view.id
 
     def by_email(self, email: str) -> int | None:
         def query() -> int | None:
@@ -745,21 +1032,27 @@ class Importer:
 
         return self._lookup(("domain", domain), query)
 
+    def _named(self, type_id: int, name_key: str) -> list[int]:
+        """The live records of the object so named: this import's new ones included, the
+        current row's too."""
+        key = (type_id, name_key)
+        ids = self._names.get(key)
+        if ids is None:
+            found = [
+                int(r[0])
+                for r in raw.fetchall(
+                    "SELECT id FROM record WHERE object_type_id = ? AND name_key = ?"
+                    " AND deleted_at IS NULL AND merged_into_id IS NULL ORDER BY id LIMIT 6",
+                    (type_id, name_key),
+                )
+            ]
+            ids = self._names[key] = tuple(found + self._unwritten_names.get(key, []))
+        mine = [rid for k, rid in self._row.names if k == key]
+        return [*ids, *mine] if mine else list(ids)
+
     def by_name(self, type_key: str, name: str) -> int | None:
-        type_id = self._types.get(type_key) or objects.by_key(type_key).id
-        self._written()  # names are not cached: new records must be visible
-        rows = [
-            r[0]
-            for r in Record.select(Record.id)
-            .where(
-                (Record.object_type == type_id)
-                & (Record.name_key == name.casefold())
-                & Record.deleted_at.is_null()
-                & Record.merged_into.is_null()
-            )
-            .limit(6)
-            .tuples()
-        ]
+        type_id = self._type_id(type_key)
+        rows = self._named(type_id, name.casefold())
         if len(rows) > 1:
             refs = ", ".join(records.ref_of(type_key, r) for r in rows[:5])
             if type_key == objects.COMPANY:
@@ -771,29 +1064,91 @@ class Importer:
                     type=type_key, name=name, refs=refs
                 )
             )
-        return int(rows[0]) if rows else None
+        return rows[0] if rows else None
+
+    def _prefetch_names(self, wanted: dict[int, set[str]]) -> None:
+        """Which records have the names the next rows give (one query per object)."""
+        for type_id, names in wanted.items():
+            keys = sorted(n for n in names if (type_id, n) not in self._names)
+            found: dict[str, list[int]] = {}
+            for part in _chunks(keys):
+                for rid, name_key, deleted, merged in sorted(
+                    bulk.rows_for_keys(
+                        "record",
+                        ("id", "name_key", "deleted_at", "merged_into_id"),
+                        ("name_key",),
+                        ("text",),
+                        [(k,) for k in part],
+                        "object_type_id = ?",
+                        (type_id,),
+                    )
+                ):
+                    if deleted is None and merged is None:
+                        found.setdefault(name_key, []).append(int(rid))
+            for name_key in keys:
+                key = (type_id, name_key)
+                self._names[key] = tuple(
+                    found.get(name_key, [])[:6] + self._unwritten_names.get(key, [])
+                )
 
     def _upsert(
-        self, type_key: str, values: dict[str, str], sid: str | None, *, main: bool, single: bool
+        self,
+        type_key: str,
+        values: dict[str, str],
+        keys: list[Identity],
+        own: int | None,
+        *,
+        main: bool,
+        single: bool,
     ) -> int | None:
+        """The row's record of ``type_key``: found by its REF, its ids, email, domain (or, for a
+        second record on the row with none of those, its name), changed to the row's values;
+        or created. None when the row holds nothing of it."""
         info = objects.by_key(type_key)
-        cleaned = {k: objects.clean_value(info, k, v) for k, v in values.items()}
+        if main:
+            cleaned = {k: objects.clean_value(info, k, v) for k, v in values.items()}
+        else:  # the same company on many rows: its values are cleaned once
+            memo = self._cleaned
+            cleaned = {}
+            for k, v in values.items():
+                value = memo.get((info.id, k, v))
+                if value is None:
+                    value = memo[(info.id, k, v)] = objects.clean_value(info, k, v)
+                cleaned[k] = value
         cleaned = {k: v for k, v in cleaned.items() if v != ""}
-        if not cleaned and sid is None:
+        if not cleaned and not keys and own is None:
             return None
-        existing = None
-        if sid is not None:
-            existing = self.by_source(type_key, sid)
+        existing = self.by_id(type_key, own) if own is not None else None
+        how = self._by("id", records.ref_of(type_key, own)) if own is not None else None
+        unknown: list[Identity] = []
+        for system, key in keys:
+            found = self.by_source(type_key, system, key)
+            if found is None:
+                unknown.append((system, key))
+            elif existing is None:
+                existing = found
+                how = self._by("source", (system, key))
+            elif found != existing:
+                raise InvalidReference(
+                    _("the id {key} belongs to {other}, but the row names {ref}").format(
+                        key=key,
+                        other=records.ref_of(type_key, found),
+                        ref=records.ref_of(type_key, existing),
+                    )
+                )
         email = cleaned.get("email") if type_key == objects.CONTACT else None
         domain = cleaned.get("domain") if type_key == objects.COMPANY else None
         if existing is None and email:
             existing = self.by_email(email)
+            how = ("email", email)
         if existing is None and domain:
             existing = self.by_domain(domain)
-        if existing is None and not main and sid is None and not email and not domain:
+            how = ("domain", domain)
+        if existing is None and not main and not keys and not email and not domain:
             name = objects.display_name(info, cleaned)
             if name:
                 existing = self.by_name(type_key, name)
+                how = ("name", name)
         if existing is not None and main and single and existing in self._main_touched:
             raise DuplicateRecord(
                 _("{ref} already appears on an earlier row of this import").format(
@@ -807,50 +1162,68 @@ class Importer:
                         ref=records.ref_of(type_key, existing)
                     )
                 )
-            self._written(existing)
-            view = records.get(existing)
+            view = self._snapshot(existing)
             if self.mode != "create" or main:
-                changes = {k: v for k, v in cleaned.items() if view.properties.get(k, "") != v}
-                current_sid = None
-                if sid is not None:
-                    current_sid = (
-                        Record.select(Record.source_id).where(Record.id == view.id).scalar()
-                    )
-                set_sid = sid is not None and current_sid is None
-                if (changes or set_sid) and self._queue_mode:
+                changes = {k: v for k, v in cleaned.items() if view[2].get(k, "") != v}
+                if changes and self._queue_mode:
                     raise _NeedsRules  # changing a record: the rules, in a savepoint
-                if changes or set_sid:
+                if changes:
+                    self._written(existing)
+                    self._seen.pop(view[0], None)
+                    updated = records.update(view[0], changes)
                     ImportedRecord.create(
                         import_id=self.import_id,
-                        record_id=view.id,
+                        record_id=view[0],
                         action="updated",
                         before=json.dumps(
-                            {"properties": view.properties, "source_id": current_sid},
+                            {
+                                "properties": {k: view[2].get(k, "") for k in changes},
+                                "after": {k: updated.properties.get(k, "") for k in changes},
+                                "version": updated.version,
+                            },
                             ensure_ascii=False,
                         ),
                     )
-                if changes:
-                    records.update(view.id, changes)
+                    for name in {view[1], updated.name}:
+                        self._names.pop((info.id, name.casefold()), None)
                     self._row.add(("updated", type_key))
                     for kind in ("email", "domain"):
                         if kind in changes and (kind == "email") == (type_key == objects.CONTACT):
-                            old_value = view.properties.get(kind)
+                            old_value = view[2].get(kind)
                             if old_value:
                                 self._row.forget.append((kind, old_value))
-                            self._row.cache.append(((kind, changes[kind]), view.id))
+                            self._row.cache.append(((kind, changes[kind]), view[0]))
                 else:
                     self._row.add(("unchanged", type_key))
-                if set_sid:
-                    Record.update(source_id=sid).where(Record.id == view.id).execute()
-                    self._row.cache.append((("source", info.id, sid), view.id))
+                self._add_keys(view[0], info.id, unknown)
+                if self.report is not None and how is not None:
+                    self._note(
+                        type_key,
+                        UPDATE if changes else UNCHANGED,
+                        record=self._shown(type_key, view[0]),
+                        name=view[1],
+                        matched_by=how[0],
+                        key=how[1],
+                        detail="; ".join(
+                            f"{k}: '{view[2].get(k, '')}' -> '{v}'"
+                            for k, v in sorted(changes.items())
+                        ),
+                    )
             if main and single:
-                self._row.touched.append(view.id)
-            self._resolve_pending(view.id, type_key, sid, email, domain)
-            return view.id
+                self._row.touched.append(view[0])
+            self._resolve_pending(view[0], type_key, keys, email, domain, view[1].casefold())
+            return view[0]
         if self.mode == "update":
             raise NotFound(
                 _(
                     "no {type} matches this row (--mode update changes existing records only)"
+                ).format(type=type_key)
+            )
+        if not cleaned:
+            raise NoProperties(
+                _(
+                    "no {type} has this id, and the row has none of its properties to "
+                    "create one from"
                 ).format(type=type_key)
             )
         new_id = self._ids.take()
@@ -858,27 +1231,85 @@ class Importer:
             new_id,
             type_key,
             cleaned,
-            source_id=sid,
             email_checked=email is not None,
             cleaned=True,
             now=self._now,
         )
         if self._queue_mode:
             self._row.records.append(row)
+            self._row.props[new_id] = (row[2], cleaned)
         else:
             bulk.insert_records([row])
+        name_key = row[3]  # as bulk.record_row names it
+        if name_key:
+            self._row.names.append(((info.id, name_key), new_id))
         self._row.created_ids.append(new_id)
         self._row.add(("created", type_key))
-        if sid is not None:
-            self._row.cache.append((("source", info.id, sid), new_id))
+        self._add_keys(new_id, info.id, keys, new=True)
+        if self.report is not None:
+            known = (
+                self._by("source", keys[0])
+                if keys
+                else ("email", email)
+                if email
+                else (("domain", domain) if domain else ("", ""))
+            )
+            self._note(
+                type_key,
+                CREATE,
+                record=self._shown(type_key, new_id),
+                name=row[2],
+                matched_by=known[0],
+                key=known[1] or "",
+            )
         if email:
             self._row.cache.append((("email", email), new_id))
         if domain:
             self._row.cache.append((("domain", domain), new_id))
         if main and single:
             self._row.touched.append(new_id)
-        self._resolve_pending(new_id, type_key, sid, email, domain)
+        self._resolve_pending(new_id, type_key, keys, email, domain, name_key)
         return new_id
+
+    def _snapshot(self, record_id: int) -> tuple[int, str, dict[str, str]]:
+        """A live record's (id, name, properties), without writing the batch: this import's
+        new records are known, others are read."""
+        for new_id, (name, props) in self._row.props.items():
+            if new_id == record_id:
+                return record_id, name, props
+        known = self._new_props.get(record_id) or self._seen.get(record_id)
+        if known is not None:
+            return record_id, known[0], known[1]
+        row = raw.fetchone(
+            "SELECT name, properties, deleted_at, merged_into_id FROM record WHERE id = ?",
+            (record_id,),
+        )
+        if row is not None and row[2] is None and row[3] is None:
+            props = json.loads(row[1] or "{}")
+            self._seen[record_id] = (row[0], props)  # a record many rows match: read once
+            return record_id, row[0], props
+        self._written(record_id)
+        view = records.get(record_id)
+        return view.id, view.name, view.properties
+
+    def _add_keys(
+        self, record_id: int, type_id: int, keys: list[Identity], *, new: bool = False
+    ) -> None:
+        """Give the record the ids the row knows it by (an existing record only those of
+        systems it has no id in yet)."""
+        for system, key in keys:
+            if not new and (
+                SourceKey.select()
+                .where((SourceKey.record_id == record_id) & (SourceKey.system == system))
+                .exists()
+            ):
+                continue
+            source = (record_id, type_id, system, key, self.import_id)
+            if self._queue_mode:
+                self._row.sources.append(source)
+            else:
+                bulk.insert_many(SOURCE_INSERT, [source])
+            self._row.cache.append((("source", type_id, system, key), record_id))
 
     # ------------------------------------------------------------ associations
 
@@ -890,8 +1321,13 @@ class Importer:
             except LabelNotFound:
                 if not self.create_labels:
                     raise
-                inverse = self._inverses.get(word)
-                created = labels_mod.create(src_type, dst_type, word, inverse=inverse)
+                other, word_is_name = self._label_defs.get(
+                    (src_type, dst_type, word.casefold()), (None, True)
+                )
+                if word_is_name or other is None:
+                    created = labels_mod.create(src_type, dst_type, word, inverse=other)
+                else:  # the word is the inverse of a label from the record to the target
+                    created = labels_mod.create(dst_type, src_type, other, inverse=word)
                 ImportedRecord.create(
                     import_id=self.import_id, record_id=created.id, action="label"
                 )
@@ -920,36 +1356,108 @@ class Importer:
         target_type: str,
         words: list[str],
         primary: bool,
-    ) -> None:
-        """The target is the record's WORDS; with ``primary`` it becomes the record's primary."""
+    ) -> str:
+        """The target is the record's WORDS; with ``primary`` it becomes the record's primary.
+        Returns the report's outcome: linked (or changed), linked already, or LINK when the
+        batch decides it (a plain link queued)."""
         words = [w for w in words if w.strip()]
         if self._queue_mode:
-            self._queue_link(record_id, record_type, target_id, target_type, bool(words or primary))
-            return
+            labels = NO_LABELS
+            if words:
+                a_is_record = record_id < target_id
+                labels = frozenset(
+                    (label_id, True if symmetric else record_is_from == a_is_record)
+                    for label_id, record_is_from, symmetric in (
+                        self._stored_label(target_type, record_type, word) for word in words
+                    )
+                )
+            if primary and not objects.by_key(record_type).has_primary_company:
+                raise InvalidValue(_("a {type} has no primary company").format(type=record_type))
+            self._queue_link(record_id, record_type, target_id, target_type, labels, primary)
+            return LINK
+        changed = False
         if words:
             self._ensure_labels(target_type, record_type, words)
             before = self._label_count(record_id, target_id)
         if primary:
-            self._count(associations.associate(record_id, target_id, self.ctx, primary=True))
+            first = associations.associate(record_id, target_id, self.ctx, primary=True)
+            self._count(first)
+            changed = first.changed
         if words or not primary:
             change = associations.associate(target_id, record_id, self.ctx, words)
             if primary and change.changed and not change.created:
                 pass  # counted once above
             else:
                 self._count(change)
+            changed = changed or change.changed
             if words:
                 self._row.add("labels_applied", self._label_count(record_id, target_id) - before)
+        return LINK if changed else LINKED
 
-    def _queue_link(self, x: int, x_type: str, y: int, y_type: str, needs_rules: bool) -> None:
-        """Batch a plain link; anything more (labels, primary, a limit) goes through the rules."""
+    def _link_detail(self, words: list[str], primary: bool) -> str:
+        detail = "; ".join(w for w in words if w.strip())
+        if primary:
+            detail = (detail + "; " if detail else "") + _("primary")
+        return detail
+
+    def _note_link(
+        self,
+        record_id: int,
+        record_type: str,
+        target: int,
+        target_type: str,
+        outcome: str,
+        how: tuple[str, str],
+        words: list[str],
+        primary: bool,
+    ) -> None:
+        if self.report is None:
+            return
+        self._note(
+            "association",
+            outcome,
+            record=self._shown(record_type, record_id),
+            matched_by=how[0],
+            key=how[1],
+            other=self._shown(target_type, target),
+            detail=self._link_detail(words, primary),
+            pair=(min(record_id, target), max(record_id, target)) if self._queue_mode else None,
+        )
+
+    def _stored_label(
+        self, target_type: str, record_type: str, word: str
+    ) -> tuple[int, bool, bool]:
+        """ "The target is the record's WORD" for the batch: (label id, the record is its
+        from record, the label reads the same both ways). An unknown word raises
+        LabelNotFound (or, to create it, goes to the rules)."""
+        key = (target_type, record_type, word.strip().casefold())
+        found = self._label_words.get(key)
+        if found is None:
+            try:
+                info, target_is_from = labels_mod.resolve(target_type, record_type, word)
+            except LabelNotFound:
+                if self.create_labels and self._queue_mode:
+                    raise _NeedsRules from None  # the rules create it, in the row's savepoint
+                raise
+            symmetric = info.inverse is None and info.from_type == info.to_type
+            found = self._label_words[key] = (info.id, not target_is_from, symmetric)
+        return found
+
+    def _queue_link(
+        self,
+        x: int,
+        x_type: str,
+        y: int,
+        y_type: str,
+        labels: frozenset[tuple[int, bool]] = frozenset(),
+        primary: bool = False,
+    ) -> None:
+        """Batch a link (y is x's, with labels; with ``primary`` y becomes x's primary);
+        one whose objects have a limit goes through the rules."""
         x_type_id, y_type_id = self._type_id(x_type), self._type_id(y_type)
-        if (
-            needs_rules
-            or (x_type_id, y_type_id) in self._limited
-            or (y_type_id, x_type_id) in self._limited
-        ):
+        if (x_type_id, y_type_id) in self._limited or (y_type_id, x_type_id) in self._limited:
             raise _NeedsRules
-        self._row.links.append((x, x_type_id, y, y_type_id))
+        self._row.links.append(bulk.Link(x, x_type_id, y, y_type_id, labels, primary))
 
     def _link_row_pair(
         self, main_id: int, main_type: str, other_id: int, other_type: str, words: list[str]
@@ -957,29 +1465,36 @@ class Importer:
         """Records side by side on a row: "main is other's WORD" (or the other way round)."""
         if main_id == other_id:
             return
+        same_row = ("same row", "")
         if not words:
             if self._queue_mode:
-                self._queue_link(main_id, main_type, other_id, other_type, False)
+                self._queue_link(main_id, main_type, other_id, other_type)
+                self._note_link(main_id, main_type, other_id, other_type, LINK, same_row, [], False)
                 return
-            self._count(associations.associate(main_id, other_id, self.ctx))
+            change = associations.associate(main_id, other_id, self.ctx)
+            self._count(change)
+            outcome = LINK if change.changed else LINKED
+            self._note_link(main_id, main_type, other_id, other_type, outcome, same_row, [], False)
             return
-        if self._queue_mode:
-            raise _NeedsRules
         try:
-            with savepoint():
-                for word in words:
-                    labels_mod.resolve(main_type, other_type, word)
-            self.link(other_id, other_type, main_id, main_type, words, False)
-            return
+            for word in words:
+                self._stored_label(main_type, other_type, word)
         except LabelNotFound:
             pass
+        else:
+            outcome = self.link(other_id, other_type, main_id, main_type, words, False)
+            self._note_link(
+                main_id, main_type, other_id, other_type, outcome, same_row, words, False
+            )
+            return
         try:
-            with savepoint():
-                for word in words:
-                    labels_mod.resolve(other_type, main_type, word)
-            self.link(main_id, main_type, other_id, other_type, words, False)
+            for word in words:
+                self._stored_label(other_type, main_type, word)
         except LabelNotFound:
-            self.link(other_id, other_type, main_id, main_type, words, False)
+            outcome = self.link(other_id, other_type, main_id, main_type, words, False)
+        else:
+            outcome = self.link(main_id, main_type, other_id, other_type, words, False)
+        self._note_link(main_id, main_type, other_id, other_type, outcome, same_row, words, False)
 
     def _link_or_wait(
         self,
@@ -987,35 +1502,60 @@ class Importer:
         record_type: str,
         target_type: str,
         kind: str,
-        key: str,
+        key: Any,
         words: list[str],
         primary: bool,
-    ) -> None:
-        if kind == "source":
-            target = self.by_source(target_type, key)
+    ) -> int | None:
+        """Link the record to the target named by ``kind`` and ``key`` (returned), or
+        remember the link until the target is imported (None). ``key``: an identity for
+        "source", a record id for "id" (a REF of this database: it must exist), else a text."""
+        how = self._by(kind, records.ref_of(target_type, key) if kind == "id" else key)
+        if kind == "id":
+            target: int | None = self.by_id(target_type, key)
+        elif kind == "source":
+            target = self.by_source(target_type, *key)
+            key = identity.pending_key(*key)
         elif kind == "email":
             target = self.by_email(key)
         elif kind == "domain":
             target = self.by_domain(key)
         else:
             target = self.by_name(target_type, key)
-            if target is None:
-                raise NotFound(_("no {type} named '{name}'").format(type=target_type, name=key))
+            key = key.casefold()  # waits for a record of that name, whatever its case
         if target is not None:
-            if target == record_id:
-                return  # a record listed among its own associations: nothing to link
-            self.link(record_id, record_type, target, target_type, words, primary)
-            return
+            if target != record_id:  # a record listed among its own associations: no link
+                outcome = self.link(record_id, record_type, target, target_type, words, primary)
+                self._note_link(
+                    record_id, record_type, target, target_type, outcome, how, words, primary
+                )
+            return target
+        self._note(
+            "association",
+            WAIT,
+            record=self._shown(record_type, record_id),
+            matched_by=how[0],
+            key=how[1],
+            other=_("a {type} not imported yet").format(type=target_type),
+            detail=self._link_detail(words, primary),
+        )
         if self._queue_mode:
-            if words or primary:
-                raise _NeedsRules
+            for word in words:
+                self._stored_label(target_type, record_type, word)  # it must exist
             type_id = self._type_id(target_type)
             self._row.pending_new.append(
-                (record_id, type_id, kind, key, "[]", False, self.import_id)
+                (
+                    record_id,
+                    type_id,
+                    kind,
+                    key,
+                    json.dumps(words, ensure_ascii=False),
+                    primary,
+                    self.import_id,
+                )
             )
             self._row.pending_keys.append((type_id, kind, key))
             self._row.add("pending_added", 1)
-            return
+            return None
         if words:
             self._ensure_labels(target_type, record_type, words)
         PendingLink.create(
@@ -1030,12 +1570,33 @@ class Importer:
         self._pending_possible = True
         self._pending_keys.add((self._type_id(target_type), kind, key))
         self._row.add("pending_added", 1)
+        return None
+
+    def _ref_item(self, column: hdr.Column, item: str, database: str | None) -> tuple[str, Any]:
+        """A REF in an association column (``company:5``, or just ``5``) as a lookup."""
+        text = unescape(item).strip()
+        ref = identity.parse_ref(text)
+        if ref is None and ID_RE.match(text):
+            ref = (column.object or "", int(text))
+        if ref is None or ref[0] != column.object:
+            raise InvalidReference(
+                _("'{header}': '{value}' is not the REF of a {type}").format(
+                    header=column.header.strip(), value=text, type=column.object
+                )
+            )
+        return self._ref_key(database, ref[1])
 
     def _association_columns(
-        self, file: _File, cells: list[str], record_id: int, record_type: str
+        self,
+        file: _File,
+        cells: list[str],
+        record_id: int,
+        record_type: str,
+        database: str | None,
     ) -> None:
-        # (target type, source id) -> [words, primary]
-        by_id: dict[tuple[str, str], list[Any]] = {}
+        # (target type, kind, key) -> [words, primary]; kind "source" (key: an identity)
+        # or "id" (key: this database's record id, from a REF)
+        by_id: dict[tuple[str, str, Any], list[Any]] = {}
         for column in file.by_ids:
             raw = cells[column.index]
             if not raw or column.object is None:
@@ -1044,50 +1605,106 @@ class Importer:
             target = column.object
             if column.kind in (hdr.ASSOC_IDS, hdr.ASSOC_PRIMARY):
                 for item in split_list(raw):
-                    entry = by_id.setdefault(
-                        (target, self._check_id(column.header, item)), [[], False]
-                    )
+                    sid = identity.check_source_id(column.header, unescape(item))
+                    entry = by_id.setdefault((target, "source", (self.system, sid)), [[], False])
                     if column.kind == hdr.ASSOC_PRIMARY:
+                        entry[1] = True
+            elif column.kind in (hdr.ASSOC_REFS, hdr.ASSOC_REFS_PRIMARY):
+                for item in split_list(raw):
+                    kind, key = self._ref_item(column, item, database)
+                    entry = by_id.setdefault((target, kind, key), [[], False])
+                    if column.kind == hdr.ASSOC_REFS_PRIMARY:
                         entry[1] = True
             elif column.kind == hdr.ASSOC_LABELS:
                 for item in split_list(raw):
-                    parts = split_first(item, ":", keep_escapes=True)
-                    if parts is None:
-                        raise InvalidValue(
-                            _("'{header}': '{item}' is not 'ID: label'").format(
-                                header=column.header.strip(), item=unescape(item)
+                    ref_entry = REF_ENTRY_RE.match(item)
+                    if ref_entry and ref_entry.group(1) == target:
+                        kind, key = self._ref_key(database, int(ref_entry.group(2)))
+                        text = ref_entry.group(3)
+                    else:
+                        parts = split_first(item, ":", keep_escapes=True)
+                        if parts is None:
+                            raise InvalidValue(
+                                _("'{header}': '{item}' is not 'ID: label'").format(
+                                    header=column.header.strip(), item=unescape(item)
+                                )
                             )
+                        kind = "source"
+                        key = (
+                            self.system,
+                            identity.check_source_id(column.header, unescape(parts[0])),
                         )
-                    sid = self._check_id(column.header, unescape(parts[0]))
-                    entry = by_id.setdefault((target, sid), [[], False])
-                    # "WORD" or, for a paired label, "WORD / INVERSE"
-                    pair = split_first(parts[1], "/")
-                    word = pair[0] if pair else unescape(parts[1]).strip()
+                        text = parts[1]
+                    entry = by_id.setdefault((target, kind, key), [[], False])
+                    word, other, word_is_name = parse_label_entry(text)
                     if word:
                         entry[0].append(word)
-                        if pair and pair[1]:
-                            self._inverses[word] = pair[1]
-        for (target, sid), (words, primary) in by_id.items():
+                        if other:
+                            self._label_defs[(target, record_type, word.casefold())] = (
+                                other,
+                                word_is_name,
+                            )
+        # Per target object: the records the id columns linked (None once one is waiting).
+        linked: dict[str, set[int] | None] = {}
+        for (target, kind, key), (words, primary) in by_id.items():
             if primary and target != objects.COMPANY:
                 raise InvalidValue(
                     _("only a company can be a primary: {header}").format(header=target)
                 )
-            self._link_or_wait(record_id, record_type, target, "source", sid, words, primary)
+            found = self._link_or_wait(record_id, record_type, target, kind, key, words, primary)
+            seen = linked.setdefault(target, set())
+            if found is None or seen is None:
+                linked[target] = None
+            else:
+                seen.add(found)
         for column in file.by_keys:
             raw = cells[column.index]
             if not raw or column.object is None:
                 continue
             raw = unneutralise(raw).strip()
-            if column.kind == hdr.ASSOC_NAMES:
-                for item in split_list(raw):
+            for item in split_list(raw):
+                if column.kind == hdr.ASSOC_NAMES:
                     kind, key = self._name_entry(column.object, unescape(item))
-                    self._link_or_wait(record_id, record_type, column.object, kind, key, [], False)
-            elif column.kind == hdr.ASSOC_BY:
-                for item in split_list(raw):
+                else:
                     kind, key = self._keyed(column, unescape(item))
-                    self._link_or_wait(record_id, record_type, column.object, kind, key, [], False)
+                if column.object in linked:
+                    # The ids beside it win: the name is only checked against them.
+                    self._check_name(column, item, kind, key, linked[column.object])
+                    continue
+                self._link_or_wait(record_id, record_type, column.object, kind, key, [], False)
 
-    def _keyed(self, column: hdr.Column, value: str) -> tuple[str, str]:
+    def _check_name(
+        self, column: hdr.Column, item: str, kind: str, key: Any, linked: set[int] | None
+    ) -> None:
+        """Note a name that is none of the records the id columns of its row linked."""
+        if linked is None or column.object is None:
+            return  # some of them are not imported yet: nothing to compare with
+        try:
+            if kind == "name":
+                candidates = set(self._named(self._type_id(column.object), key.casefold()))
+            elif kind == "email":
+                candidates = {self.by_email(key) or 0}
+            elif kind == "domain":
+                candidates = {self.by_domain(key) or 0}
+            elif kind == "source":
+                candidates = {self.by_source(column.object, *key) or 0}
+            else:
+                return
+        except RolodexError:
+            candidates = set()
+        if candidates & linked:
+            return
+        path, number = self._where
+        self._row.checks.append(
+            _(
+                "{file}, row {row}: '{header}' names '{name}', which is not one of the records "
+                "its ids name; the ids were used"
+            ).format(
+                file=path, row=number, header=column.header.strip(), name=unescape(item).strip()
+            )
+        )
+
+    def _keyed(self, column: hdr.Column, value: str) -> tuple[str, Any]:
         kind = column.prop or "name"
         info = objects.by_key(column.object or "")
         if kind == "email":
@@ -1099,10 +1716,10 @@ class Importer:
                 raise InvalidValue(_("{type} records have no domain").format(type=column.object))
             return "domain", objects.clean_value(info, "domain", value)
         if kind == "source":
-            return "source", self._check_id(column.header, value)
+            return "source", (self.system, identity.check_source_id(column.header, value))
         return "name", value
 
-    def _name_entry(self, target: str, item: str) -> tuple[str, str]:
+    def _name_entry(self, target: str, item: str) -> tuple[str, Any]:
         """'Name (key)': the key in brackets names the record (email, domain or Record ID)."""
         match = NAME_KEY_RE.match(item)
         if match:
@@ -1110,7 +1727,7 @@ class Importer:
             if "@" in key and target == objects.CONTACT:
                 return "email", objects.clean_value(objects.by_key(target), "email", key)
             if ID_RE.match(key):
-                return "source", str(int(key))
+                return "source", (self.system, key)
             if DOMAIN_LIKE.match(key) and target == objects.COMPANY:
                 return "domain", objects.normalise_domain(key)
             return "name", match.group(1).strip() or key
@@ -1119,9 +1736,7 @@ class Importer:
     # ------------------------------------------------------------ waiting links
 
     def _queue_pending(self, links: list[PendingLink], record_id: int, type_key: str) -> None:
-        """Waiting plain links to live records join the batch; anything else needs the rules."""
-        if any(link.primary or json.loads(link.labels or "[]") for link in links):
-            raise _NeedsRules
+        """Waiting links to live records join the batch."""
         ids = sorted({int(link.record_id) for link in links})
         live: dict[int, int] = {}
         for part in _chunks([str(i) for i in ids]):
@@ -1138,23 +1753,68 @@ class Importer:
             if int(link.record_id) == record_id:
                 continue
             source_type = objects.by_id(live[int(link.record_id)]).key
-            self._queue_link(int(link.record_id), source_type, record_id, type_key, False)
+            self.link(
+                int(link.record_id),
+                source_type,
+                record_id,
+                type_key,
+                json.loads(link.labels or "[]"),
+                bool(link.primary),
+            )
             self._row.add("pending_resolved", 1)
+            self._note_link(
+                int(link.record_id),
+                source_type,
+                record_id,
+                type_key,
+                LINK,
+                ("waiting link", link.key.replace("\x1f", " ")),
+                [],
+                False,
+            )
         self._row.pending_gone.extend(int(link.id) for link in links)
+        for link in links:
+            if link.import_id != self.import_id:
+                entry = self._pending_entry(link, record_id)
+                self._row.pending_log.append(
+                    (entry["import_id"], entry["record_id"], entry["action"], entry["before"])
+                )
+
+    def _pending_entry(self, link: PendingLink, target: int) -> dict[str, Any]:
+        """The log of an earlier import's waiting link this one made: a revert brings it back."""
+        return {
+            "import_id": self.import_id,
+            "record_id": int(link.record_id),
+            "action": "pending",
+            "before": json.dumps(
+                {
+                    "target_type_id": int(link.target_type_id),
+                    "kind": link.kind,
+                    "key": link.key,
+                    "labels": link.labels,
+                    "primary": bool(link.primary),
+                    "import_id": link.import_id,
+                    "target": target,
+                },
+                ensure_ascii=False,
+            ),
+        }
 
     def _resolve_pending(
         self,
         record_id: int,
         type_key: str,
-        sid: str | None,
+        keys: list[Identity],
         email: str | None,
         domain: str | None,
+        name_key: str | None = None,
     ) -> None:
         if not self._pending_possible:
             return
         type_id = self._type_id(type_key)
         condition = None
-        for kind, key in (("source", sid), ("email", email), ("domain", domain)):
+        wanted = [("source", identity.pending_key(*key)) for key in keys]
+        for kind, key in [*wanted, ("email", email), ("domain", domain), ("name", name_key)]:
             if not key or (type_id, kind, key) not in self._pending_keys:
                 continue
             part = (PendingLink.kind == kind) & (PendingLink.key == key)
@@ -1174,17 +1834,25 @@ class Importer:
             return
         for link in links:
             PendingLink.delete().where(PendingLink.id == link.id).execute()
+            if link.import_id != self.import_id:
+                ImportedRecord.create(**self._pending_entry(link, record_id))
             try:
                 with savepoint():
                     source = records.get(link.record_id)
                     if source.id == record_id:
                         continue
-                    self.link(
+                    words = json.loads(link.labels or "[]")
+                    outcome = self.link(
+                        source.id, source.type, record_id, type_key, words, bool(link.primary)
+                    )
+                    self._note_link(
                         source.id,
                         source.type,
                         record_id,
                         type_key,
-                        json.loads(link.labels or "[]"),
+                        outcome,
+                        ("waiting link", link.key.replace("\x1f", " ")),
+                        words,
                         bool(link.primary),
                     )
                 self._row.add("pending_resolved", 1)
@@ -1206,17 +1874,54 @@ def run_import(
     dry_run: bool = False,
     errors: str | None = None,
     progress: Callable[[int], None] | None = None,
+    source: str = "",
+    overrides: hdr.Overrides | None = None,
+    report: str | None = None,
+    collect_report: bool = False,
 ) -> Summary:
-    """Import files in one transaction; raise ImportFileError (nothing written) on a bad file."""
+    """Import files in one transaction; raise ImportFileError (nothing written) on a bad file.
+    ``report``: a CSV file for every match (rolodex.io.report); ``collect_report``: keep
+    its first lines in the summary (the TUI's table)."""
     importer = Importer(
-        mode=mode, create_labels=create_labels, dry_run=dry_run, errors=errors, progress=progress
+        mode=mode,
+        create_labels=create_labels,
+        dry_run=dry_run,
+        errors=errors,
+        progress=progress,
+        source=source,
+        overrides=overrides,
+        report=report,
+        collect_report=collect_report,
     )
     return importer.run(paths)
 
 
-def preview(path: str) -> tuple[list[tuple[str, str]], list[str]]:
+def mapping_of(
+    table: Table, path: str, overrides: hdr.Overrides | None = None
+) -> tuple[hdr.Mapping, Iterator[tuple[int, list[str], RowProblem | None]]]:
+    """How a table's columns are understood (its first row may say which object it holds:
+    a REF, an error file's source file), and its rows, that first one included."""
+    rows = iter(table.rows)
+    first = next(rows, None)
+    hint = hdr.content_hint(table.headers, first[1] if first else None)
+    mapping = hdr.map_headers(table.headers, path, overrides, hint=hint)
+    return mapping, itertools.chain([first] if first else [], rows)
+
+
+def read_mapping(
+    path: str, overrides: hdr.Overrides | None = None
+) -> tuple[hdr.Mapping, list[str]]:
+    """A file's mapping and the notes on reading it, for a preview; ImportFileError when
+    the file cannot be read."""
+    with open_table(path) as table:
+        mapping, _rows = mapping_of(table, path, overrides)
+        return mapping, table.warnings + mapping.notes
+
+
+def preview(
+    path: str, overrides: hdr.Overrides | None = None
+) -> tuple[list[tuple[str, str]], list[str]]:
     """How each header of a file is understood (header, meaning), and notes: for a mapping
     preview before importing. Raises ImportFileError when the file cannot be read."""
-    with open_table(path) as table:
-        mapping = hdr.map_headers(table.headers, path)
-        return [(c.header, c.describe()) for c in mapping.columns], table.warnings + mapping.notes
+    mapping, notes = read_mapping(path, overrides)
+    return [(c.header, c.describe()) for c in mapping.columns], notes

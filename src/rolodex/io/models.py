@@ -1,5 +1,5 @@
 """The import's tables (defined in store/import_models.py, where every table is made)."""
 
-from rolodex.store.import_models import IO_MODELS, ImportedRecord, PendingLink, utcnow
+from rolodex.store.import_models import IO_MODELS, ImportedRecord, PendingLink, SourceKey, utcnow
 
-__all__ = ["IO_MODELS", "ImportedRecord", "PendingLink", "utcnow"]
+__all__ = ["IO_MODELS", "ImportedRecord", "PendingLink", "SourceKey", "utcnow"]

@@ -249,6 +249,35 @@ def _search_casefolded(db: Database) -> None:
         db.execute_sql("DROP INDEX IF EXISTS record_name_trgm")
 
 
+def _source_keys(db: Database) -> None:
+    """Records keep every id other systems gave them (any text, per system and object) in
+    the import's ``source_key`` table; the ids imported so far become those of the default
+    system. History gets an index per pair: an import's revert asks, for each association
+    it made, what happened to that pair before and since (a company with 50,000 contacts
+    would otherwise be read whole per pair); and the few merged records one by the record
+    they were merged into. The database gets its identity now, so that an export (a read)
+    never has to write it."""
+    import uuid
+
+    from rolodex.store.import_models import SourceKey
+
+    db.create_tables([SourceKey], safe=True)
+    db.execute_sql(
+        "INSERT INTO source_key (record_id, object_type_id, system, key)"
+        " SELECT id, object_type_id, '', source_id FROM record WHERE source_id IS NOT NULL"
+    )
+    db.execute_sql("CREATE INDEX IF NOT EXISTS history_pair ON history (a_id, b_id, id)")
+    # Which records were merged into these (a revert keeps a record others were merged into).
+    db.execute_sql(
+        "CREATE INDEX IF NOT EXISTS record_merged_into ON record (merged_into_id)"
+        " WHERE merged_into_id IS NOT NULL"
+    )
+    db.execute_sql(
+        f"INSERT INTO meta (key, value) VALUES ('database_id', {db.param}) ON CONFLICT DO NOTHING",
+        (uuid.uuid4().hex,),
+    )
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _create_tables,
     _search_index,
@@ -258,6 +287,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _history_append_only,  # 6
     _label_name_keys,  # 7
     _search_casefolded,  # 8
+    _source_keys,  # 9
 ]
 LATEST = len(MIGRATIONS)
 

@@ -8,11 +8,21 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from rich.text import Text
 from textual.content import Content
 
 from rolodex.textsafety import split_unsafe, visible
 
-__all__ = ["visible", "single_line", "shown", "template", "when", "shorten", "CONTROL_STYLE"]
+__all__ = [
+    "visible",
+    "single_line",
+    "shown",
+    "template",
+    "when",
+    "shorten",
+    "cell",
+    "CONTROL_STYLE",
+]
 
 # How a stand-in for a control or bidi character looks: not like the text around it.
 CONTROL_STYLE = "reverse"
@@ -22,6 +32,11 @@ def single_line(text: str) -> str:
     """``visible`` for one line (an Input, a table cell): a newline shown as ␊, a tab as
     a space."""
     return visible(text).replace("\n", "\u240a").replace("\t", " ")
+
+
+def cell(text: str, style: str = "") -> Text:
+    """A DataTable cell: one line, never markup, unsafe characters as stand-ins."""
+    return Text(single_line(text), style=style, no_wrap=True, overflow="ellipsis")
 
 
 def shown(text: str, style: str = "", *, one_line: bool = False) -> Content:

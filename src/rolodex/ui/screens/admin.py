@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -24,13 +23,9 @@ from rolodex.i18n import _
 from rolodex.ui.base import RolodexScreen, connected, flow, in_thread
 from rolodex.ui.messages import DataChanged, OpenRecord
 from rolodex.ui.modals.common import ConfirmDialog, FormDialog
-from rolodex.ui.text import shown, single_line, when
+from rolodex.ui.text import cell, shown, when
 from rolodex.ui.widgets.footer import KeyFooter
 from rolodex.ui.widgets.inputs import SafeInput
-
-
-def cell(text: str, style: str = "") -> Text:
-    return Text(single_line(text), style=style, no_wrap=True, overflow="ellipsis")
 
 
 def type_options() -> list[tuple[Content, str]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,14 +17,9 @@ from rolodex.crm.history import HistoryEntry, PastAssociation
 from rolodex.crm.records import RecordView
 from rolodex.i18n import _, ngettext
 from rolodex.ui.base import Dialog, RolodexScreen, connected
-from rolodex.ui.text import shown, single_line, template, when
+from rolodex.ui.text import cell, shown, template, when
 from rolodex.ui.widgets.footer import KeyFooter
 from rolodex.ui.widgets.inputs import SafeInput
-
-
-def cell(text: str, style: str = "") -> Text:
-    """A table cell: one line, never markup, unsafe characters as stand-ins."""
-    return Text(single_line(text), style=style, no_wrap=True, overflow="ellipsis")
 
 
 class HistoryRead(Message):

@@ -1,4 +1,10 @@
-"""The Import screen: pick files, see how each column is understood, dry run, import, revert.
+"""The Import screen: pick files, see how each column is understood and change it, dry run,
+import, revert.
+
+In the mapping table, Enter on a column says what to import it as (a property of an
+object, created when missing; skip; keep as a new property), ``s`` skips it and ``k``
+keeps it; the choice applies to every file with that column, like ``--map`` and
+``--skip``, and can be saved to a mapping file and loaded again (Ctrl+S, Ctrl+L).
 
 The engine is ``rolodex.io.importer``; it runs in a thread worker with its own
 connection and reports back with messages (progress at most four times a second).
@@ -43,16 +49,21 @@ from textual.widgets.option_list import Option
 
 from rolodex.crm.errors import RolodexError
 from rolodex.i18n import _
+from rolodex.ui.base import Dialog
 from rolodex.ui.base import connected as in_connection
 from rolodex.ui.modals.common import ConfirmDialog
+from rolodex.ui.text import cell
 from rolodex.ui.text import shown as plain
 from rolodex.ui.text import single_line as visible
 from rolodex.ui.widgets.footer import KeyFooter
 from rolodex.ui.widgets.inputs import SafeInput
 
 
-def cell(text: str, style: str = "") -> Text:
-    return Text(visible(text), style=style, no_wrap=True, overflow="ellipsis")
+def norm_header(header: str) -> str:
+    """A header as mappings compare it (rolodex.io.headers.norm, imported when needed)."""
+    from rolodex.io.headers import norm
+
+    return norm(header)
 
 
 SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
@@ -87,6 +98,9 @@ class FilePreview:
 
     path: str
     columns: list[tuple[str, str, str]] = field(default_factory=list)  # header, meaning, kind
+    mapped: list[bool] = field(default_factory=list)  # per column: the user decided it
+    mapping: list[Any] = field(default_factory=list)  # rolodex.io.headers.Column, per column
+    targets: list[tuple[str, str]] = field(default_factory=list)  # what a column can become
     notes: list[str] = field(default_factory=list)
     error: str | None = None
     estimate: int | None = None  # rows, estimated without parsing (for the progress bar)
@@ -126,20 +140,27 @@ def _xlsx_rows(path: str) -> int | None:
         return None
 
 
-def read_preview(path: str) -> FilePreview:
-    """The mapping preview of one file (runs in a worker: header matching reads the objects)."""
-    from rolodex.io import headers as hdr
-    from rolodex.io.sniff import open_table
+def read_preview(path: str, overrides: Any = None) -> FilePreview:
+    """The mapping preview of one file (runs in a worker: header matching reads the objects).
+    ``overrides``: what the user said columns are (rolodex.io.headers.Overrides)."""
+    from rolodex.crm import objects
+    from rolodex.io.importer import read_mapping
 
     result = FilePreview(path)
     try:
-        with open_table(path) as table:
-            mapping = hdr.map_headers(table.headers, path)
-            result.columns = [(c.header, c.describe(), c.kind) for c in mapping.columns]
-            result.notes = list(table.warnings) + list(mapping.notes)
+        mapping, notes = read_mapping(path, overrides)
     except RolodexError as exc:
         result.error = str(exc)
         return result
+    result.columns = [(c.header, c.describe(), c.kind) for c in mapping.columns]
+    result.mapped = [c.mapped for c in mapping.columns]
+    result.mapping = list(mapping.columns)
+    result.notes = notes
+    infos = objects.all_types()
+    ordered = sorted(infos, key=lambda info: info.key != mapping.main)
+    result.targets = [
+        (f"{info.key}.{prop.key}", prop.label) for info in ordered for prop in info.properties
+    ]
     result.estimate = estimate_rows(path)
     return result
 
@@ -219,6 +240,86 @@ class _Stopped(Exception):
     """Raised from the progress callback: the import's transaction rolls back."""
 
 
+class MappingTable(DataTable):
+    """The columns of a file and how they are understood; keys change that."""
+
+    BINDINGS = [
+        Binding("s", "skip_column", _("Skip column"), id="import.skip_column"),
+        Binding("k", "keep_column", _("Keep column"), id="import.keep_column"),
+    ]
+
+    class Change(Message):
+        """Import the column ``row`` of the table as ``target`` (None: ask for it)."""
+
+        def __init__(self, table: MappingTable, row: int, target: str | None) -> None:
+            super().__init__()
+            self.table = table
+            self.row = row
+            self.target = target
+
+        @property
+        def control(self) -> MappingTable:
+            return self.table
+
+    def action_skip_column(self) -> None:
+        if self.row_count:
+            self.post_message(self.Change(self, self.cursor_row, "skip"))
+
+    def action_keep_column(self) -> None:
+        if self.row_count:
+            self.post_message(self.Change(self, self.cursor_row, "keep"))
+
+
+class ColumnTargetDialog(Dialog):
+    """What to import one column as: typed, or picked from the list; returns the target."""
+
+    def __init__(self, header: str, current: str, targets: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.header = header
+        self.current = current
+        self.targets = targets
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Label(
+                plain(_("Import the column {column} as").format(column=self.header.strip())),
+                classes="dialog-title",
+            )
+            yield Input(self.current, id="target", compact=True)
+            yield Static(
+                _(
+                    "OBJECT.PROPERTY (created when the object lacks it), skip, keep "
+                    "(a new property of the file's object), auto, or a column name"
+                ),
+                classes="dialog-message",
+                markup=False,
+            )
+            choices = [
+                Option(Content(_("skip: leave the column aside")), id="skip"),
+                Option(Content(_("keep: a new property named after the column")), id="keep"),
+                Option(Content(_("auto: as its name says")), id="auto"),
+            ]
+            choices += [
+                Option(plain(f"{target}  ({label})"), id=target) for target, label in self.targets
+            ]
+            yield OptionList(*choices, id="targets")
+            yield Label(_("Enter to choose · Esc to cancel"), classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#target", Input).focus()
+
+    @on(Input.Submitted, "#target")
+    def typed(self, event: Input.Submitted) -> None:
+        event.stop()
+        value = event.value.strip()
+        self.dismiss(value or None)
+
+    @on(OptionList.OptionSelected, "#targets")
+    def picked(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(event.option_id)
+
+
 # ---------------------------------------------------------------- the screen
 
 
@@ -241,8 +342,14 @@ class ImportScreen(Screen):
     ImportScreen #imp-notes.-error { color: $error; }
     ImportScreen #imp-result { height: 1fr; padding: 0 1; }
     ImportScreen #imp-summary { height: auto; }
+    ImportScreen #imp-matches-note { height: auto; padding: 0 1; }
+    ImportScreen #imp-matches { height: 1fr; }
     ImportScreen #imp-summary.-error { color: $error; }
-    ImportScreen #imp-options { height: 1; }
+    ImportScreen #imp-options, ImportScreen #imp-options2 { height: 1; }
+    ImportScreen #imp-options2 Label { padding: 0 1; }
+    ImportScreen #imp-mapfile { width: 1fr; }
+    ImportScreen #imp-keep { border: none; height: 1; padding: 0; }
+    ImportScreen #imp-keep:focus { background-tint: $foreground 15%; }
     ImportScreen #imp-options Label { padding: 0 1; }
     ImportScreen #imp-mode { width: 14; }
     ImportScreen #imp-labels { border: none; height: 1; padding: 0; }
@@ -262,17 +369,21 @@ class ImportScreen(Screen):
         Binding("f5", "dry_run", _("Dry run"), id="import.dry_run"),
         Binding("f6", "apply", _("Import"), id="import.apply"),
         Binding("f7", "revert", _("Revert"), id="import.revert"),
+        Binding("f8", "past_imports", _("Past imports"), id="import.past"),
         Binding("delete", "remove_file", _("Remove file"), id="import.remove_file"),
         Binding("ctrl+o", "focus_path", _("Path"), id="import.path", show=False),
+        Binding("ctrl+s", "save_mapping", _("Save mapping"), id="import.save_mapping", show=False),
+        Binding("ctrl+l", "load_mapping", _("Load mapping"), id="import.load_mapping", show=False),
     ]
 
     # ------------------------------------------------------------ messages from the worker
 
     class Progress(Message):
-        def __init__(self, rows: int, elapsed: float) -> None:
+        def __init__(self, rows: int, elapsed: float, total: int | None = None) -> None:
             super().__init__()
             self.rows = rows
             self.elapsed = elapsed
+            self.total = total  # a revert's: its steps
 
     class Done(Message):
         def __init__(
@@ -303,6 +414,10 @@ class ImportScreen(Screen):
         self._stop = threading.Event()
         self._exact_rows: tuple[tuple, int] | None = None
         self._total: int | None = None
+        from rolodex.io.headers import Overrides
+
+        self.overrides = Overrides()  # what the user said columns are
+        self._shown_file: int | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(_("Import"), classes="screen-title")
@@ -322,7 +437,7 @@ class ImportScreen(Screen):
                 with TabPane(_("Mapping"), id="imp-tab-mapping"), Vertical():
                     yield OptionList(id="imp-files")
                     yield Static("", id="imp-file-title", markup=False)
-                    table: DataTable = DataTable(
+                    table: DataTable = MappingTable(
                         id="imp-mapping", cursor_type="row", zebra_stripes=True
                     )
                     table.add_column(_("Kind"), key="kind")
@@ -336,6 +451,28 @@ class ImportScreen(Screen):
                         id="imp-summary",
                         markup=False,
                     )
+                with TabPane(_("Matches"), id="imp-tab-matches"), Vertical():
+                    yield Static(
+                        _("A dry run (F5) lists here every match, row by row."),
+                        id="imp-matches-note",
+                        markup=False,
+                    )
+                    matches: DataTable = DataTable(
+                        id="imp-matches", cursor_type="row", zebra_stripes=True
+                    )
+                    for key, label in (
+                        ("row", _("Row")),
+                        ("what", _("What")),
+                        ("outcome", _("Outcome")),
+                        ("record", _("Record")),
+                        ("name", _("Name")),
+                        ("by", _("Matched by")),
+                        ("key", _("Key")),
+                        ("other", _("Other record")),
+                        ("detail", _("Detail")),
+                    ):
+                        matches.add_column(label, key=key)
+                    yield matches
         with Horizontal(id="imp-options"):
             yield Label(_("Mode"))
             yield Select(
@@ -350,6 +487,15 @@ class ImportScreen(Screen):
             yield Label(_("Error file"))
             yield SafeInput(
                 placeholder=_("(optional) rejected rows go here"), id="imp-errors", compact=True
+            )
+        with Horizontal(id="imp-options2"):
+            yield Label(_("Keep unknown columns"))
+            yield Switch(False, id="imp-keep")
+            yield Label(_("Mapping file"))
+            yield Input(
+                placeholder=_("(optional) Ctrl+S saves the mapping here, Ctrl+L loads it"),
+                id="imp-mapfile",
+                compact=True,
             )
         with Horizontal(id="imp-actions"):
             yield Button(_("Dry run"), id="imp-dry", variant="primary", compact=True)
@@ -425,13 +571,113 @@ class ImportScreen(Screen):
         self.files.append(entry)
         self._exact_rows = None
         self._fill_files(len(self.files) - 1)
-        self._load_preview(entry)
+        self._load_preview(entry, self._effective_overrides())
         return True
 
-    @work(thread=True, group="import-preview", exit_on_error=False)
-    def _load_preview(self, entry: FilePreview) -> None:
+    # ------------------------------------------------------------ changing the mapping
+
+    def _effective_overrides(self) -> Any:
+        from rolodex.io.headers import Overrides
+
+        keep = self.query_one("#imp-keep", Switch).value
+        return self.overrides.merged(Overrides(keep_unknown=bool(keep)))
+
+    def _reload_previews(self) -> None:
+        """Read every file's mapping again (the user changed what columns are)."""
+        self._exact_rows = None
+        overrides = self._effective_overrides()
+        for entry in self.files:
+            self._load_preview(entry, overrides)
+
+    def _current_file(self) -> FilePreview | None:
+        number = self.query_one("#imp-files", OptionList).highlighted
+        if number is None or not 0 <= number < len(self.files):
+            return None
+        return self.files[number]
+
+    @on(MappingTable.Change, "#imp-mapping")
+    def column_change(self, event: MappingTable.Change) -> None:
+        event.stop()
+        self._change_column(event.row, event.target)
+
+    @on(DataTable.RowSelected, "#imp-mapping")
+    def column_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self._change_column(event.cursor_row, None)
+
+    def _change_column(self, row: int, target: str | None) -> None:
+        entry = self._current_file()
+        if self.running or entry is None or not 0 <= row < len(entry.columns):
+            return
+        header = entry.columns[row][0]
+        if target is not None:
+            self._set_column(header, target)
+            return
+        column = entry.mapping[row] if row < len(entry.mapping) else None
+        current = self.overrides.get(header) or (column.target() if column is not None else "")
+
+        def chosen(value: str | None) -> None:
+            if value:
+                self._set_column(header, value)
+
+        self.app.push_screen(ColumnTargetDialog(header, current, entry.targets), chosen)
+
+    def _set_column(self, header: str, target: str) -> None:
+        if target == "auto":
+            self.overrides.targets.pop(norm_header(header), None)
+        else:
+            self.overrides.set(header, target)
+        self._reload_previews()
+
+    @on(Switch.Changed, "#imp-keep")
+    def keep_changed(self, event: Switch.Changed) -> None:
+        event.stop()
+        self._reload_previews()
+
+    def _mapping_path(self) -> str | None:
+        text = self.query_one("#imp-mapfile", Input).value.strip()
+        if not text:
+            self._say(_("Type the path of a mapping file first"))
+            self.query_one("#imp-mapfile", Input).focus()
+            return None
+        return str(Path(text).expanduser())
+
+    def action_save_mapping(self) -> None:
+        from rolodex.io import mapping_file
+
+        path = self._mapping_path()
+        if path is None or self.running:
+            return
+        columns = [c for entry in self.files for c in entry.mapping]
         try:
-            preview = in_connection(lambda: read_preview(entry.path))
+            mapping_file.save(path, columns, self._effective_overrides().keep_unknown)
+        except RolodexError as exc:
+            self._say(str(exc))
+            return
+        self._say(None)
+        self._status(_("The mapping was saved to {file}").format(file=shown(path)))
+
+    def action_load_mapping(self) -> None:
+        from rolodex.io import mapping_file
+
+        path = self._mapping_path()
+        if path is None or self.running:
+            return
+        try:
+            loaded = mapping_file.load(path)
+        except RolodexError as exc:
+            self._say(str(exc))
+            return
+        self._say(None)
+        self.overrides = loaded
+        self.query_one("#imp-keep", Switch).value = loaded.keep_unknown
+        self._reload_previews()
+        self._status(_("The mapping of {file} is used").format(file=shown(path)))
+
+    @work(thread=True, group="import-preview", exit_on_error=False)
+    def _load_preview(self, entry: FilePreview, overrides: Any) -> None:
+        try:
+            preview = in_connection(lambda: read_preview(entry.path, overrides))
         except Exception as exc:  # a database error while matching headers: one line
             preview = FilePreview(
                 entry.path, error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -442,6 +688,11 @@ class ImportScreen(Screen):
         if entry not in self.files or not self.is_attached:
             return
         entry.columns, entry.notes = preview.columns, preview.notes
+        entry.mapped, entry.mapping, entry.targets = (
+            preview.mapped,
+            preview.mapping,
+            preview.targets,
+        )
         entry.error, entry.estimate = preview.error, preview.estimate
         number = self.files.index(entry)
         self._fill_files(number)
@@ -474,6 +725,9 @@ class ImportScreen(Screen):
         table = self.query_one("#imp-mapping", DataTable)
         title = self.query_one("#imp-file-title", Static)
         notes = self.query_one("#imp-notes", Static)
+        # The same file shown again (its mapping changed): the cursor stays on its column.
+        keep_row = table.cursor_row if number == self._shown_file else 0
+        self._shown_file = number
         table.clear()
         notes.remove_class("-error")
         if number is None or not 0 <= number < len(self.files):
@@ -482,13 +736,22 @@ class ImportScreen(Screen):
             return
         entry = self.files[number]
         title.update(
-            plain(_("How the columns of {file} are understood").format(file=shown(entry.path)))
-        )
-        for header, meaning, kind in entry.columns:
-            style = KIND_STYLES.get(kind, "")
-            table.add_row(
-                cell(KIND_NAMES.get(kind, kind), style), cell(header), cell(meaning, style)
+            plain(
+                _(
+                    "How the columns of {file} are understood · Enter changes one, s skips, k keeps"
+                ).format(file=shown(entry.path))
             )
+        )
+        for number_, (header, meaning, kind) in enumerate(entry.columns):
+            style = KIND_STYLES.get(kind, "")
+            mine = number_ < len(entry.mapped) and entry.mapped[number_]
+            table.add_row(
+                cell(KIND_NAMES.get(kind, kind), style),
+                cell(header),
+                cell(("✎ " if mine else "") + meaning, style),
+            )
+        if table.row_count:
+            table.move_cursor(row=min(keep_row, table.row_count - 1))
         if entry.error is not None:
             notes.add_class("-error")
             notes.update(plain(entry.error))
@@ -523,6 +786,8 @@ class ImportScreen(Screen):
             return None if (self.running or not self.files) else True
         if action == "revert":
             return None if (self.running or not self.last_import) else True
+        if action == "past_imports":
+            return None if self.running else True
         return True
 
     def _refresh_controls(self) -> None:
@@ -602,7 +867,8 @@ class ImportScreen(Screen):
             return
         mode, create_labels, errors = options
         paths = list(self.paths)
-        key = (tuple(paths), mode, create_labels)
+        overrides = self._effective_overrides()
+        key = (tuple(paths), mode, create_labels, repr(overrides))
         if self._exact_rows is not None and self._exact_rows[0] == key:
             self._total = self._exact_rows[1]
         elif all(f.estimate is not None for f in self.files):
@@ -634,6 +900,8 @@ class ImportScreen(Screen):
                 dry_run=dry_run,
                 errors=errors,
                 progress=progress,
+                overrides=overrides,
+                collect_report=dry_run,
             )
 
         self._job("dry" if dry_run else "import", job, key)
@@ -649,7 +917,7 @@ class ImportScreen(Screen):
             {
                 "dry": _("Dry run… Esc stops it"),
                 "import": _("Importing… Esc stops it (nothing is written)"),
-                "revert": _("Reverting…"),
+                "revert": _("Reverting… Esc stops it (nothing is changed)"),
             }[kind]
         )
 
@@ -672,6 +940,11 @@ class ImportScreen(Screen):
 
     @on(Progress)
     def progressed(self, message: Progress) -> None:
+        if self.running == "revert" and message.total:
+            self.query_one("#imp-bar", ProgressBar).update(
+                total=message.total, progress=message.rows
+            )
+            return
         if self.running not in ("dry", "import"):
             return
         bar = self.query_one("#imp-bar", ProgressBar)
@@ -705,7 +978,11 @@ class ImportScreen(Screen):
         summary_box.remove_class("-error")
         if message.stopped:
             self.query_one("#imp-progress").remove_class("-shown")
-            text = _("Stopped: nothing was written")
+            text = (
+                _("Stopped: nothing was changed")
+                if kind == "revert"
+                else _("Stopped: nothing was written")
+            )
             summary_box.update(plain(text))
             self._status(text)
         elif message.error is not None:
@@ -732,6 +1009,7 @@ class ImportScreen(Screen):
             bar.update(total=max(rows, 1), progress=max(rows, 1))
             rate.update(plain(self._rate_text(rows, message.elapsed, finished=True)))
             summary_box.update(lines_of(self._summary_lines(summary)))
+            self._show_matches(summary)
             if kind == "dry":
                 self._exact_rows = (key, rows)
                 self._status(_("Dry run done: nothing was written · F6 imports"))
@@ -742,6 +1020,41 @@ class ImportScreen(Screen):
                 self._status(_("Imported as {id} · F7 reverts it").format(id=summary.import_id))
         self.query_one("#imp-tabs", TabbedContent).active = "imp-tab-result"
         self._refresh_controls()
+
+    def _show_matches(self, summary: Any) -> None:
+        """The dry run's match report as a table (its first lines, when there are many)."""
+        report = getattr(summary, "report", None)
+        if report is None:
+            return
+        table = self.query_one("#imp-matches", DataTable)
+        table.clear()
+        styles = {"rejected": "bold", "wait": "italic", "linked already": "dim"}
+        multi = len(self.files) > 1
+        for line in report.kept:
+            style = styles.get(line.outcome, "")
+            where = f"{Path(line.source).name}:{line.row}" if multi else str(line.row)
+            table.add_row(
+                cell(where),
+                cell(line.what),
+                cell(line.outcome, style),
+                cell(line.record),
+                cell(line.name),
+                cell(line.matched_by),
+                cell(line.key),
+                cell(line.other),
+                cell(line.detail),
+            )
+        note = self.query_one("#imp-matches-note", Static)
+        if report.count > len(report.kept):
+            note.update(
+                plain(
+                    _("The first {n} of {total} matches").format(
+                        n=len(report.kept), total=report.count
+                    )
+                )
+            )
+        else:
+            note.update(plain(_("{n} matches").format(n=report.count)))
 
     def _summary_lines(self, summary: Any) -> list[str]:
         lines = list(summary.lines())
@@ -755,11 +1068,14 @@ class ImportScreen(Screen):
                 lines.append(
                     _("First rejected row: {message}").format(message=summary.first_rejection)
                 )
-            errors = self.query_one("#imp-errors", Input).value.strip()
-            if errors:
-                lines.append(_("Rejected rows were written to {file}").format(file=errors))
+            if summary.error_files:
+                for written in summary.error_files:
+                    lines.append(_("Rejected rows were written to {file}").format(file=written))
             else:
                 lines.append(_("Give an error file to get every rejected row with its reason"))
+        if summary.dry_run and summary.report is not None:
+            lines.append("")
+            lines.append(_("Every match, row by row, is in the Matches tab"))
         if not summary.dry_run:
             lines.append("")
             lines.append(_("Undo it with Revert this import (F7)"))
@@ -780,9 +1096,9 @@ class ImportScreen(Screen):
             ConfirmDialog(
                 _("Revert import {id}?").format(id=import_id),
                 _(
-                    "The associations it made are removed, the records it created are "
-                    "deleted and the records it updated get their earlier values back. "
-                    "The history keeps a record of it."
+                    "What it added goes (the records it created to the recycle bin) and "
+                    "what it changed gets its earlier value back, except what was changed "
+                    "since: that is kept and listed."
                 ),
                 _("Revert"),
             ),
@@ -794,16 +1110,40 @@ class ImportScreen(Screen):
 
         self._total = None
         self._begin("revert")
-        self._job("revert", lambda: revert_import(import_id))
+        started = time.monotonic()
+        stop = self._stop
+        stop.clear()
+        last = [started]
+        post = self.post_message
+
+        def progress(done: int, total: int) -> None:
+            if stop.is_set():
+                raise _Stopped
+            now = time.monotonic()
+            if now - last[0] >= PROGRESS_EVERY:
+                last[0] = now
+                post(ImportScreen.Progress(done, now - started, total))
+
+        self._job("revert", lambda: revert_import(import_id, progress=progress))
+
+    def action_past_imports(self) -> None:
+        """The list of past imports, any of which can be reverted."""
+        if self.running:
+            return
+        from rolodex.ui.screens.imports import PastImportsScreen
+
+        def back(_result: object) -> None:
+            self.last_import = None  # it may have been reverted there
+            self._refresh_controls()
+
+        self.app.push_screen(PastImportsScreen(), back)
 
     # ------------------------------------------------------------ leaving
 
     def action_back(self) -> None:
-        if self.running in ("dry", "import"):
+        if self.running:
             self._stop.set()
             self._status(_("Stopping…"))
-            return
-        if self.running:
             return
         if self.changed:
             refresh = getattr(self.app, "refresh_index", None)
