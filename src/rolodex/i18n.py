@@ -7,9 +7,11 @@ follows the usual LANGUAGE / LC_ALL / LC_MESSAGES / LANG variables.
 from __future__ import annotations
 
 import gettext
+from importlib import resources
 from pathlib import Path
 
-LOCALE_DIR = Path(__file__).parent / "locale"
+# Inside the package, installed or not (a wheel installs as files on disk).
+LOCALE_DIR = Path(str(resources.files("rolodex").joinpath("locale")))
 _translation = gettext.translation("rolodex", localedir=LOCALE_DIR, fallback=True)
 
 
