@@ -1339,7 +1339,7 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.demo and args.command not in ("serve",):
         target = str(_hook("rolodex.synth.demo", "scratch_copy")())
     if args.command is None:
-        return int(_hook("rolodex.ui.app", "run_app")(target, theme=args.theme))
+        return int(_hook("rolodex.ui.app", "run_app")(target, args.theme))
     if args.command == "serve":
         serve = _hook("rolodex.serve", "serve")
         demo = bool(args.demo or args.serve_demo)
@@ -1551,7 +1551,7 @@ def _types_help(words: list[str]) -> str | None:
     target = _database_argument(words) or None
     try:
         if "--demo" in words:
-            target = str(_hook("rolodex.synth.demo", "demo_path")())
+            target = str(_hook("rolodex.synth.demo", "scratch_copy")())
         db = open_session(target, readonly=True)
     except Exception as exc:  # no database: the standard types only
         import textwrap

@@ -100,6 +100,14 @@ def parse_where(info: ObjectInfo, text: str) -> Condition:
     return where_property(info, key, value)
 
 
+def name_starts_with(text: str) -> Condition:
+    """Records whose name starts with ``text`` (casefolded: the index's filter)."""
+    key = " ".join(text.split()).casefold()
+    if not key:
+        return Condition("1 = 1")
+    return Condition("r.name_key >= ? AND r.name_key < ?", (key, key + "\U0010ffff"))
+
+
 def associated_with(record_id: int) -> Condition:
     """Records associated with the record ``record_id``."""
     return Condition(

@@ -33,7 +33,7 @@ from textual.worker import Worker, get_current_worker
 
 from rolodex.crm import activities, changes, index, session, views
 from rolodex.crm.errors import RolodexError
-from rolodex.i18n import _
+from rolodex.i18n import _, ngettext
 from rolodex.textsafety import visible
 from rolodex.ui.base import flow, in_thread, report_failure
 from rolodex.ui.commands import RecordsProvider, help_markup
@@ -107,6 +107,7 @@ class RolodexApp(App):
         Binding("f3", "recycle_bin", _("Recycle bin"), id="app.recycle_bin", show=False),
         Binding("f4", "pick_theme", _("Theme"), id="app.theme", show=False),
         Binding("f5", "import_files", _("Import"), id="app.import", show=False),
+        Binding("f6", "export", _("Export"), id="app.export", show=False),
     ]
     BINDINGS += [
         Binding(
@@ -319,7 +320,9 @@ class RolodexApp(App):
             number = int(str(parameters[0])) if parameters else 0
             return bool(types) and 1 <= number <= len(types)
         modal = isinstance(self.screen, ModalScreen)
-        return not (modal and action in ("labels", "recycle_bin", "pick_theme", "import_files"))
+        return not (
+            modal and action in ("labels", "recycle_bin", "pick_theme", "import_files", "export")
+        )
 
     def action_show_index(self, number: int) -> None:
         types = self.index_screen.types
@@ -384,6 +387,36 @@ class RolodexApp(App):
             self.post_message(DataChanged())
 
         self.push_screen(ImportScreen(), imported)
+
+    @flow("app-dialog")
+    async def action_export(self) -> None:
+        """The record on screen as a vCard, or the index's records (its filter and sort
+        kept): contacts as vCards, other objects as CSV in the import shape."""
+        from rolodex.ui.modals import export as export_plan
+        from rolodex.ui.modals.export import ExportDialog
+        from rolodex.ui.screens.record import RecordScreen
+
+        screen = self.screen
+        if isinstance(screen, RecordScreen):
+            record = screen.data.record
+            if record.type != "contact":
+                self.notify(
+                    _("A record exports as a vCard when it is a contact; export its index instead"),
+                    severity="warning",
+                )
+                return
+            plan = export_plan.record_export(record.id, record.label)
+        elif isinstance(screen, IndexScreen):
+            plan = export_plan.index_export(screen.type_key, screen.filter_text, screen.sort)
+        else:
+            return
+        count = await self.push_screen_wait(ExportDialog(plan.what, plan.suggested, plan.write))
+        if count is not None:
+            self.notify(
+                ngettext(
+                    "Exported {n} record to {file}", "Exported {n} records to {file}", count
+                ).format(n=count, file=plan.written_to or plan.suggested)
+            )
 
     def theme_names(self) -> list[str]:
         """Rolodex's themes: the built-in fallback and every theme file that loaded."""

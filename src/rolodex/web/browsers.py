@@ -37,7 +37,8 @@ class Browsers:
     @web.middleware
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         response = await handler(request)
-        if request.path == "/" and self.of(request) is None and not response.prepared:
+        admitted = response.status == 200  # the guard let the request through
+        if admitted and request.path == "/" and self.of(request) is None and not response.prepared:
             response.set_cookie(
                 self.cookie_name,
                 secrets.token_hex(16),

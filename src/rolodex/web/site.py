@@ -31,8 +31,8 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
 
 def build_site(server: Server, guard: Guard, browsers: Browsers | None = None) -> web.Application:
     """The guarded site; with ``browsers``, each browser's sessions keep their own view
-    settings (the guard runs first: a stranger is never given a browser id)."""
-    middlewares = [guard.middleware] + ([browsers.middleware] if browsers else [])
+    settings (given only with a page the guard let through: never to a stranger)."""
+    middlewares = ([browsers.middleware] if browsers else []) + [guard.middleware]
     app = web.Application(middlewares=middlewares)
     sessions = browsers.sessions(server, server.command) if browsers else server.handle_websocket
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(server.templates_path))
