@@ -891,6 +891,11 @@ class Runner:
 
     def cmd_log(self) -> int:
         from rolodex.crm import activities, associations
+        from rolodex.ui.config import default_config_dir, load_settings
+
+        rules = load_settings(default_config_dir()).activity_rules
+        if rules is not None:  # config.toml's defaults, where the database has none
+            activities.use_default_rules(rules)
 
         record = self.resolve(self.args.ref)
         activity = activities.log(
