@@ -880,7 +880,9 @@ class Runner:
         from rolodex.crm import listing, objects
 
         info = objects.by_key(self.args.type.strip().lower())
-        query = listing.Listing(info, sort=self.args.sort, limit=self.args.limit)
+        query = listing.Listing(
+            info, sort=self.args.sort, limit=self.args.limit, enrich=self.args.format != "refs"
+        )
         query.conditions += [listing.parse_where(info, text) for text in self.args.where]
         for ref in self.args.associated_with:
             query.conditions.append(listing.associated_with(self.resolve(ref).id))

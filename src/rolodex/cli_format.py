@@ -297,15 +297,19 @@ def history_csv(out: TextIO, entries: Sequence[HistoryEntry]) -> None:
 TABLE_SAMPLE = 1000
 
 
-def write_json_stream(out: TextIO, items: Iterable[Any]) -> None:
-    """A JSON list written item by item, byte for byte what ``write_json`` writes for
-    the whole list."""
+def write_json_stream(out: TextIO, items: Iterable[Any], batch: int = 200) -> None:
+    """A JSON list written as it comes, one item a line (compact: the C encoder, several
+    times faster than an indented dump, and a line per record suits grep and jq)."""
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+    parts: list[str] = []
     wrote = False
     for item in items:
-        text = json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n  ")
-        out.write(("[\n  " if not wrote else ",\n  ") + json_text(text))
+        parts.append((",\n  " if wrote else "[\n  ") + encode(item))
         wrote = True
-    out.write("\n]\n" if wrote else "[]\n")
+        if len(parts) >= batch:
+            out.write(json_text("".join(parts)))
+            parts = []
+    out.write(json_text("".join(parts)) + ("\n]\n" if wrote else "[]\n"))
 
 
 def stream_table(
@@ -333,11 +337,13 @@ def stream_table(
         parts[-1] = cells[-1]
         return "  ".join(parts).rstrip() + "\n"
 
-    out.write(line(head))
-    for row in first:
-        out.write(line(row))
+    lines = [line(head)] + [line(row) for row in first]
     for row in source:
-        out.write(line([one_line(str(cell)) for cell in row]))
+        lines.append(line([one_line(str(cell)) for cell in row]))
+        if len(lines) >= sample:
+            out.write("".join(lines))
+            lines = []
+    out.write("".join(lines))
 
 
 def listing_json(row: ListRow) -> dict[str, Any]:
@@ -363,8 +369,13 @@ def write_listing(out: TextIO, listing: Listing, rows: Iterable[ListRow], fmt: s
     counted = listing.counted
     with_primary = info.has_primary_company
     if fmt == "refs":
+        refs: list[str] = []
         for row in rows:
-            out.write(row.ref + "\n")
+            refs.append(row.ref + "\n")
+            if len(refs) >= TABLE_SAMPLE:
+                out.write("".join(refs))
+                refs = []
+        out.write("".join(refs))
         return
     if fmt == "json":
         write_json_stream(out, (listing_json(row) for row in rows))

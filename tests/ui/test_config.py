@@ -340,3 +340,46 @@ def test_the_app_starts_in_swedish_when_the_config_says_so(tmp_path):
         tmux.keys("C-q")
     finally:
         tmux.run("kill-server")
+
+
+async def test_f6_exports_the_contact_on_screen_and_the_filtered_index(
+    world, make_app, tmp_path, monkeypatch
+):
+    from textual.widgets import Input
+
+    from rolodex.ui.modals.export import ExportDialog
+    from tests.ui.test_flows import open_record
+
+    monkeypatch.chdir(tmp_path)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_record(pilot, world.ids["ana"])
+        await pilot.press("f6")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ExportDialog)
+        suggested = Path(dialog.query_one(Input).value)
+        assert suggested.parent == tmp_path and suggested.suffix == ".vcf"
+        await pilot.press("enter")
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if suggested.exists() and not isinstance(app.screen, ExportDialog):
+                break
+        card = suggested.read_text(encoding="utf-8")
+        assert card.count("BEGIN:VCARD") == 1 and "Ana" in card
+        await pilot.press("escape")
+        await settle(pilot)
+        app.screen.filter_text = "b"  # the index's filter: names starting with b
+        await settle(pilot)
+        await pilot.press("f6")
+        await settle(pilot)
+        app.screen.query_one(Input).value = str(tmp_path / "b.vcf")
+        await pilot.press("enter")
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if (tmp_path / "b.vcf").exists():
+                break
+    names = [
+        line for line in (tmp_path / "b.vcf").read_text().splitlines() if line.startswith("FN:")
+    ]
+    assert names and all(line[3:].lower().startswith("b") for line in names)
