@@ -288,7 +288,10 @@ def build_parser(types_help: str | None = None) -> argparse.ArgumentParser:
         "--sort",
         default="name",
         metavar="PROP",
-        help=_("sort by name, created or a property; a leading - reverses (default: name)"),
+        help=_(
+            "sort by name, created or a property; a leading - reverses, as in "
+            "--sort=-created (default: name)"
+        ),
     )
     p.add_argument("--limit", type=int, metavar="N", help=_("at most N records"))
     fmt(p, ("table", "csv", "json", "refs"), "table")
@@ -381,9 +384,7 @@ def build_parser(types_help: str | None = None) -> argparse.ArgumentParser:
     json_fmt(p)
 
     p = command("import", _("import CSV, Excel and vCard (.vcf) files"))
-    p.add_argument(
-        "files", metavar="FILE", nargs="*", help=_("the files (.csv, .xlsx, .vcf); - for stdin")
-    )
+    p.add_argument("files", metavar="FILE", nargs="*", help=_("the files (.csv, .xlsx, .vcf)"))
     p.add_argument("--dry-run", action="store_true", help=_("show every match, write nothing"))
     p.add_argument("--errors", metavar="FILE", help=_("write rejected rows to this file"))
     p.add_argument(
