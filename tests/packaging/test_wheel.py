@@ -145,3 +145,22 @@ def test_serve_demo_answers_from_any_folder(installed, tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_the_readme_command_line_tour_runs_on_the_installed_wheel(installed, tmp_path):
+    from tests.cli.test_cli_readme import _normal, _transcript
+
+    steps = _transcript()
+    env = _environment(tmp_path)
+    env.update(ROLODEX_DB=str(tmp_path / "crm.db"), PATH=f"{installed}{os.pathsep}{env['PATH']}")
+    for command, expected in steps:
+        done = subprocess.run(
+            ["bash", "-c", command],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=120,
+        )
+        assert done.returncode == 0, (command, done.stderr)
+        assert _normal(done.stdout + done.stderr) == _normal(expected), command

@@ -71,12 +71,21 @@ def main(argv: list[str]) -> int:
 
         StartFailure(reason).run()
         return 2
-    from rolodex.ui.app import RolodexApp
-    from rolodex.ui.config import browser_view_file, default_config_dir
+    try:
+        from rolodex.ui.app import RolodexApp
+        from rolodex.ui.config import browser_view_file, default_config_dir
 
-    browser = browser_of(argv)
-    view_file = browser_view_file(default_config_dir(), browser) if browser else None
-    RolodexApp(view_file=view_file).run()
+        browser = browser_of(argv)
+        view_file = browser_view_file(default_config_dir(), browser) if browser else None
+        app = RolodexApp(view_file=view_file)
+    except Exception as exc:  # the page shows why, not a splash screen that never goes
+        reason = " ".join(f"{type(exc).__name__}: {exc}".split())
+        print(_("rolodex: error: {message}").format(message=reason), file=sys.stderr)
+        from rolodex.web.failure import StartFailure
+
+        StartFailure(reason).run()
+        return 2
+    app.run()
     return 0
 
 
