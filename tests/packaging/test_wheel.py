@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 import venv
@@ -129,16 +130,19 @@ def test_serve_demo_answers_from_any_folder(installed, tmp_path):
         stderr=subprocess.STDOUT,
         text=True,
     )
+    lines: list[str] = []
+    assert server.stdout is not None
+    reader = threading.Thread(target=lambda: lines.extend(server.stdout), daemon=True)  # type: ignore[arg-type]
+    reader.start()
     try:
         url = None
-        deadline = time.monotonic() + 60
-        assert server.stdout is not None
-        while url is None and time.monotonic() < deadline:
-            line = server.stdout.readline()
-            found = re.search(r"http://127\.0\.0\.1:\d+/\?token=\S+", line)
+        deadline = time.monotonic() + 90
+        while url is None and time.monotonic() < deadline and server.poll() is None:
+            found = re.search(r"http://127\.0\.0\.1:\d+/\?token=\S+", "".join(lines))
             url = found.group(0) if found else None
-        assert url, "serve printed no URL"
-        with urllib.request.urlopen(url, timeout=20) as page:
+            time.sleep(0.1)
+        assert url, "serve printed no URL: " + "".join(lines)
+        with urllib.request.urlopen(url, timeout=60) as page:
             body = page.read().decode()
             assert page.status == 200
         assert "Rolodex" in body and f"ws://127.0.0.1:{port}/ws" in body
