@@ -305,10 +305,10 @@ def write_json_stream(out: TextIO, items: Iterable[Any], batch: int = 200) -> No
     wrote = False
     for item in items:
         parts.append((",\n  " if wrote else "[\n  ") + encode(item))
-        wrote = True
-        if len(parts) >= batch:
+        if len(parts) >= batch or not wrote:  # the first record at once, then in batches
             out.write(json_text("".join(parts)))
             parts = []
+        wrote = True
     out.write(json_text("".join(parts)) + ("\n]\n" if wrote else "[]\n"))
 
 

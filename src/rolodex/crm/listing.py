@@ -25,6 +25,7 @@ from rolodex.store import raw
 from rolodex.store.database import is_sqlite
 
 BATCH = 1000
+FIRST_BATCH = 50
 COLUMN_SORTS = ("name", "created")
 # Properties kept in a column of their own, lower-cased (what resolve() matches).
 LOWER_COLUMNS = {(objects.CONTACT, "email"): "email", (objects.COMPANY, "domain"): "domain"}
@@ -171,11 +172,13 @@ def _stream(listing: Listing, sql: str, params: list, batch: int) -> Iterator[Li
     counted = [info.key for info in listing.counted]
     with_primary = listing.enrich and listing.info.has_primary_company
     pending: list[tuple] = []
+    size = min(FIRST_BATCH, batch)  # the first rows come at once, then full batches
     for found in raw.cursor(sql, params):
         pending.append(found)
-        if len(pending) >= batch:
+        if len(pending) >= size:
             yield from _enrich(listing.info, pending, counted, with_primary)
             pending = []
+            size = batch
     if pending:
         yield from _enrich(listing.info, pending, counted, with_primary)
 
