@@ -29,7 +29,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -199,6 +198,8 @@ class Settings:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib  # only when there is a file: the command line starts lean
+
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -217,8 +218,11 @@ def read_language(directory: Path | None = None, environ: Mapping[str, str] = os
         except ConfigError:
             return ""
     directory = directory or default_config_dir(environ)
+    path = config_path(directory)
+    if not path.exists():
+        return ""
     try:
-        value = _read_toml(config_path(directory)).get("language", "")
+        value = _read_toml(path).get("language", "")
         return check_language(value)
     except (OSError, ValueError, UnicodeDecodeError):
         return ""
@@ -231,6 +235,8 @@ def load_settings(
     view_file: Path | None = None,
 ) -> Settings:
     """The settings (defaults for anything unreadable), each problem once in ``problems``."""
+    import tomllib
+
     settings = Settings(directory, view_file=view_file)
     migrated = migrate_legacy(directory)
     if migrated:
@@ -430,6 +436,8 @@ def migrate_legacy(directory: Path) -> str | None:
     """Move settings.json (theme, columns) and keymap.toml of earlier versions into
     config.toml, once: when config.toml does not exist yet. The old files are renamed
     ``*.migrated``. Returns a one-line notice when something was moved."""
+    import tomllib
+
     path = config_path(directory)
     legacy_settings = directory / LEGACY_SETTINGS
     legacy_keymap = directory / LEGACY_KEYMAP
