@@ -4,6 +4,7 @@ serves the app, every shipped theme is there, the catalogues and styles too."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import shutil
@@ -146,6 +147,9 @@ def test_serve_demo_answers_from_any_folder(installed, tmp_path):
             body = page.read().decode()
             assert page.status == 200
         assert "Rolodex" in body and f"ws://127.0.0.1:{port}/ws" in body
+        token = url.rpartition("=")[2]
+        text = asyncio.run(_session_screen(port, token))
+        assert "Contacts" in text, "the browser session never showed the app"
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -168,3 +172,20 @@ def test_the_readme_command_line_tour_runs_on_the_installed_wheel(installed, tmp
         )
         assert done.returncode == 0, (command, done.stderr)
         assert _normal(done.stdout + done.stderr) == _normal(expected), command
+
+
+async def _session_screen(port: int, token: str) -> str:
+    """What a browser tab of `serve --demo` receives: the app's first screen."""
+    import aiohttp
+
+    from tests.serve.conftest import screen_text
+
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(
+            f"ws://127.0.0.1:{port}/ws?width=160&height=40",
+            origin=f"http://127.0.0.1:{port}",
+            headers={"Cookie": f"rolodex-token-{port}={token}"},
+        ) as ws,
+    ):
+        return await screen_text(ws, "Contacts")
