@@ -7,11 +7,12 @@ follows the usual LANGUAGE / LC_ALL / LC_MESSAGES / LANG variables.
 from __future__ import annotations
 
 import gettext
-from importlib import resources
 from pathlib import Path
 
-# Inside the package, installed or not (a wheel installs as files on disk).
-LOCALE_DIR = Path(str(resources.files("rolodex").joinpath("locale")))
+# The package's own locale/ folder, installed or not: what importlib.resources.files()
+# gives for a package on disk (a wheel installs as files), without importing it and the
+# zipfile machinery behind it on every command.
+LOCALE_DIR = Path(__file__).parent / "locale"
 _translation = gettext.translation("rolodex", localedir=LOCALE_DIR, fallback=True)
 
 
