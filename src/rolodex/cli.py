@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import json
 import os
+import signal
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -61,7 +63,45 @@ def _hook(module: str, name: str) -> Callable[..., Any]:
 # ---------------------------------------------------------------- the parser
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _Version(argparse.Action):
+    """--version: the installed distribution's version, looked up only when asked."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: Any, **_kwargs: Any) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("rolodex")
+        except PackageNotFoundError:
+            number = "unknown"
+        sys.stdout.write(f"rolodex {number}\n")
+        parser.exit()
+
+
+def _global_options(parser: argparse.ArgumentParser, *, top: bool, demo: bool = True) -> None:
+    """--db and --demo, before the command or after it. After it, an option that is not
+    given leaves the value given before it (SUPPRESS: no default overwrites it)."""
+    default: Any = None if top else argparse.SUPPRESS
+    parser.add_argument(
+        "--db",
+        metavar="PATH_OR_URL",
+        default=default,
+        help=_("database file or URL (default: $ROLODEX_DB, else your per-user database)"),
+    )
+    if demo:
+        parser.add_argument(
+            "--demo",
+            action="store_true",
+            default=False if top else argparse.SUPPRESS,
+            help=_("work on a scratch copy of the demo database"),
+        )
+
+
+def build_parser(types_help: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line. ``types_help`` (the object types and their properties,
+    read from the database) is shown by ``add --help``."""
     from rolodex.crm import moments
 
     parser = _Parser(
@@ -69,42 +109,67 @@ def build_parser() -> argparse.ArgumentParser:
         description=_("A keyboard-driven terminal CRM built around associations."),
         epilog=_(
             "REF names a record: TYPE:ID (contact:42), a contact's email or a company's domain. "
-            "Without a command, the app opens."
+            "Without a command, the app opens (it needs a terminal)."
         ),
     )
+    parser.add_argument("--version", action=_Version, help=_("print the version and exit"))
+    _global_options(parser, top=True)
     parser.add_argument(
-        "--db",
-        metavar="PATH_OR_URL",
-        help=_("database file or URL (default: $ROLODEX_DB, else your per-user database)"),
-    )
-    parser.add_argument(
-        "--demo", action="store_true", help=_("work on a scratch copy of the demo database")
+        "--theme",
+        metavar="NAME",
+        help=_("the app's theme for this run (default: $ROLODEX_THEME, else config.toml)"),
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    def command(name: str, help_text: str, **kwargs: Any) -> argparse.ArgumentParser:
-        return sub.add_parser(name, help=help_text, description=help_text, **kwargs)
+    def command(
+        name: str, help_text: str, *, demo: bool = True, **kwargs: Any
+    ) -> argparse.ArgumentParser:
+        made = sub.add_parser(name, help=help_text, description=help_text, **kwargs)
+        _global_options(made, top=False, demo=demo)
+        return made
+
+    def action(actions: Any, name: str, help_text: str, **kwargs: Any) -> argparse.ArgumentParser:
+        made = actions.add_parser(name, help=help_text, description=help_text, **kwargs)
+        _global_options(made, top=False)
+        return made
 
     def fmt(p: argparse.ArgumentParser, choices: tuple[str, ...], default: str) -> None:
-        p.add_argument("--format", choices=choices, default=default, help=_("output format"))
+        p.add_argument(
+            "--format",
+            choices=choices,
+            default=default,
+            help=_("output format: {choices} (default: {default})").format(
+                choices=", ".join(choices), default=default
+            ),
+        )
 
-    p = command("add", _("create a record and print its REF"))
-    p.add_argument("type", metavar="TYPE")
-    p.add_argument("values", metavar="KEY=VALUE", nargs="*")
+    def json_fmt(p: argparse.ArgumentParser) -> None:
+        fmt(p, ("text", "json"), "text")
+
+    p = command(
+        "add",
+        _("create a record and print its REF"),
+        epilog=types_help,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("type", metavar="TYPE", help=_("the object type, singular (see below)"))
+    p.add_argument("values", metavar="KEY=VALUE", nargs="*", help=_("property values (see below)"))
+    json_fmt(p)
 
     p = command("update", _("change a record's properties (an empty value clears one)"))
-    p.add_argument("ref", metavar="REF")
-    p.add_argument("values", metavar="KEY=VALUE", nargs="+")
+    p.add_argument("ref", metavar="REF", help=_("the record"))
+    p.add_argument("values", metavar="KEY=VALUE", nargs="+", help=_("new values; KEY= clears one"))
     p.add_argument(
         "--version",
         type=int,
         metavar="N",
         help=_("fail unless the record is still at this version (no lost update)"),
     )
+    json_fmt(p)
 
     p = command("show", _("a record and its associations"))
-    p.add_argument("ref", metavar="REF")
-    fmt(p, ("text", "json"), "text")
+    p.add_argument("ref", metavar="REF", help=_("the record"))
+    json_fmt(p)
     p.add_argument(
         "--as-of",
         metavar="TIMESTAMP",
@@ -114,36 +179,46 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p = command("associate", _("associate two records: the first is the second's LABEL"))
-    p.add_argument("src", metavar="REF")
-    p.add_argument("dst", metavar="REF")
+    p.add_argument("src", metavar="REF", help=_("the first record"))
+    p.add_argument("dst", metavar="REF", help=_("the second record"))
     p.add_argument(
-        "--label", action="append", default=[], metavar="NAME", help=_("repeat for several")
+        "--label",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help=_("a label: the first record is the second's NAME (repeat for several)"),
     )
     p.add_argument(
         "--primary", action="store_true", help=_("make the second record the first's primary")
     )
+    json_fmt(p)
 
     p = command("dissociate", _("remove an association, or only one of its labels"))
-    p.add_argument("src", metavar="REF")
-    p.add_argument("dst", metavar="REF")
+    p.add_argument("src", metavar="REF", help=_("the first record"))
+    p.add_argument("dst", metavar="REF", help=_("the second record"))
     p.add_argument("--label", metavar="NAME", help=_("remove only this label"))
     p.add_argument(
         "--new-primary",
         metavar="REF",
         help=_("the new primary company when the removed one was the primary"),
     )
+    json_fmt(p)
 
     p = command("set-primary", _("make an associated company the record's primary company"))
-    p.add_argument("ref", metavar="REF")
-    p.add_argument("company", metavar="COMPANY_REF")
+    p.add_argument("ref", metavar="REF", help=_("the record"))
+    p.add_argument("company", metavar="COMPANY_REF", help=_("the company to make primary"))
+    json_fmt(p)
 
     p = command("delete", _("move a record to the recycle bin"))
-    p.add_argument("ref", metavar="REF")
+    p.add_argument("ref", metavar="REF", help=_("the record"))
+    json_fmt(p)
     p = command("restore", _("bring a record back from the recycle bin"))
-    p.add_argument("ref", metavar="REF")
+    p.add_argument("ref", metavar="REF", help=_("the record (TYPE:ID)"))
+    json_fmt(p)
     p = command("merge", _("merge OTHER_REF into KEEP_REF"))
-    p.add_argument("keep", metavar="KEEP_REF")
-    p.add_argument("other", metavar="OTHER_REF")
+    p.add_argument("keep", metavar="KEEP_REF", help=_("the record that stays"))
+    p.add_argument("other", metavar="OTHER_REF", help=_("the record merged into it"))
+    json_fmt(p)
     p = command("bin", _("list the recycle bin"))
     p.add_argument(
         "--purge",
@@ -152,9 +227,10 @@ def build_parser() -> argparse.ArgumentParser:
             "forget records deleted more than 90 days ago now (this also runs by itself once a day)"
         ),
     )
+    json_fmt(p)
 
     p = command("history", _("a record's association history, newest first"))
-    p.add_argument("ref", metavar="REF")
+    p.add_argument("ref", metavar="REF", help=_("the record"))
     p.add_argument("--object", metavar="TYPE", help=_("only changes with records of this type"))
     p.add_argument(
         "--with",
@@ -174,15 +250,59 @@ def build_parser() -> argparse.ArgumentParser:
             "each group sorted by name. --limit N shows the first N."
         ),
     )
-    p.add_argument("text", metavar="TEXT")
-    p.add_argument("--type", metavar="TYPE", action="append", help=_("only this type"))
-    p.add_argument("--limit", type=int, default=20, metavar="N")
-    fmt(p, ("text", "json"), "text")
+    p.add_argument("text", metavar="TEXT", help=_("what to look for"))
+    p.add_argument(
+        "--type", metavar="TYPE", action="append", help=_("only this type (repeat for several)")
+    )
+    p.add_argument(
+        "--limit", type=int, default=20, metavar="N", help=_("at most N records (default: 20)")
+    )
+    json_fmt(p)
+
+    p = command(
+        "list",
+        _("list the records of one object, with their primary company and association counts"),
+        epilog=_(
+            "Examples: rolodex list contact --where job_title=CTO --sort name; "
+            "rolodex list deal --associated-with acme.se --format json; "
+            "rolodex list contact --format refs | xargs -n1 rolodex show. "
+            "Rows stream as they are read: a million records start at once."
+        ),
+    )
+    p.add_argument("type", metavar="TYPE", help=_("the object type, singular"))
+    p.add_argument(
+        "--where",
+        action="append",
+        default=[],
+        metavar="PROP=VALUE",
+        help=_("only records whose property equals VALUE (repeat: all must hold)"),
+    )
+    p.add_argument(
+        "--associated-with",
+        action="append",
+        default=[],
+        metavar="REF",
+        help=_("only records associated with this record (repeat: with all of them)"),
+    )
+    p.add_argument(
+        "--sort",
+        default="name",
+        metavar="PROP",
+        help=_(
+            "sort by name, created or a property; a leading - reverses, as in "
+            "--sort=-created (default: name)"
+        ),
+    )
+    p.add_argument("--limit", type=int, metavar="N", help=_("at most N records"))
+    fmt(p, ("table", "csv", "json", "refs"), "table")
 
     p = command("log", _("log an activity on a record"))
-    p.add_argument("ref", metavar="REF")
-    p.add_argument("activity", metavar="ACTIVITY_TYPE")
-    p.add_argument("values", metavar="KEY=VALUE", nargs="*")
+    p.add_argument("ref", metavar="REF", help=_("the record the activity is about"))
+    p.add_argument(
+        "activity", metavar="ACTIVITY_TYPE", help=_("note, email, call, meeting or task")
+    )
+    p.add_argument("values", metavar="KEY=VALUE", nargs="*", help=_("the activity's properties"))
+    json_fmt(p)
 
     p = command(
         "domains",
@@ -203,58 +323,75 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--remove", action="store_true", help=_("with exclude: remove the domains from the list")
     )
-    fmt(p, ("text", "json"), "text")
+    json_fmt(p)
 
     p = command("recommend", _("records worth associating with REF"))
-    p.add_argument("ref", metavar="REF")
-    p.add_argument("type", metavar="TYPE")
-    p.add_argument("--limit", type=int, default=8, metavar="N")
+    p.add_argument("ref", metavar="REF", help=_("the record"))
+    p.add_argument("type", metavar="TYPE", help=_("the object type of the recommendations"))
+    p.add_argument(
+        "--limit", type=int, default=8, metavar="N", help=_("at most N records (default: 8)")
+    )
+    json_fmt(p)
 
     labels = command("labels", _("list, create and delete labels; set limits"))
     lsub = labels.add_subparsers(dest="labels_command", metavar="ACTION")
     lsub.required = True
-    p = lsub.add_parser("list", help=_("labels and limits"))
+    p = action(lsub, "list", _("labels and limits"))
     p.add_argument("pair", metavar="TYPE", nargs="*", help=_("FROM_TYPE TO_TYPE"))
-    fmt(p, ("text", "json"), "text")
-    p = lsub.add_parser("create", help=_("define a label: FROM is TO's NAME"))
-    p.add_argument("from_type", metavar="FROM_TYPE")
-    p.add_argument("to_type", metavar="TO_TYPE")
-    p.add_argument("name", metavar="NAME")
+    json_fmt(p)
+    p = action(lsub, "create", _("define a label: FROM is TO's NAME"))
+    p.add_argument("from_type", metavar="FROM_TYPE", help=_("the object the label is on"))
+    p.add_argument("to_type", metavar="TO_TYPE", help=_("the object it is seen from"))
+    p.add_argument("name", metavar="NAME", help=_("the label"))
     p.add_argument("--inverse", metavar="NAME", help=_("the word seen from the other side"))
-    p = lsub.add_parser("delete", help=_("delete an unused label"))
-    p.add_argument("from_type", metavar="FROM_TYPE")
-    p.add_argument("to_type", metavar="TO_TYPE")
-    p.add_argument("name", metavar="NAME")
-    p = lsub.add_parser("limit", help=_("cap how many TO records one FROM record may have"))
-    p.add_argument("from_type", metavar="FROM_TYPE")
-    p.add_argument("to_type", metavar="TO_TYPE")
-    p.add_argument("max", metavar="N|many")
+    json_fmt(p)
+    p = action(lsub, "delete", _("delete an unused label"))
+    p.add_argument("from_type", metavar="FROM_TYPE", help=_("the object the label is on"))
+    p.add_argument("to_type", metavar="TO_TYPE", help=_("the object it is seen from"))
+    p.add_argument("name", metavar="NAME", help=_("the label"))
+    json_fmt(p)
+    p = action(lsub, "limit", _("cap how many TO records one FROM record may have"))
+    p.add_argument("from_type", metavar="FROM_TYPE", help=_("the object whose records are capped"))
+    p.add_argument("to_type", metavar="TO_TYPE", help=_("the object counted"))
+    p.add_argument("max", metavar="N|many", help=_("the most allowed, or 'many' for no cap"))
     p.add_argument("--label", metavar="NAME", help=_("count only associations with this label"))
-    p = lsub.add_parser("usage", help=_("records over or near (>= 80%%) a limit"))
-    fmt(p, ("text", "json"), "text")
+    json_fmt(p)
+    p = action(lsub, "usage", _("records over or near (>= 80%%) a limit"))
+    json_fmt(p)
 
     objs = command("objects", _("list and create custom objects"))
     osub = objs.add_subparsers(dest="objects_command", metavar="ACTION")
     osub.required = True
-    p = osub.add_parser("list", help=_("object types and their properties"))
-    fmt(p, ("text", "json"), "text")
-    p = osub.add_parser("create", help=_("define a custom object"))
-    p.add_argument("key", metavar="KEY")
-    p.add_argument("--singular", required=True, metavar="NAME")
-    p.add_argument("--plural", required=True, metavar="NAME")
-    p.add_argument("--property", action="append", default=[], metavar="KEY:KIND")
+    p = action(osub, "list", _("object types and their properties"))
+    json_fmt(p)
+    p = action(osub, "create", _("define a custom object"))
+    p.add_argument("key", metavar="KEY", help=_("its key on the command line, e.g. project"))
+    p.add_argument("--singular", required=True, metavar="NAME", help=_("one record's name"))
+    p.add_argument("--plural", required=True, metavar="NAME", help=_("the name of several"))
+    p.add_argument(
+        "--property",
+        action="append",
+        default=[],
+        metavar="KEY:KIND",
+        help=_("a property; KIND: {kinds} (repeat for several)").format(
+            kinds="text, email, domain, number, date, datetime, phone"
+        ),
+    )
     p.add_argument("--display", metavar="KEY", help=_("the property that names a record"))
+    json_fmt(p)
 
     p = command("check", _("verify the invariants; exit 1 when one is violated"))
-    fmt(p, ("text", "json"), "text")
+    json_fmt(p)
 
-    p = command("import", _("import CSV and .xlsx files; list and revert past imports"))
+    p = command(
+        "import", _("import CSV, Excel and vCard (.vcf) files; list and revert past imports")
+    )
     p.add_argument(
         "files",
         metavar="FILE",
         nargs="*",
         help=_(
-            "files to import in one transaction (CSV, TSV or .xlsx; named after their "
+            "files to import in one transaction (CSV, TSV, .xlsx or .vcf; named after their "
             "object, e.g. contacts.csv, or recognised by their columns)"
         ),
     )
@@ -343,6 +480,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help=_("write how the columns were imported to a mapping file, to use again"),
     )
+    json_fmt(p)
 
     p = command("export", _("export the records of one object, in the shape import reads"))
     p.add_argument(
@@ -356,16 +494,58 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--format",
-        choices=("csv", "xlsx"),
+        choices=("csv", "xlsx", "vcf"),
         default="csv",
-        help=_("csv (the default; a FILE ending in .xlsx is .xlsx) or xlsx"),
+        help=_(
+            "csv (the import shape), xlsx, or vcf (vCard 4.0, contacts only) (default: %(default)s)"
+        ),
+    )
+    p.add_argument(
+        "--vcard-version",
+        choices=("4.0", "3.0"),
+        default="4.0",
+        help=_("the vCard version with --format vcf (default: %(default)s)"),
+    )
+    p.add_argument(
+        "--ref",
+        action="append",
+        default=[],
+        metavar="REF",
+        help=_("only this record (repeat for a selection)"),
+    )
+    p.add_argument(
+        "--where",
+        action="append",
+        default=[],
+        metavar="PROP=VALUE",
+        help=_("only records whose property equals VALUE, as in list"),
+    )
+    p.add_argument(
+        "--associated-with",
+        action="append",
+        default=[],
+        metavar="REF",
+        help=_("only records associated with this record, as in list"),
     )
 
     p = command("seed", _("fill a database with synthetic data"))
-    p.add_argument("--size", choices=("demo", "10k", "100k", "1m"), required=True)
-    p.add_argument("--seed", type=int, default=42, metavar="N")
+    p.add_argument(
+        "--size",
+        choices=("demo", "10k", "100k", "1m"),
+        required=True,
+        help=_("how much: the demo's story, or about 10,000 / 100,000 / 1,000,000 records"),
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=42,
+        metavar="N",
+        help=_("random seed: the same N makes the same data (default: %(default)s)"),
+    )
 
-    p = command("serve", _("the app in a web browser, for whoever holds the printed URL"))
+    p = command(
+        "serve", _("the app in a web browser, for whoever holds the printed URL"), demo=False
+    )
     p.add_argument(
         "--host", default="127.0.0.1", help=_("address to listen on (default: %(default)s)")
     )
@@ -387,12 +567,63 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p = command("init", _("create a database (--shared: for a team on this host)"))
-    p.add_argument("path", metavar="PATH")
+    p.add_argument("path", metavar="PATH", help=_("the database file to create"))
     p.add_argument("--shared", metavar="GROUP", help=_("the Unix group that shares it"))
+
+    config = command(
+        "config",
+        _("where the settings are, what they are, and changing one"),
+        epilog=_(
+            "Settings: theme, language (en, sv), keymap.ID (keys), columns.OBJECT "
+            "(columns), activity_rules.OBJECT.ACTIVITY.RULE (a number). "
+            "Example: rolodex config set keymap.table.cursor_down down,j"
+        ),
+    )
+    csub = config.add_subparsers(dest="config_command", metavar="ACTION")
+    csub.required = True
+    p = action(csub, "path", _("print where config.toml (or another place) is"))
+    p.add_argument(
+        "what",
+        nargs="?",
+        choices=("config", "themes", "database", "folder"),
+        default="config",
+        help=_(
+            "config: the file; themes: your themes folder; folder: the config folder; "
+            "database: the database in use (default: %(default)s)"
+        ),
+    )
+    p = action(csub, "show", _("the settings in effect"))
+    fmt(p, ("toml", "json"), "toml")
+    p = action(csub, "set", _("change one setting in config.toml (comments stay)"))
+    p.add_argument("key", metavar="KEY", help=_("the setting, e.g. theme or keymap.app.palette"))
+    p.add_argument("value", metavar="VALUE", help=_("the new value; empty removes the setting"))
+
+    p = command(
+        "completion",
+        _("print the shell completion script"),
+        epilog=_(
+            'bash: eval "$(rolodex completion bash)" in ~/.bashrc; '
+            'zsh: eval "$(rolodex completion zsh)" in ~/.zshrc; '
+            "fish: rolodex completion fish > ~/.config/fish/completions/rolodex.fish"
+        ),
+        demo=False,
+    )
+    p.add_argument("shell", choices=("bash", "zsh", "fish"), help=_("your shell"))
     return parser
 
 
 # ---------------------------------------------------------------- commands
+
+
+def _object_json(info: Any) -> dict[str, Any]:
+    return {
+        "key": info.key,
+        "singular": info.singular,
+        "plural": info.plural,
+        "kind": info.kind,
+        "display": info.display_property,
+        "properties": [{"key": p.key, "kind": p.kind} for p in info.properties],
+    }
 
 
 class Runner:
@@ -408,6 +639,19 @@ class Runner:
 
     def say(self, text: str) -> None:
         self.out.write(text + "\n")
+
+    @property
+    def as_json(self) -> bool:
+        return getattr(self.args, "format", None) == "json"
+
+    def report(self, data: Any, *lines: str) -> int:
+        """The command's result: ``data`` as JSON with --format json, else the lines."""
+        if self.as_json:
+            cli_format.write_json(self.out, data)
+        else:
+            for line in lines:
+                self.say(line)
+        return EXIT_OK
 
     # -- helpers
 
@@ -427,6 +671,8 @@ class Runner:
         from rolodex.crm import records
 
         record = records.create(self.args.type.strip().lower(), self.values(self.args.values))
+        if self.as_json:
+            return self.report(cli_format.record_json(record, []))
         if record.name:
             self.say(
                 _("created {name} {ref}").format(
@@ -442,10 +688,10 @@ class Runner:
 
         record = self.resolve(self.args.ref)
         updated = records.update(record.id, self.values(self.args.values), self.args.version)
-        self.say(
-            _("updated {ref} (version {version})").format(ref=updated.ref, version=updated.version)
+        return self.report(
+            {**cli_format.record_json(updated, []), "version": updated.version},
+            _("updated {ref} (version {version})").format(ref=updated.ref, version=updated.version),
         )
-        return EXIT_OK
 
     def cmd_show(self) -> int:
         from rolodex.crm import associations, history, moments
@@ -470,28 +716,31 @@ class Runner:
 
         record = self.resolve(self.args.ref)
         lifecycle.delete(record.id, self.ctx)
-        self.say(_("deleted {ref} (in the recycle bin for 90 days)").format(ref=record.ref))
-        return EXIT_OK
+        return self.report(
+            {"ref": record.ref, "deleted": True},
+            _("deleted {ref} (in the recycle bin for 90 days)").format(ref=record.ref),
+        )
 
     def cmd_restore(self) -> int:
         from rolodex.crm import lifecycle
 
         record = self.resolve(self.args.ref, include_deleted=True)
         lifecycle.restore(record.id, self.ctx)
-        self.say(_("restored {ref}").format(ref=record.ref))
-        return EXIT_OK
+        return self.report(
+            {"ref": record.ref, "restored": True}, _("restored {ref}").format(ref=record.ref)
+        )
 
     def cmd_merge(self) -> int:
         from rolodex.crm import lifecycle
 
         keep, other = self.resolve(self.args.keep), self.resolve(self.args.other)
         survivor = lifecycle.merge(keep.id, other.id, self.ctx)
-        self.say(
+        return self.report(
+            {"kept": survivor.ref, "merged": other.ref},
             _("merged {other} into {keep}; {other} now resolves to {keep}").format(
                 other=other.ref, keep=survivor.ref
-            )
+            ),
         )
-        return EXIT_OK
 
     def cmd_bin(self) -> int:
         from rolodex.crm import lifecycle
@@ -499,18 +748,29 @@ class Runner:
         fmt = cli_format
         if self.args.purge:
             purged = lifecycle.purge_expired(self.ctx)
-            self.say(
+            return self.report(
+                {"purged": purged},
                 ngettext(
                     "purged {n} record deleted more than 90 days ago",
                     "purged {n} records deleted more than 90 days ago",
                     purged,
-                ).format(n=purged)
+                ).format(n=purged),
             )
-            return EXIT_OK
-        rows = [
-            [view.ref, view.name, fmt.human_utc(view.deleted_at)]
-            for view in lifecycle.recycle_bin()
-        ]
+        binned = lifecycle.recycle_bin()
+        if self.as_json:
+            return self.report(
+                [
+                    {
+                        "ref": view.ref,
+                        "type": view.type,
+                        "id": view.id,
+                        "name": view.name,
+                        "deleted_at": fmt.iso_utc(view.deleted_at),
+                    }
+                    for view in binned
+                ]
+            )
+        rows = [[view.ref, view.name, fmt.human_utc(view.deleted_at)] for view in binned]
         if not rows:
             self.say(_("The recycle bin is empty."))
             return EXIT_OK
@@ -541,6 +801,19 @@ class Runner:
         suffix = (
             " ({})".format("; ".join(cli_format.one_line(d) for d in details)) if details else ""
         )
+        if self.as_json:
+            seen_from_src = associations.between(src.id, dst.id)
+            return self.report(
+                {
+                    "ref": src.ref,
+                    "other": dst.ref,
+                    "created": bool(change.created),
+                    "changed": bool(change.changed),
+                    "association": cli_format.association_json(seen_from_src)
+                    if seen_from_src is not None
+                    else None,
+                }
+            )
         if change.created:
             message = _("associated {a} with {b}").format(a=src.ref, b=dst.ref)
         elif change.changed:
@@ -564,6 +837,15 @@ class Runner:
         associations.dissociate(
             src.id, dst.id, self.ctx, label=self.args.label, new_primary=new_primary
         )
+        if self.as_json:
+            return self.report(
+                {
+                    "ref": src.ref,
+                    "other": dst.ref,
+                    "removed": "label" if self.args.label else "association",
+                    "label": self.args.label,
+                }
+            )
         if self.args.label:
             self.say(
                 _("removed the label '{label}' from {a} and {b}").format(
@@ -579,6 +861,10 @@ class Runner:
 
         record, company = self.resolve(self.args.ref), self.resolve(self.args.company)
         change = associations.set_primary(record.id, company.id, self.ctx)
+        if self.as_json:
+            return self.report(
+                {"ref": record.ref, "primary": company.ref, "changed": bool(change.changed)}
+            )
         if change.changed:
             self.say(
                 _("{company} is now the primary company of {record}").format(
@@ -654,6 +940,18 @@ class Runner:
         record = self.resolve(self.args.ref)
         target = objects.by_key(self.args.type.strip().lower()).key
         found = recommend.recommend(record.id, target, limit=max(1, self.args.limit))
+        if self.as_json:
+            return self.report(
+                [
+                    {
+                        "ref": r.ref,
+                        "name": r.name,
+                        "score": r.score,
+                        "reasons": list(r.reasons),
+                    }
+                    for r in found
+                ]
+            )
         if not found:
             self.say(_("No recommendations for {ref}.").format(ref=record.ref))
             return EXIT_OK
@@ -664,25 +962,51 @@ class Runner:
         )
         return EXIT_OK
 
+    def cmd_list(self) -> int:
+        from rolodex.crm import listing, objects
+
+        info = objects.by_key(self.args.type.strip().lower())
+        query = listing.Listing(
+            info, sort=self.args.sort, limit=self.args.limit, enrich=self.args.format != "refs"
+        )
+        query.conditions += [listing.parse_where(info, text) for text in self.args.where]
+        for ref in self.args.associated_with:
+            query.conditions.append(listing.associated_with(self.resolve(ref).id))
+        cli_format.write_listing(self.out, query, listing.rows(query), self.args.format)
+        return EXIT_OK
+
     # -- activities and rules
 
     def cmd_log(self) -> int:
         from rolodex.crm import activities, associations
+        from rolodex.ui.config import default_config_dir, load_settings
+
+        rules = load_settings(default_config_dir()).activity_rules
+        if rules is not None:  # config.toml's defaults, where the database has none
+            activities.use_default_rules(rules)
 
         record = self.resolve(self.args.ref)
         activity = activities.log(
             record.id, self.args.activity.strip().lower(), self.values(self.args.values), self.ctx
         )
+        others = [v.other_ref for v in associations.all_of(activity.id) if v.other_id != record.id]
+        if self.as_json:
+            return self.report(
+                {
+                    **cli_format.record_json(activity, []),
+                    "logged_on": record.ref,
+                    "also_associated": others,
+                }
+            )
         self.say(
             _("logged {activity} on {record}").format(activity=activity.ref, record=record.ref)
         )
-        others = [v.other_ref for v in associations.all_of(activity.id) if v.other_id != record.id]
         if others:
             self.say(_("also associated with: {refs}").format(refs=", ".join(others)))
         return EXIT_OK
 
     def cmd_domains(self) -> int:
-        from rolodex.crm import domains, objects
+        from rolodex.crm import domains, objects, records
         from rolodex.crm.errors import InvalidValue
 
         words = list(self.args.words)
@@ -701,6 +1025,13 @@ class Runner:
                     )
                 )
             company = domains.associate_by_domain(contact.id, self.ctx)
+            if self.as_json:
+                return self.report(
+                    {
+                        "ref": contact.ref,
+                        "company": records.ref_of(objects.COMPANY, company) if company else None,
+                    }
+                )
             if company is None:
                 self.say(
                     _(
@@ -715,8 +1046,10 @@ class Runner:
                 )
             return EXIT_OK
         done = domains.associate_all_by_domain(self.ctx)
-        self.say(_("{n} contacts associated with their company by email domain").format(n=done))
-        return EXIT_OK
+        return self.report(
+            {"associated": done},
+            _("{n} contacts associated with their company by email domain").format(n=done),
+        )
 
     def domains_exclude(self, names: list[str]) -> int:
         from rolodex.crm import domains
@@ -735,19 +1068,17 @@ class Runner:
             return EXIT_OK
         if self.args.remove:
             changed = domains.remove_exclusions(names)
-            self.say(
+            return self.report(
+                {"removed": list(changed)},
                 _("removed from the exclusion list: {domains}").format(
                     domains=", ".join(changed) or "-"
-                )
+                ),
             )
-        else:
-            changed = domains.add_exclusions(names)
-            self.say(
-                _("excluded from domain matching: {domains}").format(
-                    domains=", ".join(changed) or "-"
-                )
-            )
-        return EXIT_OK
+        changed = domains.add_exclusions(names)
+        return self.report(
+            {"excluded": list(changed)},
+            _("excluded from domain matching: {domains}").format(domains=", ".join(changed) or "-"),
+        )
 
     # -- labels and limits
 
@@ -830,6 +1161,15 @@ class Runner:
         info = labels.create(
             a.from_type.strip().lower(), a.to_type.strip().lower(), a.name, a.inverse
         )
+        if self.as_json:
+            return self.report(
+                {
+                    "from_type": info.from_type,
+                    "to_type": info.to_type,
+                    "name": info.name,
+                    "inverse": info.inverse,
+                }
+            )
         if info.inverse:
             self.say(
                 _("created the paired label {name}/{inverse} for {a} -> {b}").format(
@@ -848,13 +1188,14 @@ class Runner:
         from rolodex.crm import labels
 
         a = self.args
-        labels.delete(a.from_type.strip().lower(), a.to_type.strip().lower(), a.name)
-        self.say(
+        from_type, to_type = a.from_type.strip().lower(), a.to_type.strip().lower()
+        labels.delete(from_type, to_type, a.name)
+        return self.report(
+            {"from_type": from_type, "to_type": to_type, "name": a.name, "deleted": True},
             _("deleted the label {name} for {a} -> {b}").format(
                 name=a.name, a=a.from_type, b=a.to_type
-            )
+            ),
         )
-        return EXIT_OK
 
     def labels_limit(self) -> int:
         from rolodex.crm import limits
@@ -864,6 +1205,15 @@ class Runner:
         info = limits.set_limit(
             a.from_type.strip().lower(), a.to_type.strip().lower(), maximum, a.label
         )
+        if self.as_json:
+            return self.report(
+                {
+                    "from_type": info.from_type,
+                    "to_type": info.to_type,
+                    "label": info.label,
+                    "max": maximum,
+                }
+            )
         what = _("'{label}' associations").format(label=info.label) if info.label else info.to_type
         if maximum is None:
             self.say(
@@ -930,22 +1280,8 @@ class Runner:
 
         fmt = cli_format
         types = objects.all_types()
-        if self.args.format == "json":
-            fmt.write_json(
-                self.out,
-                [
-                    {
-                        "key": t.key,
-                        "singular": t.singular,
-                        "plural": t.plural,
-                        "kind": t.kind,
-                        "display": t.display_property,
-                        "properties": [{"key": p.key, "kind": p.kind} for p in t.properties],
-                    }
-                    for t in types
-                ],
-            )
-            return EXIT_OK
+        if self.as_json:
+            return self.report([_object_json(t) for t in types])
         fmt.table(
             self.out,
             [_("Key"), _("Singular"), _("Plural"), _("Kind"), _("Properties")],
@@ -975,6 +1311,8 @@ class Runner:
         info = objects.create_custom_object(
             self.args.key.strip(), self.args.singular, self.args.plural, props, self.args.display
         )
+        if self.as_json:
+            return self.report(_object_json(info))
         self.say(
             _(
                 "created the object {key} ({plural}); add records with: rolodex add {key} {prop}=..."
@@ -1028,11 +1366,11 @@ class Runner:
         if getattr(self.args, "list", False):
             from rolodex.cli_imports import list_command
 
-            return list_command(self.out)
+            return list_command(self.out, self.args.format == "json")
         if getattr(self.args, "revert", None):
             from rolodex.cli_imports import revert_command
 
-            return revert_command(self.args.revert, self.out, self.err)
+            return revert_command(self.args.revert, self.out, self.err, self.args.format == "json")
         func = _hook("rolodex.io.commands", "import_command")
         return int(func(self.args, self.out, self.err))
 
@@ -1051,6 +1389,7 @@ READ_ONLY = frozenset(
         "show",
         "history",
         "search",
+        "list",
         "recommend",
         "export",
         "check",
@@ -1085,10 +1424,21 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from rolodex.store.models import database
 
     target: str | None = args.db
+    if args.command is None and not _has_terminal():
+        raise UsageError(
+            _(
+                "the app needs a terminal; to script Rolodex use its commands "
+                "(rolodex --help lists them)"
+            )
+        )
+    if args.command == "completion":
+        return _completion(args.shell, out)
+    if args.command == "config":
+        return _config(args, out)
     if args.demo and args.command not in ("serve",):
         target = str(_hook("rolodex.synth.demo", "scratch_copy")())
     if args.command is None:
-        return int(_hook("rolodex.ui.app", "run_app")(target))
+        return int(_hook("rolodex.ui.app", "run_app")(target, args.theme))
     if args.command == "serve":
         serve = _hook("rolodex.serve", "serve")
         demo = bool(args.demo or args.serve_demo)
@@ -1105,6 +1455,81 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         close_database(db)
         if previous is not None and previous is not db:
             database.initialize(previous)
+
+
+def _has_terminal() -> bool:
+    """The app draws on a terminal and reads its keys: a pipe or cron has none."""
+    if os.environ.get("TEXTUAL_DRIVER"):  # a browser session of `rolodex serve`
+        return True
+    try:
+        return sys.stdin.isatty() and sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _completion(shell: str, out: TextIO) -> int:
+    """The script that makes the shell ask `rolodex` itself what may come next."""
+    import argcomplete
+
+    out.write(argcomplete.shellcode(["rolodex"], shell=shell))
+    return EXIT_OK
+
+
+def _config(args: argparse.Namespace, out: TextIO) -> int:
+    from rolodex.ui import config
+
+    directory = config.default_config_dir()
+    if args.config_command == "path":
+        if args.what == "database":
+            from rolodex.store.database import resolve_target
+            from rolodex.web.redact import masked
+
+            out.write(masked(resolve_target(args.db)) + "\n")
+            return EXIT_OK
+        where = {
+            "config": config.config_path(directory),
+            "themes": config.user_themes_dir(directory),
+            "folder": directory,
+        }[args.what]
+        out.write(f"{where}\n")
+        return EXIT_OK
+    if args.config_command == "set":
+        try:
+            key, value = config.set_value(directory, args.key, args.value)
+        except config.ConfigError as exc:
+            raise UsageError(str(exc)) from exc
+        out.write(
+            _("{key} = {value} in {path}").format(
+                key=key,
+                value=json.dumps(value, ensure_ascii=False),
+                path=config.config_path(directory),
+            )
+            + "\n"
+        )
+        return EXIT_OK
+    settings = config.load_settings(directory)
+    for problem in settings.problems:
+        sys.stderr.write(_("warning: {message}").format(message=problem) + "\n")
+    shown = config.shown(settings)
+    if args.format == "json":
+        cli_format.write_json(
+            out,
+            {
+                "config_file": str(settings.path),
+                "themes_folder": str(settings.themes_dir),
+                "overridden": dict(settings.overridden),
+                "settings": shown,
+            },
+        )
+        return EXIT_OK
+    import tomlkit
+
+    out.write("# " + _("config file: {path}").format(path=settings.path) + "\n")
+    out.write("# " + _("your themes: {path}").format(path=settings.themes_dir) + "\n")
+    for key, variable in settings.overridden.items():
+        out.write("# " + _("{key} comes from {variable}").format(key=key, variable=variable) + "\n")
+    out.write(tomlkit.dumps(shown))
+    return EXIT_OK
 
 
 def _init(args: argparse.Namespace, out: TextIO) -> int:
@@ -1180,10 +1605,85 @@ def _skip_server_drivers(words: list[str]) -> None:
         sys.modules.setdefault(name, None)  # type: ignore[arg-type]
 
 
+def _wants_json(words: list[str]) -> bool:
+    """--format json among the words: errors are then a JSON object too."""
+    for index, word in enumerate(words):
+        if word == "--format" and words[index + 1 : index + 2] == ["json"]:
+            return True
+        if word == "--format=json":
+            return True
+    return False
+
+
+def _set_language() -> None:
+    """The language of config.toml (or ROLODEX_LANGUAGE), before any text is made."""
+    from rolodex.ui.config import read_language
+
+    language = read_language()
+    if language:
+        from rolodex import i18n
+
+        i18n.set_language(language)
+
+
+class _Ended(SystemExit):
+    """SIGTERM or SIGHUP: leave as at the end of a command, so what runs at exit runs."""
+
+
+def _end_on_signals() -> None:
+    def ended(number: int, _frame: object) -> None:
+        raise _Ended(128 + number)
+
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        with contextlib.suppress(ValueError, OSError):  # not in the main thread
+            signal.signal(number, ended)
+
+
+def _types_help(words: list[str]) -> str | None:
+    """For `rolodex add --help`: every object type and its properties, read from the
+    database the command would use (custom objects included), or said to be missing."""
+    if "add" not in words or not ({"-h", "--help"} & set(words)):
+        return None
+    from rolodex.crm import objects
+    from rolodex.crm.session import close_database, open_session
+
+    target = _database_argument(words) or None
+    try:
+        if "--demo" in words:
+            target = str(_hook("rolodex.synth.demo", "scratch_copy")())
+        db = open_session(target, readonly=True)
+    except Exception as exc:  # no database: the standard types only
+        import textwrap
+
+        return textwrap.fill(
+            _(
+                "The types and their properties are read from the database, which cannot be "
+                "opened now ({error}). Standard types: contact (first_name, last_name, email, "
+                "phone, job_title), company (name, domain, industry, city, country), deal (name, "
+                "amount, stage, close_date), ticket (subject, status, priority); activities: "
+                "note, email, call, meeting, task (rolodex log)."
+            ).format(error=_one_line(exc)),
+            width=78,
+        )
+    try:
+        lines = [
+            _("Types and their properties (in {where}):").format(where=target or "$ROLODEX_DB")
+        ]
+        for info in objects.all_types():
+            properties = ", ".join(f"{p.key} ({p.kind})" for p in info.properties)
+            kind = {"custom": _("custom object"), "activity": _("activity")}.get(info.kind, "")
+            suffix = f" [{kind}]" if kind else ""
+            lines.append(f"  {info.key}{suffix}: {properties}")
+        lines.append(_("Example: rolodex add contact first_name=Ana email=ana@example.com"))
+        return "\n".join(lines)
+    finally:
+        close_database(db)
+
+
 def main(argv: list[str] | None = None) -> int:
     """The `rolodex` console script: errors are one `rolodex: error: ...` line on stderr
-    and exit 2; `check` exits 1 when an invariant is violated; a closed stdout ends
-    quietly with 0."""
+    (with --format json a JSON object ``{"error": {"code", "message"}}``) and exit 2;
+    `check` exits 1 when an invariant is violated; a closed stdout ends quietly with 0."""
     from rolodex.cli_output import SafeStream
     from rolodex.crm.errors import RolodexError
     from rolodex.store.errors import DatabaseOpenError
@@ -1194,30 +1694,44 @@ def main(argv: list[str] | None = None) -> int:
             stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
     out = cast(TextIO, SafeStream(sys.stdout))
     err = cast(TextIO, SafeStream(sys.stderr))
+    words = sys.argv[1:] if argv is None else argv
+    as_json = _wants_json(words)
 
-    def fail(message: str, code: int = EXIT_ERROR) -> int:
+    def fail(message: str, code: int = EXIT_ERROR, kind: str = "ERROR") -> int:
         try:
-            err.write(_("rolodex: error: {message}").format(message=message) + "\n")
+            if as_json:
+                cli_format.write_json(err, {"error": {"code": kind, "message": message}})
+            else:
+                err.write(_("rolodex: error: {message}").format(message=message) + "\n")
             err.flush()
         except OSError:
             pass
         return code
 
-    words = sys.argv[1:] if argv is None else argv
     if argv is None:
         _skip_server_drivers(words)
+        _end_on_signals()
+    _set_language()
     bad = _not_utf8(words)
     if bad is not None:
         return fail(
             _("the argument '{word}' is not valid UTF-8").format(
                 word=bad.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-            )
+            ),
+            kind="USAGE",
         )
-    parser = build_parser()
+    try:
+        parser = build_parser(_types_help(words))
+    except (RolodexError, DatabaseOpenError, Unavailable) as exc:
+        return fail(_one_line(exc))
+    if "_ARGCOMPLETE" in os.environ:  # the shell asks what may come next (completion)
+        import argcomplete
+
+        argcomplete.autocomplete(parser)
     try:
         args = parser.parse_args(words)
     except UsageError as exc:
-        return fail(str(exc))
+        return fail(str(exc), kind="USAGE")
     except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else EXIT_OK
     try:
@@ -1226,15 +1740,21 @@ def main(argv: list[str] | None = None) -> int:
         return code
     except BrokenPipeError:
         return _quiet_closed_stdout()
-    except (RolodexError, DatabaseOpenError, UsageError, Unavailable) as exc:
-        return fail(_one_line(exc))
+    except RolodexError as exc:
+        return fail(_one_line(exc), kind=exc.code)
+    except DatabaseOpenError as exc:
+        return fail(_one_line(exc), kind="DATABASE")
+    except UsageError as exc:
+        return fail(_one_line(exc), kind="USAGE")
+    except Unavailable as exc:
+        return fail(_one_line(exc), kind="UNAVAILABLE")
     except (_peewee_error(), sqlite3.Error) as exc:
         from rolodex.store.database import explain
         from rolodex.store.transactions import real_cause
 
-        return fail(explain(real_cause(exc)))
+        return fail(explain(real_cause(exc)), kind="DATABASE")
     except OSError as exc:
-        return fail(_one_line(exc))
+        return fail(_one_line(exc), kind="OS_ERROR")
     except KeyboardInterrupt:
         with contextlib.suppress(OSError):
             err.write("\n")
@@ -1245,5 +1765,6 @@ def main(argv: list[str] | None = None) -> int:
         return fail(
             _("unexpected {kind}: {error} (set ROLODEX_DEBUG=1 for details)").format(
                 kind=type(exc).__name__, error=_one_line(exc)
-            )
+            ),
+            kind="UNEXPECTED",
         )

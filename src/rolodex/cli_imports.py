@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, TextIO
 
-from rolodex.cli_format import human_utc, one_line, table
+from rolodex.cli_format import human_utc, one_line, table, write_json
 from rolodex.crm.errors import RolodexError
 from rolodex.i18n import _
 
@@ -27,7 +28,7 @@ def progress_line(err: TextIO, what: str) -> Any:
     return progress
 
 
-def revert_command(import_id: str, out: TextIO, err: TextIO) -> int:
+def revert_command(import_id: str, out: TextIO, err: TextIO, as_json: bool = False) -> int:
     from rolodex.io.revert import revert_import
 
     try:
@@ -36,15 +37,34 @@ def revert_command(import_id: str, out: TextIO, err: TextIO) -> int:
         err.write(_("rolodex: error: {message}").format(message=exc) + "\n")
         err.write(_("nothing was reverted; the database is unchanged") + "\n")
         return 2
-    out.write("\n".join(one_line(line) for line in result.lines()) + "\n")
+    if as_json:
+        write_json(out, dataclasses.asdict(result))
+    else:
+        out.write("\n".join(one_line(line) for line in result.lines()) + "\n")
     return 0
 
 
-def list_command(out: TextIO) -> int:
+def list_command(out: TextIO, as_json: bool = False) -> int:
     """Past imports, newest first, with their counts; each can be reverted by its id."""
     from rolodex.io.revert import list_imports
 
     past = list_imports()
+    if as_json:
+        write_json(
+            out,
+            [
+                {
+                    "import_id": item.id,
+                    "started_at": _iso(item.started_at),
+                    "by": item.actor,
+                    "files": list(item.files),
+                    **item.counts(),
+                    "reverted_at": _iso(item.reverted_at) if item.reverted_at else None,
+                }
+                for item in past
+            ],
+        )
+        return 0
     if not past:
         out.write(_("no imports yet") + "\n")
         return 0
@@ -88,3 +108,7 @@ def list_command(out: TextIO) -> int:
     )
     out.write(_("undo one with: rolodex import --revert ID") + "\n")
     return 0
+
+
+def _iso(moment: Any) -> str:
+    return moment.isoformat() if hasattr(moment, "isoformat") else str(moment)

@@ -9,6 +9,9 @@ from __future__ import annotations
 import gettext
 from pathlib import Path
 
+# The package's own locale/ folder, installed or not: what importlib.resources.files()
+# gives for a package on disk (a wheel installs as files), without importing it and the
+# zipfile machinery behind it on every command.
 LOCALE_DIR = Path(__file__).parent / "locale"
 _translation = gettext.translation("rolodex", localedir=LOCALE_DIR, fallback=True)
 

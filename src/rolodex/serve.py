@@ -54,6 +54,7 @@ def serve(
     except ImportError:
         return _fail(_("serve needs textual-serve: pip install textual-serve"))
     from rolodex.web.address import AddressError, is_loopback, public_address
+    from rolodex.web.browsers import Browsers
     from rolodex.web.guard import Guard, new_token
     from rolodex.web.redact import masked, redacted
     from rolodex.web.site import build_site, run_site
@@ -89,7 +90,7 @@ def serve(
         app_command(demo), host=host, port=port, title="Rolodex", public_url=address.url
     )
     server.initialize_logging()
-    site = build_site(server, guard)
+    site = build_site(server, guard, Browsers(port, address.secure))
     if target is not None:
         print(_("Database: {target}").format(target=masked(target)))
     print(_("Open Rolodex in your browser at this URL (it holds a secret token):"))

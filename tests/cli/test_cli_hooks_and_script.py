@@ -33,22 +33,33 @@ def _fake(monkeypatch, name: str, **functions) -> list:
     return calls
 
 
-def test_no_command_opens_the_tui_with_the_chosen_database(monkeypatch, db_url):
+@pytest.fixture
+def terminal(monkeypatch):
+    """The command runs in a terminal (pytest's output is captured: it has none)."""
+    monkeypatch.setattr("rolodex.cli._has_terminal", lambda: True)
+
+
+def test_no_command_opens_the_tui_with_the_chosen_database(monkeypatch, db_url, terminal):
     calls = _fake(monkeypatch, "rolodex.ui.app", run_app=0)
     assert main(["--db", db_url]) == 0
     assert main([]) == 0
-    assert calls == [("run_app", (db_url,)), ("run_app", (None,))]
+    assert main(["--theme", "light"]) == 0
+    assert calls == [
+        ("run_app", (db_url, None)),
+        ("run_app", (None, None)),
+        ("run_app", (None, "light")),
+    ]
 
 
-def test_demo_opens_the_tui_on_a_scratch_copy(monkeypatch, tmp_path):
+def test_demo_opens_the_tui_on_a_scratch_copy(monkeypatch, tmp_path, terminal):
     scratch = tmp_path / "scratch.db"
     _fake(monkeypatch, "rolodex.synth.demo", scratch_copy=scratch)
     calls = _fake(monkeypatch, "rolodex.ui.app", run_app=0)
     assert main(["--demo"]) == 0
-    assert calls == [("run_app", (str(scratch),))]
+    assert calls == [("run_app", (str(scratch), None))]
 
 
-def test_missing_parts_say_not_available(monkeypatch, capsys):
+def test_missing_parts_say_not_available(monkeypatch, capsys, terminal):
     for name in (
         "rolodex.ui.app",
         "rolodex.serve",

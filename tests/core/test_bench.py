@@ -58,7 +58,11 @@ def test_raw_search_baseline_returns_what_the_dialog_search_returns(seeded: str,
                 for record in edited:
                     raw_ids = [row[0] for row in bench.raw_search(conn, text, contact, record)]
                     hits = search.search(
-                        text, ["contact"], limit=30, exclude=[record], exclude_associated_with=record
+                        text,
+                        ["contact"],
+                        limit=30,
+                        exclude=[record],
+                        exclude_associated_with=record,
                     )
                     assert raw_ids == [hit.id for hit in hits], (knobs, record)
     finally:

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "rolodex"
-# Leaf modules every layer may use: translation and the display rule for text.
-SHARED = {"rolodex", "rolodex.i18n", "rolodex.textsafety"}
+# Leaf modules every layer may use: translation, the display rule for text, and where
+# the shipped files (demo.db, themes) are.
+SHARED = {"rolodex", "rolodex.i18n", "rolodex.textsafety", "rolodex.assets"}
 ALLOWED = {
     "store": {"store"},
     "crm": {"store", "crm"},

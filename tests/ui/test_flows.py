@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tomllib
 
 import pytest
 from textual.widgets import Button, DataTable, Input, OptionList, Select, SelectionList, Tree
@@ -232,7 +233,7 @@ async def test_edit_columns_is_remembered(world, make_app, config_dir):
         await settle(pilot)
         keys = [c.key for c in app.screen.table.columns]
         assert keys[:2] == ["name", "prop:job_title"] and "assoc:deal" not in keys
-    saved = json.loads((config_dir / "settings.json").read_text())
+    saved = tomllib.loads((config_dir / "config.toml").read_text())
     assert saved["columns"]["contact"][0] == "prop:job_title"
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -888,7 +889,7 @@ async def test_broken_theme_file_gives_one_notice_and_a_fallback(
         assert app.theme == "rolodex-dark"
         app.theme = "rolodex-good"
         await settle(pilot)
-    assert json.loads((config_dir / "settings.json").read_text())["theme"] == "rolodex-good"
+    assert tomllib.loads((config_dir / "config.toml").read_text())["theme"] == "rolodex-good"
 
 
 async def test_user_changes_carry_the_user_source(world, make_app):
@@ -919,7 +920,7 @@ async def test_f5_opens_the_import_screen(db, make_app, tmp_path, monkeypatch):
     "theme", ["rolodex-dark", "rolodex-light", "rolodex-ansi", "rolodex-high-contrast"]
 )
 async def test_every_theme_file_loads_and_renders(world, make_app, config_dir, theme):
-    (config_dir / "settings.json").write_text(json.dumps({"theme": theme}))
+    (config_dir / "config.toml").write_text(f'theme = "{theme}"\n')
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

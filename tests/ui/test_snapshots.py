@@ -229,7 +229,5 @@ def test_help_dialog(snap_compare, world, make_app, size):
 
 @pytest.mark.parametrize("size", SIZES)
 def test_theme_picker_light(snap_compare, world, make_app, size, config_dir):
-    import json
-
-    (config_dir / "settings.json").write_text(json.dumps({"theme": "rolodex-light"}))
+    (config_dir / "config.toml").write_text('theme = "rolodex-light"\n')
     assert snap_compare(make_app(), terminal_size=size, run_before=opener("", world, "f4"))

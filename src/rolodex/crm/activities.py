@@ -24,6 +24,9 @@ DEFAULT_RULES: dict[str, dict[str, dict[str, int]]] = {
     "*": {"*": {"primary_company": 1, "open_deals": 5}},
 }
 RULE_KINDS = ("primary_company", "open_deals", "companies", "contacts", "tickets")
+# The rules used where the database has none of its own: DEFAULT_RULES, or the
+# [activity_rules] of the user's config.toml (use_default_rules).
+_defaults: dict[str, dict[str, dict[str, int]]] = DEFAULT_RULES
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,13 @@ class TimelineItem:
 def rules() -> dict[str, dict[str, dict[str, int]]]:
     row = Meta.get_or_none(Meta.key == RULES_KEY)
     # A copy: set_rule edits what it gets, and the defaults serve every database.
-    return json.loads(row.value if row else json.dumps(DEFAULT_RULES))
+    return json.loads(row.value if row else json.dumps(_defaults))
+
+
+def use_default_rules(defaults: dict[str, dict[str, dict[str, int]]]) -> None:
+    """The rules of a database that has not set its own (from the user's config)."""
+    global _defaults
+    _defaults = json.loads(json.dumps(defaults))
 
 
 @writes

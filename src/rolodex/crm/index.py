@@ -333,6 +333,13 @@ def _counts_by_type(ids: Sequence[int], type_ids: Sequence[int]) -> dict[int, di
     return out
 
 
+def association_counts(ids: Sequence[int], type_keys: Sequence[str]) -> dict[str, dict[int, int]]:
+    """{object key: {record id: how many records of that object it is associated with}}."""
+    type_ids = {key: objects.by_key(key).id for key in type_keys}
+    by_type = _counts_by_type(ids, list(type_ids.values()))
+    return {key: by_type.get(type_id, {}) for key, type_id in type_ids.items()}
+
+
 def associated_counts(ids: Sequence[int], type_key: str) -> dict[int, int]:
     """How many ``type_key`` records each of ``ids`` is associated with."""
     if not ids:

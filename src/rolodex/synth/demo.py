@@ -13,6 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from rolodex import assets
 from rolodex.crm.errors import NotFound
 from rolodex.i18n import _
 from rolodex.store import timeshift
@@ -25,8 +26,8 @@ DATETIME_PROPERTIES = ("timestamp",)
 
 
 def demo_path() -> Path:
-    """demo.db at the root of the repository (src/rolodex/synth/demo.py -> ../../../demo.db)."""
-    return Path(__file__).resolve().parents[3] / DEMO_NAME
+    """The shipped demo.db: inside the installed package, or at the top of the checkout."""
+    return assets.demo_database()
 
 
 def _parse(text: str) -> dt.datetime:

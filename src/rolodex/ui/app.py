@@ -7,9 +7,14 @@ and the one place where errors of database work become a message on screen.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
+import importlib
 import io
 import os
+import pkgutil
+import signal
 import sys
 import time
 from collections.abc import Iterable
@@ -26,19 +31,26 @@ from textual.screen import ModalScreen, Screen
 from textual.signal import Signal
 from textual.worker import Worker, get_current_worker
 
-from rolodex.crm import changes, index, session, views
+from rolodex.crm import activities, changes, index, session, views
 from rolodex.crm.errors import RolodexError
-from rolodex.i18n import _
+from rolodex.i18n import _, ngettext
 from rolodex.textsafety import visible
 from rolodex.ui.base import flow, in_thread, report_failure
 from rolodex.ui.commands import RecordsProvider, help_markup
-from rolodex.ui.config import Settings, default_config_dir, load_keymap, load_settings
+from rolodex.ui.config import Settings, default_config_dir, load_settings
 from rolodex.ui.messages import DataChanged, OpenRecord, ShowIndex
 from rolodex.ui.modals.common import ChoiceDialog
 from rolodex.ui.modals.help import HelpDialog
 from rolodex.ui.screens.index import IndexScreen
 from rolodex.ui.textual_words import textual_words
-from rolodex.ui.themes import DEFAULT_THEME, FALLBACK, load_themes
+from rolodex.ui.themes import (
+    DEFAULT_THEME,
+    FALLBACK,
+    load_themes,
+    resolve_name,
+    shown_name,
+)
+from rolodex.ui.themes import themes_dir as shipped_themes_dir
 
 MAX_INDEX_KEYS = 9
 # What F1 calls the focused area, by widget class.
@@ -58,6 +70,27 @@ AREAS = {
 }
 
 
+def known_binding_ids() -> set[str]:
+    """The id of every binding of every screen, dialog and widget of the app (each of
+    its modules imported: run off the main thread)."""
+    from textual.dom import DOMNode
+
+    import rolodex.ui
+
+    for module in pkgutil.walk_packages(rolodex.ui.__path__, "rolodex.ui."):
+        importlib.import_module(module.name)
+    found: set[str] = set()
+    pending: list[type] = [DOMNode]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        for binding in cls.__dict__.get("BINDINGS", ()):
+            binding_id = getattr(binding, "id", None)
+            if binding_id:
+                found.add(binding_id)
+    return found
+
+
 class DatabaseChanged(Message):
     """Someone (another process, or this one) committed a change."""
 
@@ -75,6 +108,7 @@ class RolodexApp(App):
         Binding("f3", "recycle_bin", _("Recycle bin"), id="app.recycle_bin", show=False),
         Binding("f4", "pick_theme", _("Theme"), id="app.theme", show=False),
         Binding("f5", "import_files", _("Import"), id="app.import", show=False),
+        Binding("f6", "export", _("Export"), id="app.export", show=False),
     ]
     BINDINGS += [
         Binding(
@@ -97,11 +131,18 @@ class RolodexApp(App):
         themes_dir: Path | None = None,
         start_type: str = "contact",
         live_refresh: bool = True,
+        theme: str | None = None,
+        view_file: Path | None = None,
     ) -> None:
         self.config_dir = config_dir or default_config_dir()
-        self.settings, self._settings_problem = load_settings(self.config_dir)
-        self._user_keymap, self._keymap_problem = load_keymap(self.config_dir)
-        self._theme_files = load_themes(themes_dir)
+        self.settings = load_settings(self.config_dir, view_file=view_file)
+        if self.settings.activity_rules is not None:
+            activities.use_default_rules(self.settings.activity_rules)
+        # The shipped themes, then the user's own (beside config.toml), which win.
+        self._theme_files = load_themes(
+            themes_dir or shipped_themes_dir(), self.settings.themes_dir
+        )
+        self._wanted_theme = theme or self.settings.theme
         self._start_type = start_type
         self._live_refresh = live_refresh
         self._theme_ready = False
@@ -125,33 +166,61 @@ class RolodexApp(App):
     def on_mount(self) -> None:
         if self._live_refresh:
             self._watch_database()
+        self._end_on_signals()
         self.register_theme(FALLBACK)
         for theme_file in self._theme_files:
             if theme_file.theme is not None:
                 self.register_theme(theme_file.theme)
-        wanted = self.settings.theme or DEFAULT_THEME
-        self.theme = wanted if wanted in self.available_themes else DEFAULT_THEME
+        wanted = self._wanted_theme
+        chosen = resolve_name(wanted, self.theme_names()) if wanted else None
+        self.theme = chosen or DEFAULT_THEME
         self._theme_ready = True
-        if self._user_keymap:
-            self.set_keymap(self._user_keymap)
-        for problem in [t.problem for t in self._theme_files if t.problem] + [
-            self._settings_problem,
-            self._keymap_problem,
-        ]:
-            if problem:
-                self.notify(problem, severity="warning", timeout=8)
-        if self.settings.theme and self.settings.theme not in self.available_themes:
-            self.notify(
-                _("Theme '{name}' is not available; using {fallback}").format(
-                    name=self.settings.theme, fallback=DEFAULT_THEME
+        if self.settings.keymap:
+            self.set_keymap(self.settings.keymap)
+        problems = [t.problem for t in self._theme_files if t.problem] + self.settings.problems
+        if wanted and chosen is None:
+            problems.append(
+                _("Theme '{name}' is not available; using {fallback} (themes: {names})").format(
+                    name=wanted,
+                    fallback=shown_name(DEFAULT_THEME),
+                    names=", ".join(shown_name(n) for n in self.theme_names()),
+                )
+            )
+        for problem in problems:
+            self.notify(problem, severity="warning", timeout=8)
+        if self.settings.keymap:
+            self._check_keymap(dict(self.settings.keymap))
+
+    @work(thread=True, group="keymap", exit_on_error=False)
+    def _check_keymap(self, keymap: dict[str, str]) -> None:
+        """Report keymap entries that name no binding, once, after the first screen."""
+        unknown = sorted(set(keymap) - known_binding_ids())
+        if unknown:
+            self.call_from_thread(
+                self.notify,
+                _("Keymap in {path}: no binding has the id {ids} (F1 lists the ids)").format(
+                    path=self.settings.path, ids=", ".join(unknown)
                 ),
                 severity="warning",
+                timeout=10,
             )
+
+    def _end_on_signals(self) -> None:
+        """A hang-up (the terminal or SSH connection went away) or SIGTERM ends the app as
+        ctrl+q does, so everything that runs at exit runs (the demo's scratch copy goes)."""
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop = asyncio.get_running_loop()
+            for number in (signal.SIGHUP, signal.SIGTERM):
+                loop.add_signal_handler(number, self._end_on_signal, number)
+
+    def _end_on_signal(self, number: int) -> None:
+        self.exit(return_code=128 + number)
 
     def watch_theme(self, theme: str) -> None:
         if not getattr(self, "_theme_ready", False) or theme == self.settings.theme:
             return
         self.settings.theme = theme
+        self.settings.overridden.pop("theme", None)  # chosen here: remembered
         problem = self.settings.save()
         if problem:
             self.notify(problem, severity="warning")
@@ -252,7 +321,9 @@ class RolodexApp(App):
             number = int(str(parameters[0])) if parameters else 0
             return bool(types) and 1 <= number <= len(types)
         modal = isinstance(self.screen, ModalScreen)
-        return not (modal and action in ("labels", "recycle_bin", "pick_theme", "import_files"))
+        return not (
+            modal and action in ("labels", "recycle_bin", "pick_theme", "import_files", "export")
+        )
 
     def action_show_index(self, number: int) -> None:
         types = self.index_screen.types
@@ -318,13 +389,45 @@ class RolodexApp(App):
 
         self.push_screen(ImportScreen(), imported)
 
+    @flow("app-dialog")
+    async def action_export(self) -> None:
+        """The record on screen as a vCard, or the index's records (its filter and sort
+        kept): contacts as vCards, other objects as CSV in the import shape."""
+        from rolodex.ui.modals import export as export_plan
+        from rolodex.ui.modals.export import ExportDialog
+        from rolodex.ui.screens.record import RecordScreen
+
+        screen = self.screen
+        if isinstance(screen, RecordScreen):
+            record = screen.data.record
+            if record.type != "contact":
+                self.notify(
+                    _("A record exports as a vCard when it is a contact; export its index instead"),
+                    severity="warning",
+                )
+                return
+            plan = export_plan.record_export(record.id, record.label)
+        elif isinstance(screen, IndexScreen):
+            plan = export_plan.index_export(screen.type_key, screen.filter_text, screen.sort)
+        else:
+            return
+        count = await self.push_screen_wait(ExportDialog(plan.what, plan.suggested, plan.write))
+        if count is not None:
+            self.notify(
+                ngettext(
+                    "Exported {n} record to {file}", "Exported {n} records to {file}", count
+                ).format(n=count, file=plan.written_to or plan.suggested)
+            )
+
     def theme_names(self) -> list[str]:
-        return sorted(name for name in self.available_themes if name.startswith("rolodex-"))
+        """Rolodex's themes: the built-in fallback and every theme file that loaded."""
+        names = {FALLBACK.name} | {t.theme.name for t in self._theme_files if t.theme is not None}
+        return sorted(names, key=lambda name: shown_name(name).casefold())
 
     @flow("app-dialog")
     async def action_pick_theme(self) -> None:
         options = [
-            (name, ("● " if name == self.theme else "  ") + name.removeprefix("rolodex-"))
+            (name, ("● " if name == self.theme else "  ") + shown_name(name))
             for name in self.theme_names()
         ]
         name = await self.push_screen_wait(ChoiceDialog(_("Theme"), options, current=self.theme))
@@ -371,7 +474,7 @@ class RolodexApp(App):
         )
         for name in self.theme_names():
             yield SystemCommand(
-                _("Theme: {name}").format(name=name.removeprefix("rolodex-")),
+                _("Theme: {name}").format(name=shown_name(name)),
                 _("Switch the colours (remembered)"),
                 lambda name=name: setattr(self, "theme", name),
             )
@@ -412,7 +515,7 @@ def crash_log_path() -> Path:
     return Path(platformdirs.user_log_dir("rolodex")) / f"crash-{stamp}-{os.getpid()}.log"
 
 
-def run_app(db_target: str | None) -> int:
+def run_app(db_target: str | None, theme: str | None = None) -> int:
     """Open the database and run the TUI; returns the exit code: 0, or 2 after one
     ``rolodex: error: ...`` line (a database that cannot be used, before or after the
     screen is up; an unexpected crash, whose traceback goes to a log file it names)."""
@@ -436,12 +539,14 @@ def run_app(db_target: str | None) -> int:
         open_session(db_target)
     except DatabaseOpenError as exc:
         return fail(str(exc))
-    app = RolodexApp()
+    app = RolodexApp(theme=theme)
     log = CrashLog(crash_log_path())
     app.error_console = Console(file=cast(TextIO, log), markup=False, highlight=False, width=120)
     app.run()
     if app.fatal_message:
         return fail(app.fatal_message)
+    if app.return_code and app.return_code > 128:  # ended by a signal (_end_on_signal)
+        return app.return_code
     if app.return_code:
         log.flush()
         if log.written:

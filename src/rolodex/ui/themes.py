@@ -1,4 +1,6 @@
-"""Themes are TOML files in the repository's themes/ folder, loaded at start.
+"""Themes are TOML files, loaded at start: the shipped ones (the repository's themes/
+folder, inside the package once installed) and the user's own, in the ``themes`` folder
+beside config.toml. A file's theme is known by the name it gives itself.
 
 A file looks like::
 
@@ -17,12 +19,14 @@ skipped; the built-in dark theme is always there as the fallback.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
+from rolodex import assets
 from rolodex.i18n import _
 
 DEFAULT_THEME = "rolodex-dark"
@@ -56,8 +60,24 @@ FALLBACK = Theme(
 
 
 def themes_dir() -> Path:
-    """themes/ at the top of the repository (src/rolodex/ui/themes.py -> ../../../themes)."""
-    return Path(__file__).resolve().parents[3] / "themes"
+    """The shipped themes: inside the installed package, or themes/ of the checkout."""
+    return assets.themes_folder()
+
+
+def shown_name(name: str) -> str:
+    """A theme's name as the picker shows it: the shipped ones without "rolodex-"."""
+    return name.removeprefix("rolodex-")
+
+
+def resolve_name(wanted: str, available: Iterable[str]) -> str | None:
+    """The theme ``wanted`` names: its full name or the name the picker shows."""
+    names = list(available)
+    if wanted in names:
+        return wanted
+    for name in names:
+        if shown_name(name) == wanted or name.casefold() == wanted.casefold():
+            return name
+    return None
 
 
 @dataclass(frozen=True)
@@ -104,11 +124,19 @@ def parse_theme(path: Path) -> Theme:
     return theme
 
 
-def load_themes(directory: Path | None = None) -> list[ThemeFile]:
-    directory = directory or themes_dir()
+def load_themes(*directories: Path | None) -> list[ThemeFile]:
+    """The theme files of each folder (the shipped themes when none is given); a
+    theme in a later folder replaces one of the same name in an earlier one."""
+    folders = [d for d in directories if d is not None] or [themes_dir()]
     out: list[ThemeFile] = []
-    if not directory.is_dir():
-        return out
+    for directory in folders:
+        if directory.is_dir():
+            out += _load_folder(directory)
+    return out
+
+
+def _load_folder(directory: Path) -> list[ThemeFile]:
+    out: list[ThemeFile] = []
     for path in sorted(directory.glob("*.toml")):
         try:
             out.append(ThemeFile(path, parse_theme(path), None))

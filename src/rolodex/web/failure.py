@@ -23,8 +23,8 @@ class StartFailure(App[None]):
     #hint { color: $text-muted; margin-top: 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", _("Quit"), priority=True),
-        Binding("escape,enter", "quit", _("Quit"), show=False),
+        Binding("ctrl+q", "quit", _("Quit"), id="failure.quit", priority=True),
+        Binding("escape,enter", "quit", _("Quit"), id="failure.close", show=False),
     ]
 
     def __init__(self, reason: str) -> None:

@@ -2,9 +2,11 @@
 
 The database comes from ROLODEX_DB, which `serve` sets in the environment so that
 no password shows on a command line. When the database cannot be opened, the
-browser shows why instead of a splash screen that never goes away.
+browser shows why instead of a splash screen that never goes away. Each browser
+keeps its own view settings (theme, columns): ``--browser ID`` names the browser
+(rolodex.web.browsers), and its settings live in a file of its own beside config.toml.
 
-    python -m rolodex.web.session [--demo]
+    python -m rolodex.web.session [--demo] [--browser ID]
 """
 
 from __future__ import annotations
@@ -19,6 +21,17 @@ from rolodex.i18n import _
 from rolodex.web.redact import redacted
 
 DEMO_FLAG = "--demo"
+BROWSER_FLAG = "--browser"
+
+
+def browser_of(argv: list[str]) -> str | None:
+    from rolodex.web.browsers import valid_browser_id
+
+    if BROWSER_FLAG in argv:
+        index = argv.index(BROWSER_FLAG)
+        if index + 1 < len(argv) and valid_browser_id(argv[index + 1]):
+            return argv[index + 1]
+    return None
 
 
 def _open(demo: bool) -> None:
@@ -33,6 +46,10 @@ def _open(demo: bool) -> None:
 
 
 def main(argv: list[str]) -> int:
+    from rolodex.i18n import set_language
+    from rolodex.ui.config import read_language
+
+    set_language(read_language() or None)  # before any screen's texts are imported
     from rolodex.crm.errors import RolodexError
     from rolodex.store.database import DatabaseOpenError
 
@@ -54,9 +71,21 @@ def main(argv: list[str]) -> int:
 
         StartFailure(reason).run()
         return 2
-    from rolodex.ui.app import RolodexApp
+    try:
+        from rolodex.ui.app import RolodexApp
+        from rolodex.ui.config import browser_view_file, default_config_dir
 
-    RolodexApp().run()
+        browser = browser_of(argv)
+        view_file = browser_view_file(default_config_dir(), browser) if browser else None
+        app = RolodexApp(view_file=view_file)
+    except Exception as exc:  # the page shows why, not a splash screen that never goes
+        reason = " ".join(f"{type(exc).__name__}: {exc}".split())
+        print(_("rolodex: error: {message}").format(message=reason), file=sys.stderr)
+        from rolodex.web.failure import StartFailure
+
+        StartFailure(reason).run()
+        return 2
+    app.run()
     return 0
 
 

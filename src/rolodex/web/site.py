@@ -14,6 +14,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from textual_serve.server import Server
 
+from rolodex.web.browsers import Browsers
 from rolodex.web.guard import Guard
 
 log = logging.getLogger("rolodex.serve")
@@ -28,13 +29,17 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
         )
 
 
-def build_site(server: Server, guard: Guard) -> web.Application:
-    app = web.Application(middlewares=[guard.middleware])
+def build_site(server: Server, guard: Guard, browsers: Browsers | None = None) -> web.Application:
+    """The guarded site; with ``browsers``, each browser's sessions keep their own view
+    settings (given only with a page the guard let through: never to a stranger)."""
+    middlewares = ([browsers.middleware] if browsers else []) + [guard.middleware]
+    app = web.Application(middlewares=middlewares)
+    sessions = browsers.sessions(server, server.command) if browsers else server.handle_websocket
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(server.templates_path))
     app.add_routes(
         [
             web.get("/", server.handle_index, name="index"),
-            web.get("/ws", guard.same_origin(server.handle_websocket), name="websocket"),
+            web.get("/ws", guard.same_origin(sessions), name="websocket"),
             web.get("/download/{key}", server.handle_download, name="download"),
             web.static("/static", server.statics_path, name="static"),
         ]
