@@ -32,6 +32,7 @@ def write(
         source=ctx.source,
         actor=ctx.actor,
         batch=ctx.batch,
+        undoes=ctx.undoes,
     ).execute()
     changes.notify()
 
@@ -50,6 +51,7 @@ HISTORY_COLUMNS = (
     History.source,
     History.actor,
     History.batch,
+    History.undoes,
 )
 
 
@@ -69,6 +71,7 @@ class HistoryEntry:
     source: str
     actor: str
     batch: str | None
+    undoes: int | None = None  # the history id this change reverted (an undo)
 
     @property
     def other_ref(self) -> str:
@@ -153,6 +156,7 @@ def _entries(rows: list[tuple], viewer: int) -> list[HistoryEntry]:
                 source=row[10],
                 actor=row[11],
                 batch=row[12],
+                undoes=row[13],
             )
         )
     return out
