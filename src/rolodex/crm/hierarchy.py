@@ -238,6 +238,22 @@ class Node:
         return records.ref_of(self.type, self.id)
 
 
+def counts_text(node: Node) -> str:
+    """A record's counts on one line: "contacts 12 (own 3) · open deals 1 · 4 below"."""
+    parts = []
+    for word, total, own in (
+        (_("contacts"), node.total.contacts, node.own.contacts),
+        (_("open deals"), node.total.open_deals, node.own.open_deals),
+    ):
+        if total != own:
+            parts.append(_("{what} {n} (own {own})").format(what=word, n=total, own=own))
+        else:
+            parts.append(f"{word} {total}")
+    if node.descendants:
+        parts.append(_("{n} below").format(n=node.descendants))
+    return " · ".join(parts)
+
+
 @dataclass(frozen=True)
 class Hierarchy:
     label: LabelInfo

@@ -22,6 +22,7 @@ from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerFailed, WorkerState
 
 from rolodex.crm import session
+from rolodex.crm.context import Context
 from rolodex.i18n import _
 
 T = TypeVar("T")
@@ -51,6 +52,13 @@ async def in_thread(node: DOMNode, fn: Callable[[], T], *, group: str = "db") ->
         return await worker.wait()
     except WorkerFailed as failed:
         raise failed.error from None
+
+
+def journaled(node: DOMNode, ctx: Context) -> Context:
+    """``ctx`` as one change this app session makes: a batch of its own, remembered by
+    the app so ctrl+z can undo it (crm/undo.py; a change that failed left no rows)."""
+    remember = getattr(node.app, "remember_change", None)
+    return remember(ctx) if remember is not None else ctx
 
 
 def report_failure(node: DOMNode, event: Worker.StateChanged) -> None:
