@@ -242,6 +242,36 @@ def build_parser(types_help: str | None = None) -> argparse.ArgumentParser:
     fmt(p, ("table", "csv", "json"), "table")
 
     p = command(
+        "undo",
+        _("undo an association change: put the association back as it was before it"),
+        epilog=_(
+            "HISTORY_ID is the # of a change in `rolodex history` (history_id in its JSON). "
+            "The undo is a new change that names the one it reverts; it is refused when the "
+            "association changed again since, a record is gone or a limit would be exceeded."
+        ),
+    )
+    p.add_argument(
+        "history_id", metavar="HISTORY_ID", type=_history_id, help=_("the change to undo")
+    )
+    json_fmt(p)
+
+    p = command(
+        "tree",
+        _("the hierarchy around a record (a company group, an org chart)"),
+        epilog=_(
+            "From the record's topmost parent down, each record with its contacts and open "
+            "deals, summed over everything below it. --depth N lists N levels below the top "
+            "(the way down to REF always)."
+        ),
+    )
+    p.add_argument("ref", metavar="REF", help=_("a record of the hierarchy"))
+    p.add_argument("--depth", type=int, metavar="N", help=_("levels below the top to list"))
+    p.add_argument(
+        "--label", metavar="NAME", help=_("the hierarchical label (when there are several)")
+    )
+    fmt(p, ("text", "json"), "text")
+
+    p = command(
         "search",
         _("find records by name, email or domain"),
         epilog=_(
@@ -344,6 +374,14 @@ def build_parser(types_help: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("to_type", metavar="TO_TYPE", help=_("the object it is seen from"))
     p.add_argument("name", metavar="NAME", help=_("the label"))
     p.add_argument("--inverse", metavar="NAME", help=_("the word seen from the other side"))
+    p.add_argument(
+        "--hierarchical",
+        action="store_true",
+        help=_(
+            "the records form trees: FROM is the parent (Manager / Employee), "
+            "a record has one at most; see rolodex tree"
+        ),
+    )
     json_fmt(p)
     p = action(lsub, "delete", _("delete an unused label"))
     p.add_argument("from_type", metavar="FROM_TYPE", help=_("the object the label is on"))
@@ -612,6 +650,15 @@ def build_parser(types_help: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _history_id(text: str) -> int:
+    word = text.strip().lstrip("#")
+    if not word.isdigit():
+        raise argparse.ArgumentTypeError(
+            _("'{text}' is not a history id (the # of `rolodex history`)").format(text=text)
+        )
+    return int(word)
+
+
 # ---------------------------------------------------------------- commands
 
 
@@ -630,12 +677,14 @@ class Runner:
     """Runs one parsed command against the open database."""
 
     def __init__(self, args: argparse.Namespace, out: TextIO, err: TextIO) -> None:
-        from rolodex.crm.context import api
+        from rolodex.crm.context import API, Context, new_batch
 
         self.args = args
         self.out = out
         self.err = err
-        self.ctx = api()
+        # One batch per command: the rows of one change belong together (an undo of
+        # "set-primary" gives the old primary back).
+        self.ctx = Context(API, batch=new_batch("cli"))
 
     def say(self, text: str) -> None:
         self.out.write(text + "\n")
@@ -906,6 +955,37 @@ class Runner:
             fmt.history_table(self.out, entries)
         return EXIT_OK
 
+    def cmd_undo(self) -> int:
+        from rolodex.crm import undo
+
+        done = undo.undo(self.args.history_id, self.ctx)
+        if done.before is None:
+            message = _("undid #{id}: {a} and {b} are no longer associated")
+        elif done.after is None:
+            message = _("undid #{id}: {a} and {b} are associated again, as before")
+        else:
+            message = _("undid #{id}: the association of {a} and {b} is as it was before")
+        return self.report(
+            {
+                "undone": done.history_id,
+                "a": done.a_ref,
+                "b": done.b_ref,
+                "associated": done.before is not None,
+            },
+            message.format(id=done.history_id, a=done.a_ref, b=done.b_ref),
+        )
+
+    def cmd_tree(self) -> int:
+        from rolodex.crm import hierarchy
+
+        record = self.resolve(self.args.ref)
+        found = hierarchy.tree(record.id, self.args.label, self.args.depth)
+        if self.args.format == "json":
+            cli_format.write_json(self.out, cli_format.tree_json(found))
+        else:
+            cli_format.tree_text(self.out, found)
+        return EXIT_OK
+
     # -- finding
 
     def cmd_search(self) -> int:
@@ -1111,6 +1191,7 @@ class Runner:
                             "name": lab.name,
                             "inverse": lab.inverse,
                             "in_use": lab.in_use,
+                            "hierarchical": lab.hierarchical,
                         }
                         for lab in found
                     ],
@@ -1129,9 +1210,16 @@ class Runner:
         if found:
             fmt.table(
                 self.out,
-                [_("From"), _("To"), _("Label"), _("Inverse"), _("In use")],
+                [_("From"), _("To"), _("Label"), _("Inverse"), _("In use"), _("Hierarchy")],
                 [
-                    [lab.from_type, lab.to_type, lab.name, lab.inverse or "", str(lab.in_use)]
+                    [
+                        lab.from_type,
+                        lab.to_type,
+                        lab.name,
+                        lab.inverse or "",
+                        str(lab.in_use),
+                        _("yes") if lab.hierarchical else "",
+                    ]
                     for lab in found
                 ],
             )
@@ -1159,7 +1247,11 @@ class Runner:
 
         a = self.args
         info = labels.create(
-            a.from_type.strip().lower(), a.to_type.strip().lower(), a.name, a.inverse
+            a.from_type.strip().lower(),
+            a.to_type.strip().lower(),
+            a.name,
+            a.inverse,
+            hierarchical=a.hierarchical,
         )
         if self.as_json:
             return self.report(
@@ -1168,9 +1260,17 @@ class Runner:
                     "to_type": info.to_type,
                     "name": info.name,
                     "inverse": info.inverse,
+                    "hierarchical": info.hierarchical,
                 }
             )
-        if info.inverse:
+        if info.hierarchical:
+            self.say(
+                _(
+                    "created the hierarchical label {name}/{inverse} for {a} -> {b} "
+                    "(a {b} has one {name} at most)"
+                ).format(name=info.name, inverse=info.inverse, a=info.from_type, b=info.to_type)
+            )
+        elif info.inverse:
             self.say(
                 _("created the paired label {name}/{inverse} for {a} -> {b}").format(
                     name=info.name, inverse=info.inverse, a=info.from_type, b=info.to_type
@@ -1388,6 +1488,7 @@ READ_ONLY = frozenset(
     {
         "show",
         "history",
+        "tree",
         "search",
         "list",
         "recommend",

@@ -20,6 +20,8 @@ from rolodex.textsafety import json_text
 
 if TYPE_CHECKING:  # the command line starts without the database layer: imported on use
     from rolodex.crm.associations import Associated
+    from rolodex.crm.hierarchy import Hierarchy
+    from rolodex.crm.hierarchy import Node as TreeNode
     from rolodex.crm.history import HistoryEntry, PastAssociation
     from rolodex.crm.listing import Listing, ListRow
     from rolodex.crm.records import RecordView
@@ -226,9 +228,23 @@ def history_json(entries: Sequence[HistoryEntry]) -> list[dict[str, Any]]:
             "source": entry.source,
             "actor": entry.actor,
             "labels": list(entry.labels),
+            # The change's own id (for `rolodex undo`), and the change an undo reverted;
+            # "id" names the other record, as in every REF-shaped object.
+            "history_id": entry.id,
+            "undoes": entry.undoes,
         }
         for entry in entries
     ]
+
+
+def change_text(entry: HistoryEntry) -> str:
+    """What happened, and for an undo which change it reverted: "created (undo of #12)"."""
+    from rolodex.crm.history import action_words
+
+    word = action_words(entry)
+    if entry.undoes is None:
+        return word
+    return _("{action} (undo of #{id})").format(action=word, id=entry.undoes)
 
 
 def _labels_cell(entry: HistoryEntry) -> str:
@@ -238,16 +254,26 @@ def _labels_cell(entry: HistoryEntry) -> str:
     return ", ".join(words)
 
 
-HISTORY_HEADERS = ("name", "ref", "action", "at", "source", "actor", "labels")
+HISTORY_HEADERS = (
+    "name",
+    "ref",
+    "action",
+    "at",
+    "source",
+    "actor",
+    "labels",
+    "history_id",
+    "undoes",
+)
 
 
 def history_table(out: TextIO, entries: Sequence[HistoryEntry]) -> None:
-    from rolodex.crm.history import action_words
 
     if not entries:
         out.write(_("No association history.") + "\n")
         return
     headers = [
+        "#",
         _("Name"),
         _("REF"),
         _("Change"),
@@ -258,9 +284,10 @@ def history_table(out: TextIO, entries: Sequence[HistoryEntry]) -> None:
     ]
     rows = [
         [
+            str(entry.id),
             entry.other_name,
             entry.other_ref,
-            action_words(entry),
+            change_text(entry),
             human_utc(entry.at),
             entry.source_display,
             entry.actor,
@@ -284,6 +311,8 @@ def history_csv(out: TextIO, entries: Sequence[HistoryEntry]) -> None:
                 entry.source,
                 entry.actor,
                 "; ".join(entry.labels),
+                entry.id,
+                "" if entry.undoes is None else entry.undoes,
             ]
         )
 
@@ -405,3 +434,64 @@ def write_listing(out: TextIO, listing: Listing, rows: Iterable[ListRow], fmt: s
         return out_cells + [str(row.counts.get(other.key, 0)) for other in counted]
 
     stream_table(out, headers, (cells(row) for row in rows))
+
+
+# ---------------------------------------------------------------- tree
+
+
+def tree_text(out: TextIO, found: Hierarchy) -> None:
+    """The hierarchy drawn with guides; the record asked for is marked."""
+    from rolodex.crm.hierarchy import counts_text
+
+    label = found.label
+    out.write(
+        _("{label} / {inverse} hierarchy").format(label=label.name, inverse=label.inverse or "")
+        + "\n"
+    )
+    lines: list[str] = []
+
+    def walk(node: TreeNode, prefix: str, last: bool, top: bool) -> None:
+        guide = "" if top else ("└── " if last else "├── ")
+        mark = "  ◀" if node.id == found.focus else ""
+        name = one_line(node.name) or _("(no name)")
+        lines.append(f"{prefix}{guide}{name}  {node.ref}  {counts_text(node)}{mark}")
+        below = prefix + ("" if top else ("    " if last else "│   "))
+        for index, child in enumerate(node.children):
+            walk(child, below, index == len(node.children) - 1 and not node.hidden, False)
+        if node.hidden:
+            lines.append(
+                below + "└── " + _("… {n} more below (raise --depth)").format(n=node.hidden)
+            )
+
+    walk(found.root, "", True, True)
+    out.write("\n".join(lines) + "\n")
+    if found.truncated:
+        out.write(
+            _("(only the first {n} records are shown and counted)").format(n=len(found.nodes()))
+            + "\n"
+        )
+
+
+def tree_json(found: Hierarchy) -> dict[str, Any]:
+    def node_json(node: TreeNode) -> dict[str, Any]:
+        return {
+            "ref": node.ref,
+            "type": node.type,
+            "id": node.id,
+            "name": node.name,
+            "depth": node.depth,
+            "contacts": node.total.contacts,
+            "open_deals": node.total.open_deals,
+            "own": {"contacts": node.own.contacts, "open_deals": node.own.open_deals},
+            "descendants": node.descendants,
+            "hidden_children": node.hidden,
+            "children": [node_json(child) for child in node.children],
+        }
+
+    return {
+        "label": found.label.name,
+        "inverse": found.label.inverse,
+        "focus": f"{found.root.type}:{found.focus}",
+        "truncated": found.truncated,
+        "root": node_json(found.root),
+    }

@@ -226,6 +226,8 @@ def test_history_json_shape_order_and_timestamps(ok, add):
             "source",
             "actor",
             "labels",
+            "history_id",  # added keys: the change's own id, and what an undo reverted
+            "undoes",
         ]
         assert ISO_UTC.match(row["at"])
         assert isinstance(row["id"], int) and isinstance(row["labels"], list)
@@ -243,6 +245,7 @@ def test_history_table_and_csv(ok, add):
     lines = ok("history", ana).out.splitlines()
     header = lines[0]
     assert header.split() == [
+        "#",
         "Name",
         "REF",
         "Change",
@@ -262,7 +265,17 @@ def test_history_table_and_csv(ok, add):
     assert "Employer" in lines[2] and "API" in lines[2]
 
     rows = list(csv.reader(io.StringIO(ok("history", ana, "--format", "csv").out)))
-    assert rows[0] == ["name", "ref", "action", "at", "source", "actor", "labels"]
+    assert rows[0] == [
+        "name",
+        "ref",
+        "action",
+        "at",
+        "source",
+        "actor",
+        "labels",
+        "history_id",
+        "undoes",
+    ]
     assert rows[1][:3] == ["Acme Ltd", acme, "removed"] and rows[2][6] == "Employer"
     assert ISO_UTC.match(rows[1][3])
 
@@ -373,6 +386,7 @@ def test_labels_create_list_delete(ok, run):
     } == {
         ("contact", "company", "Employee", "Employer", 0),
         ("deal", "contact", "Decision maker", None, 0),
+        ("company", "company", "Parent company", "Child company", 0),  # built in
     }
     pair = ok("labels", "list", "company", "contact").out
     assert "Employee" in pair and "Decision maker" not in pair

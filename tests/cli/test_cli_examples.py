@@ -115,5 +115,5 @@ def test_employee_of_one_company_primary_and_advisor_of_another(ok, add):
     ]
     assert all(h["source"] == "API" and h["actor"] == os_account() for h in history)
     table = ok("history", ana).out.splitlines()
-    assert table[0].split()[:3] == ["Name", "REF", "Change"]
+    assert table[0].split()[:4] == ["#", "Name", "REF", "Change"]
     assert "API" in table[1] and os_account() in table[1] and "Advisor" in table[1]

@@ -142,3 +142,14 @@ def snapshot() -> dict:
         links = sorted((key(a.other_id), a.labels, a.primary) for a in associations.all_of(rid))
         out[key(rid)] = {"properties": json.loads(row.properties), "links": links}
     return out
+
+
+def made_labels() -> list:
+    """The labels in the database but the built-in company hierarchy (Parent company)."""
+    from rolodex.crm import labels
+
+    return [
+        label
+        for label in labels.list_labels()
+        if not (label.hierarchical and label.from_type == label.to_type == "company")
+    ]

@@ -63,7 +63,11 @@ def test_a_ragged_row_is_rejected_and_the_others_import(seeded, write, tmp_path)
     assert sorted(r.name for r in Record.select()) == ["Ana", "Bo", "Dee", "Old"]
     with open(errors, encoding="utf-8") as handle:
         (row,) = list(csv.DictReader(handle))
-    assert (row["Source row"], row["Email"], row["Error code"]) == ("4", "cy@acme.com", "RAGGED_ROW")
+    assert (row["Source row"], row["Email"], row["Error code"]) == (
+        "4",
+        "cy@acme.com",
+        "RAGGED_ROW",
+    )
 
 
 def test_short_rows_and_trailing_empty_cells_are_fine(db, write):

@@ -127,7 +127,13 @@ def test_salesforce_accounts_are_companies_with_their_ids(db, tmp_path):
     "name,email,phone,mobile,first",
     [
         ("hubspot-kontakter-sv.csv", "asa@exempel.se", "+46 40 123 45", "+46 70 123 45 67", "Åsa"),
-        ("hubspot-contactos-es.csv", "jose@ejemplo.es", "+34 91 123 45 67", "+34 600 123 456", "José"),
+        (
+            "hubspot-contactos-es.csv",
+            "jose@ejemplo.es",
+            "+34 91 123 45 67",
+            "+34 600 123 456",
+            "José",
+        ),
     ],
 )
 def test_hubspot_exports_in_swedish_and_spanish(db, tmp_path, name, email, phone, mobile, first):

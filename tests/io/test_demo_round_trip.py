@@ -91,9 +91,7 @@ def _world(ids: dict[int, object] | None = None) -> dict:
     name = (lambda rid: rid) if ids is None else ids.__getitem__
     live = {
         rid: (objects.by_id(type_id).key, json.loads(props))
-        for rid, type_id, props in Record.select(
-            Record.id, Record.object_type, Record.properties
-        )
+        for rid, type_id, props in Record.select(Record.id, Record.object_type, Record.properties)
         .where(Record.deleted_at.is_null() & Record.merged_into.is_null())
         .tuples()
     }
@@ -105,7 +103,11 @@ def _world(ids: dict[int, object] | None = None) -> dict:
         assoc_labels.setdefault(assoc_id, set()).add((definitions[label_id], bool(forward)))
     links = set()
     for assoc_id, a, b, a_primary_b, b_primary_a in Association.select(
-        Association.id, Association.a, Association.b, Association.a_primary_b, Association.b_primary_a
+        Association.id,
+        Association.a,
+        Association.b,
+        Association.a_primary_b,
+        Association.b_primary_a,
     ).tuples():
         # Oriented by name, not by id: ids (and so which end is "a") differ between databases.
         ends = [(name(a), bool(a_primary_b), True), (name(b), bool(b_primary_a), False)]
@@ -164,9 +166,11 @@ def test_demo_imported_into_itself_changes_nothing(tmp_path):
         assert "associations created: 0" in result.out
         assert _tables() == before
         assert Import.select().count() == imports_before + 1
-        assert not ImportedRecord.select().where(
-            ImportedRecord.import_id == import_id(result)
-        ).exists()
+        assert (
+            not ImportedRecord.select()
+            .where(ImportedRecord.import_id == import_id(result))
+            .exists()
+        )
         assert check_run().ok
     finally:
         db.close()

@@ -94,7 +94,9 @@ def test_refs_of_this_database_must_name_its_live_records(db, write, tmp_path):
     assert "contact:999 does not exist" in reasons["contact:999"]
     assert f"id {acme.id} is a company" in reasons[f"contact:{acme.id}"]
     assert "recycle bin" in reasons[f"contact:{bo.id}"]
-    assert records.count("contact") == 1 and records.get(ana.id).properties == {"email": "ana@x.com"}
+    assert records.count("contact") == 1 and records.get(ana.id).properties == {
+        "email": "ana@x.com"
+    }
 
 
 def test_a_record_id_belonging_to_another_record_than_the_ref_is_rejected(db, write, tmp_path):

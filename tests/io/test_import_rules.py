@@ -10,7 +10,7 @@ from rolodex.crm import associations, history, labels, limits, records
 from rolodex.crm.check import run as check_run
 from rolodex.store.models import Association, Import, Record
 from tests.conftest import HOSTILE_NAMES
-from tests.io.conftest import fingerprint, holders_of, import_id, run_import
+from tests.io.conftest import fingerprint, holders_of, import_id, made_labels, run_import
 
 TEXT = "First Name,Last Name,Email\nÅsa,Öberg,asa@acme.com\nJosé,Nuñez,jose@acme.com\n"
 
@@ -238,8 +238,8 @@ def test_revert_removes_labels_the_import_created(db, write):
         "Record ID,Email,Associated Company IDs,Associated Company Labels\n1,ana@x.com,7,7: Owner\n",
     )
     result = run_import(path, create_labels=True)
-    assert [label.name for label in labels.list_labels()] == ["Owner"]
+    assert [label.name for label in made_labels()] == ["Owner"]
     reverted = run_import(revert=import_id(result))
     assert "labels it created, deleted: 1" in reverted.out
-    assert labels.list_labels() == []
+    assert made_labels() == []
     assert records.count("contact") == 0 and records.count("company") == 1

@@ -12,7 +12,7 @@ from rolodex.crm.context import api
 from rolodex.io.models import PendingLink
 from rolodex.io.revert import list_imports, revert_import
 from rolodex.store.models import Association, History, Record
-from tests.io.conftest import fingerprint, import_id, run_import
+from tests.io.conftest import fingerprint, import_id, made_labels, run_import
 
 
 def _history() -> list[tuple]:
@@ -160,7 +160,7 @@ def test_properties_and_labels_it_defined_go_unless_used(db, write):
     assert "properties it created, deleted: 1" in reverted.out
     assert "labels it created, deleted: 1" in reverted.out
     assert objects.by_key("contact").property("mobile_phone") is None
-    assert labels.list_labels() == []
+    assert made_labels() == []
     assert check_run().ok
 
 

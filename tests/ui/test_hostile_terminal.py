@@ -120,6 +120,11 @@ def hostile(db):  # type: ignore[no-untyped-def]
         associations.associate(tickets[n % 2], contact, ctx)
         associations.associate(spooky[n % 2], contact, ctx)
     associations.associate(contacts[0], contacts[1], ctx)
+    # Hierarchies: a company group, and an org chart under a hostile label.
+    associations.associate(companies[0], companies[1], ctx, ["Parent company"])
+    associations.associate(companies[1], companies[2], ctx, ["Parent company"])
+    labels.create("contact", "contact", PAYLOADS[2], PAYLOADS[4], hierarchical=True)
+    associations.associate(contacts[0], contacts[1], ctx, [PAYLOADS[2]])
     associations.associate(contacts[0], long_one, ctx)
     for payload in PAYLOADS[:6]:
         activities.log(
@@ -194,6 +199,7 @@ async def walk(pilot, made) -> set[str]:  # type: ignore[no-untyped-def]
         await press("escape", "t", *"2030-01-01", "enter")  # as of
         await press("escape", "escape", "g")  # neighbourhood
         await press("down", "down", "space", "down")
+        await press("escape", "t", "down", "space")  # the hierarchy
         await press("escape", "m", *"clip")  # merge: pick
         await press("escape", "f1")  # help
         await press("escape")
@@ -232,6 +238,7 @@ async def test_no_raw_control_escape_or_bidi_character_reaches_the_terminal(host
         "PairHistoryDialog",
         "AsOfDialog",
         "NeighbourhoodScreen",
+        "TreeScreen",
         "PickRecordDialog",
         "MergePreviewDialog",
         "ConflictDialog",

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from rolodex.crm import history, limits, objects, records
+from rolodex.crm import hierarchy, history, limits, objects, records
 from rolodex.crm import labels as labels_mod
 from rolodex.crm.context import Context
 from rolodex.crm.errors import (
@@ -248,6 +248,10 @@ def _add(
         for record, rtype, otype in ((src, src_type, dst_type), (dst, dst_type, src_type)):
             side = [(lid, (record.id == a_id) == fwd) for lid, fwd in new_labels]
             limits.check_new(record.id, rtype.id, otype.id, side, adds_association=created)
+    if new_labels:
+        hierarchy.check_new_links(
+            None if assoc is None else assoc.id, a_id, b_id, new_labels, existing
+        )
     if assoc is None:
         assoc = Association.create(a=a_id, b=b_id, a_type=a_type, b_type=b_type)
     for lid, fwd in sorted(new_labels):
@@ -485,6 +489,8 @@ def set_labels(src_id: int, dst_id: int, ctx: Context, labels: Sequence[str]) ->
             side,
             adds_association=False,
         )
+    if added:
+        hierarchy.check_new_links(assoc.id, assoc.a_id, assoc.b_id, added, wanted - added)
     for lid, fwd in current - wanted:
         AssociationLabel.delete().where(
             (AssociationLabel.association == assoc.id)
@@ -542,6 +548,71 @@ def remove_primary(record_id: int, company_id: int, ctx: Context, *, new_primary
         )
     _make_primary(record.id, successor, ctx)
     return Change(False, True, _state(assoc))
+
+
+@writes
+def put_back(a_id: int, b_id: int, target: AssociationState | None, ctx: Context) -> Change:
+    """Make the association of ``a_id`` < ``b_id`` what ``target`` says (None: no
+    association), with the rules of every change: the records live, limits, hierarchies,
+    one primary per record (setting one demotes the current one, which stays associated).
+    For an undo (crm/undo.py): the caller settles primaries left unset afterwards."""
+    assoc = _find(a_id, b_id)
+    if target is None:
+        if assoc is None:
+            return Change(False, False, None)
+        return Change(False, True, _remove(assoc, ctx))
+    first, second = _live(a_id), _live(b_id)
+    for asked, found in ((a_id, first), (b_id, second)):
+        if found.id != asked:  # merged: the id now names its survivor
+            raise Deleted(
+                _("{ref} was merged into {survivor}").format(
+                    ref=records.ref_of(found.type, asked), survivor=found.ref
+                )
+            )
+    created = assoc is None
+    existing = _labels_of(assoc.id) if assoc is not None else frozenset()
+    added = set(target.labels - existing)
+    for record, own, other in (
+        (first, target.a_type, target.b_type),
+        (second, target.b_type, target.a_type),
+    ):
+        side = [(lid, (record.id == a_id) == fwd) for lid, fwd in added]
+        limits.check_new(record.id, own, other, side, adds_association=created)
+    if added:
+        hierarchy.check_new_links(
+            None if assoc is None else assoc.id, a_id, b_id, added, target.labels - added
+        )
+    if assoc is None:
+        assoc = Association.create(a=a_id, b=b_id, a_type=target.a_type, b_type=target.b_type)
+    for lid, fwd in existing - target.labels:
+        AssociationLabel.delete().where(
+            (AssociationLabel.association == assoc.id)
+            & (AssociationLabel.label == lid)
+            & (AssociationLabel.forward == fwd)
+        ).execute()
+    for lid, fwd in sorted(added):
+        AssociationLabel.create(association=assoc.id, label=lid, forward=fwd)
+    for holder, other_type, wanted in (
+        (a_id, target.b_type, target.a_primary_b),
+        (b_id, target.a_type, target.b_primary_a),
+    ):
+        if wanted and not _is_flagged(assoc, holder):
+            old = _primary_assoc(holder, other_type)
+            if old is not None:
+                _set_flag(old, holder, False)
+                history.write(_state(old), history.UPDATED, ctx)
+            _set_flag(assoc, holder, True)
+        elif not wanted and _is_flagged(assoc, holder):
+            _set_flag(assoc, holder, False)
+    state = _state(assoc)
+    history.write(state, history.CREATED if created else history.UPDATED, ctx)
+    return Change(created, True, state)
+
+
+def settle_primaries(record_ids: Iterable[int], ctx: Context) -> None:
+    """Each record that has companies has a primary one: the oldest, where none is set."""
+    for record_id in dict.fromkeys(record_ids):
+        _ensure_primary(record_id, ctx)
 
 
 # ---------------------------------------------------------------- reading for views

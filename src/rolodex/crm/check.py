@@ -20,7 +20,7 @@ from rolodex.crm import limits, objects
 from rolodex.crm.context import JOB
 from rolodex.crm.state import AssociationState
 from rolodex.i18n import _, ngettext
-from rolodex.store import history_guard, raw
+from rolodex.store import hierarchy_guard, history_guard, raw
 from rolodex.store.database import is_sqlite
 from rolodex.store.models import Association, Record, database
 
@@ -157,6 +157,52 @@ def _structural(report: CheckReport) -> None:
         report.violations.append(
             _("record {id} has {n} companies but no primary company").format(id=holder, n=n)
         )
+
+
+def _hierarchies(report: CheckReport) -> None:
+    """Under a hierarchical label a record has one parent at most and is not its own
+    ancestor; the trigger that refuses a second parent is in place."""
+    for name in hierarchy_guard.missing(database.obj):
+        report.violations.append(
+            _("hierarchies are not protected: the trigger {name} is missing").format(name=name)
+        )
+    edges = raw.cursor(
+        "SELECT l.label_id, CASE WHEN l.forward THEN s.a_id ELSE s.b_id END, "
+        "CASE WHEN l.forward THEN s.b_id ELSE s.a_id END FROM association_label l "
+        "JOIN label lb ON lb.id = l.label_id JOIN association s ON s.id = l.association_id "
+        "WHERE lb.hierarchical ORDER BY l.label_id"
+    )
+    parent_of: dict[int, dict[int, int]] = {}
+    shown = 0
+    for label_id, parent, child in edges:
+        parents = parent_of.setdefault(label_id, {})
+        if child in parents:
+            if shown < SHOWN_PER_RULE:
+                report.violations.append(
+                    _("record {id} has more than one parent under the label {label}").format(
+                        id=child, label=label_id
+                    )
+                )
+            shown += 1
+            continue
+        parents[child] = parent
+    for label_id, parents in parent_of.items():
+        settled: set[int] = set()
+        for start in parents:
+            path: list[int] = []
+            node: int | None = start
+            while node is not None and node not in settled and node not in path:
+                path.append(node)
+                node = parents.get(node)
+            if node is not None and node in path and shown < SHOWN_PER_RULE:
+                cycle = path[path.index(node) :]
+                report.violations.append(
+                    _("records {ids} form a cycle under the label {label}").format(
+                        ids=", ".join(str(i) for i in sorted(cycle)), label=label_id
+                    )
+                )
+                shown += 1
+            settled.update(path)
 
 
 def stored_states() -> Iterator[AssociationState]:
@@ -297,6 +343,7 @@ def run() -> CheckReport:
         return report
     _history_guard(report)
     _structural(report)
+    _hierarchies(report)
     _replay(report)
     for usage in limits.usage_report(ratio=1.0):
         if usage.over:

@@ -46,6 +46,8 @@ class Context:
     source: str
     actor: str = field(default_factory=os_account)
     batch: str | None = None
+    # Set while undoing: the history id of the change being reverted (crm/undo.py).
+    undoes: int | None = None
 
     def derived(self, source: str, batch: str | None = None) -> Context:
         """The same actor acting through another source (a delete's side effects, a rule)."""

@@ -76,3 +76,15 @@ class Deleted(RolodexError):
 
 class DuplicateRecord(RolodexError):
     code = "DUPLICATE_ROW"
+
+
+class HierarchyConflict(RolodexError):
+    """A hierarchical label would give a record a second parent, or make it its own ancestor."""
+
+    code = "HIERARCHY_CONFLICT"
+
+
+class UndoRefused(RolodexError):
+    """A change cannot be undone: later changes conflict, a limit, a record gone."""
+
+    code = "UNDO_REFUSED"

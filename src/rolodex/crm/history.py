@@ -32,6 +32,7 @@ def write(
         source=ctx.source,
         actor=ctx.actor,
         batch=ctx.batch,
+        undoes=ctx.undoes,
     ).execute()
     changes.notify()
 
@@ -50,6 +51,7 @@ HISTORY_COLUMNS = (
     History.source,
     History.actor,
     History.batch,
+    History.undoes,
 )
 
 
@@ -70,6 +72,7 @@ class HistoryEntry:
     actor: str
     batch: str | None
     changed: tuple[str, ...] = ()  # for an update: what it changed, as seen from record_id
+    undoes: int | None = None  # the history id this change reverted (an undo)
 
     @property
     def other_ref(self) -> str:
@@ -222,6 +225,7 @@ def _entries(rows: list[tuple], viewer: int) -> list[HistoryEntry]:
                 changed=(
                     what_changed(before[row[0]], state, viewer, names) if row[0] in before else ()
                 ),
+                undoes=row[13],
             )
         )
     return out

@@ -21,6 +21,8 @@ class LabelInfo:
     name: str
     inverse: str | None
     in_use: int = 0
+    # A tree: the from record is the parent, at most one per record (crm/hierarchy.py).
+    hierarchical: bool = False
 
     @property
     def paired(self) -> bool:
@@ -45,6 +47,7 @@ def _info(label: Label, in_use: int = 0) -> LabelInfo:
         name=label.name,
         inverse=label.inverse,
         in_use=in_use,
+        hierarchical=bool(label.hierarchical),
     )
 
 
@@ -102,7 +105,16 @@ def list_labels(type_a: str | None = None, type_b: str | None = None) -> list[La
 
 
 @writes
-def create(from_type: str, to_type: str, name: str, inverse: str | None = None) -> LabelInfo:
+def create(
+    from_type: str,
+    to_type: str,
+    name: str,
+    inverse: str | None = None,
+    *,
+    hierarchical: bool = False,
+) -> LabelInfo:
+    """A label "FROM is TO's NAME". ``hierarchical``: NAME is the upper record's role
+    (Manager / Employee): the records form trees, each with one parent at most."""
     source, target = objects.by_key(from_type), objects.by_key(to_type)
     name = name.strip()
     inverse = inverse.strip() if inverse else None
@@ -110,6 +122,13 @@ def create(from_type: str, to_type: str, name: str, inverse: str | None = None) 
         raise InvalidValue(_("a label needs a name"))
     if inverse is not None and name_key(inverse) == name_key(name):
         inverse = None
+    if hierarchical and (source.id != target.id or inverse is None):
+        raise InvalidValue(
+            _(
+                "a hierarchical label links records of one object and is paired: "
+                "give the same type twice and --inverse (Manager / Employee)"
+            )
+        )
     if name_key(name) == "primary" or name_key(inverse or "") == "primary":
         raise InvalidValue(_("'Primary' is built in: use --primary or set-primary"))
     for word in filter(None, (name, inverse)):
@@ -125,6 +144,7 @@ def create(from_type: str, to_type: str, name: str, inverse: str | None = None) 
             name=name,
             inverse=inverse,
             name_key=name_key(name),
+            hierarchical=hierarchical,
         )
     except IntegrityError as exc:  # the unique (pair, name_key) index: never two "Mentor"s
         raise _exists(name, from_type, to_type) from exc
@@ -197,6 +217,8 @@ def rename(label_id: int, name: str, inverse: str | None) -> LabelInfo:
     if not name:
         raise InvalidValue(_("a label needs a name"))
     current = get(label_id)
+    if current.hierarchical and (not inverse or name_key(inverse) == name_key(name)):
+        raise InvalidValue(_("a hierarchical label keeps its inverse (the lower record's word)"))
     for word in filter(None, (name, inverse)):
         try:
             found, _forward = resolve(current.from_type, current.to_type, word)

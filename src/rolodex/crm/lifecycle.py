@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from rolodex.crm import associations, changes, history, objects, records
-from rolodex.crm.associations import _ensure_primary, _find, _labels_of, _remove, _set_flag, _state
+from rolodex.crm import associations, changes, hierarchy, history, objects, records
+from rolodex.crm.associations import _ensure_primary, _find, _remove, _set_flag, _state
 from rolodex.crm.context import (
     JOB,
     OBJECT_DELETED,
@@ -18,7 +18,7 @@ from rolodex.crm.context import (
     Context,
     new_batch,
 )
-from rolodex.crm.errors import DuplicateRecord, InvalidValue
+from rolodex.crm.errors import DuplicateRecord, HierarchyConflict, InvalidValue
 from rolodex.crm.records import RecordView
 from rolodex.i18n import _
 from rolodex.store.models import (
@@ -123,10 +123,18 @@ def restore(record_id: int, ctx: Context) -> RecordView:
             continue
         state = history._state_of(row)
         assoc = Association.create(a=a, b=b, a_type=state.a_type, b_type=state.b_type)
+        kept: set[tuple[int, bool]] = set()
         for lid, fwd in sorted(state.labels):
             # A label deleted while the record was in the bin is not brought back.
-            if Label.get_or_none(Label.id == lid) is not None:
-                AssociationLabel.create(association=assoc.id, label=lid, forward=fwd)
+            if Label.get_or_none(Label.id == lid) is None:
+                continue
+            try:
+                # Nor a place in a hierarchy taken since (a parent, or a cycle).
+                hierarchy.check_new_links(assoc.id, a, b, {(lid, fwd)}, kept)
+            except HierarchyConflict:
+                continue
+            AssociationLabel.create(association=assoc.id, label=lid, forward=fwd)
+            kept.add((lid, fwd))
         promoted_back = []
         for holder, flagged in ((a, state.a_primary_b), (b, state.b_primary_a)):
             company_type = objects.by_key(objects.COMPANY).id
@@ -211,7 +219,12 @@ def merge(keep_id: int, other_id: int, ctx: Context) -> RecordView:
         else:
             action = history.UPDATED
         before = _state(existing)
-        for lid, fwd in sorted(stored - _labels_of(existing.id)):
+        # A hierarchy stays a tree: a merge that would give keep two parents (or close a
+        # cycle) is refused, naming them.
+        hierarchy.check_new_links(
+            existing.id, existing.a_id, existing.b_id, stored - before.labels, before.labels
+        )
+        for lid, fwd in sorted(stored - before.labels):
             AssociationLabel.create(association=existing.id, label=lid, forward=fwd)
         if (
             other_primary_third

@@ -278,6 +278,96 @@ def _source_keys(db: Database) -> None:
     )
 
 
+# The built-in company hierarchy (design: HubSpot's "Parent company" / "Child company"):
+# "associate GROUP SUBSIDIARY --label 'Parent company'" makes GROUP the subsidiary's parent.
+PARENT_COMPANY = "Parent company"
+CHILD_COMPANY = "Child company"
+
+
+def _columns(db: Database, table: str) -> set[str]:
+    return {column.name for column in db.get_columns(table)}
+
+
+def _hierarchies(db: Database) -> None:
+    """Hierarchical labels: the flag on label, the built-in company hierarchy, and the
+    trigger that allows a record one parent under such a label (store/hierarchy_guard.py).
+
+    A database that already has a company -> company label "Parent company" (synthetic
+    data defines "Parent company" / "Subsidiary") keeps it, with its own inverse, and it
+    becomes the hierarchy when it is paired and its associations form one already (no
+    company with two parents, no cycle); otherwise it stays an ordinary label.
+    """
+    from rolodex.store import hierarchy_guard
+
+    if "hierarchical" not in _columns(db, "label"):
+        db.execute_sql("ALTER TABLE label ADD COLUMN hierarchical BOOLEAN NOT NULL DEFAULT FALSE")
+    p = db.param
+    row = db.execute_sql(f"SELECT id FROM object_type WHERE key = {p}", ("company",)).fetchone()
+    if row is not None:
+        company = int(row[0])
+        words = {label_key(PARENT_COMPANY), label_key(CHILD_COMPANY)}
+        taken = [
+            (int(label_id), name, inverse)
+            for label_id, name, inverse in db.execute_sql(
+                "SELECT id, name, inverse FROM label "
+                f"WHERE from_type_id = {p} AND to_type_id = {p} ORDER BY id",
+                (company, company),
+            ).fetchall()
+            if words & {label_key(name), label_key(inverse or "")}
+        ]
+        if not taken:
+            db.execute_sql(
+                "INSERT INTO label (from_type_id, to_type_id, name, inverse, name_key, "
+                f"hierarchical) VALUES ({p}, {p}, {p}, {p}, {p}, {p})",
+                (company, company, PARENT_COMPANY, CHILD_COMPANY, label_key(PARENT_COMPANY), True),
+            )
+        else:
+            label_id, name, inverse = taken[0]
+            if (
+                len(taken) == 1
+                and label_key(name) == label_key(PARENT_COMPANY)
+                and inverse
+                and _forms_a_forest(db, label_id)
+            ):
+                db.execute_sql(
+                    f"UPDATE label SET hierarchical = {p} WHERE id = {p}", (True, label_id)
+                )
+    hierarchy_guard.install(db)
+
+
+def _forms_a_forest(db: Database, label_id: int) -> bool:
+    """Whether the associations carrying the label give each record one parent at most
+    and no record is its own ancestor."""
+    parent_of: dict[int, int] = {}
+    for parent, child in db.execute_sql(
+        "SELECT CASE WHEN l.forward THEN s.a_id ELSE s.b_id END, "
+        "CASE WHEN l.forward THEN s.b_id ELSE s.a_id END FROM association_label l "
+        f"JOIN association s ON s.id = l.association_id WHERE l.label_id = {db.param}",
+        (label_id,),
+    ).fetchall():
+        if child in parent_of:
+            return False
+        parent_of[int(child)] = int(parent)
+    settled: set[int] = set()
+    for start in parent_of:
+        path: set[int] = set()
+        node: int | None = start
+        while node is not None and node not in settled:
+            if node in path:
+                return False
+            path.add(node)
+            node = parent_of.get(node)
+        settled |= path
+    return True
+
+
+def _history_undoes(db: Database) -> None:
+    """An undo is a new change whose history row names the row it reverts (crm/undo.py).
+    History stays append-only: a nullable column, filled on insert only."""
+    if "undoes" not in _columns(db, "history"):
+        db.execute_sql("ALTER TABLE history ADD COLUMN undoes BIGINT")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _create_tables,
     _search_index,
@@ -288,6 +378,8 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _label_name_keys,  # 7
     _search_casefolded,  # 8
     _source_keys,  # 9
+    _hierarchies,  # 10
+    _history_undoes,  # 11
 ]
 LATEST = len(MIGRATIONS)
 

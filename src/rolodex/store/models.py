@@ -109,6 +109,10 @@ class Label(BaseModel):
     # label_key(name): unique per pair, so no two writers can create "Mentor" and
     # "mentor" for one pair.
     name_key = CharField(default="")
+    # A paired label between records of one object that forms a tree: the from record
+    # is the parent ("Parent company", "Manager"); a record has at most one parent under
+    # it (a database trigger, store/hierarchy_guard.py) and no record is its own ancestor.
+    hierarchical = BooleanField(default=False)
 
     class Meta:
         indexes = (
@@ -186,6 +190,8 @@ class History(BaseModel):
     source = CharField()
     actor = TextField(default="")
     batch = TextField(null=True)  # import id, or the operation that grouped rows
+    # The id of the history row this change reverts (an undo), else None.
+    undoes = BigIntegerField(null=True)
 
     class Meta:
         indexes = (

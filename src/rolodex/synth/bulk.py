@@ -16,7 +16,7 @@ import random
 
 from peewee import OperationalError
 
-from rolodex.crm import labels, lifecycle, objects
+from rolodex.crm import hierarchy, labels, lifecycle, objects
 from rolodex.crm.context import (
     API,
     DOMAIN,
@@ -643,9 +643,19 @@ def finish(seed: int) -> None:
 
     # Duplicates to merge: the survivor keeps both sets of associations, so pick a pair
     # that stays within the "Employee of at most 2 companies" limit.
+    # Nor would the survivor have two managers (an org chart is a tree).
+    manager = hierarchy.labels_for("contact")
+
+    def managed(rid: int) -> bool:
+        return any(hierarchy.parents_of(rid, label) for label in manager)
+
     keep = small_record(contact_type)
     other = small_record(contact_type)
-    while other == keep or len(employers(keep) | employers(other)) > 2:
+    while (
+        other == keep
+        or len(employers(keep) | employers(other)) > 2
+        or (managed(keep) and managed(other))
+    ):
         other = small_record(contact_type)
     lifecycle.merge(keep, other, maria)
     deal = small_record(deal_type)

@@ -22,6 +22,7 @@ from rolodex.store.transactions import run_write
 
 SIZES = {"demo": 0, "10k": 10_000, "100k": 100_000, "1m": 1_000_000}
 DEMO_SPAN = dt.timedelta(days=180)
+DEMO_CLOCK = dt.time(23, 31, 41)  # the time of day of the build docs/tour's pictures show
 
 
 def parse_size(size: str) -> str:
@@ -51,10 +52,18 @@ def generate(size: str, seed: int = 42) -> dict:
     if key == "demo":
         from rolodex.synth import story
 
+        # A scratch copy is moved to end at any moment, but what it shows still depends
+        # on the build's time of day: activities are stamped to the minute, close dates
+        # to the day, history to the second. Fixed, so every build shows the same.
+        now = dt.datetime.combine(now.date(), DEMO_CLOCK)
+
         def build() -> None:
             schema.install()
-            story.build(seed, now)
+            told = story.build(seed, now)
             spread_timestamps(now)
+            last = History.select(fn.MAX(History.id)).scalar() or 0
+            told.hierarchies()
+            stamp_like_the_last(last)
 
         run_write(build)
     else:
@@ -100,6 +109,28 @@ def _executemany(sql: str, rows: list[tuple]) -> None:
     if is_sqlite(db):
         rows = [tuple(str(v) if isinstance(v, dt.datetime) else v for v in row) for row in rows]
     db.cursor().executemany(sql.replace("?", db.param), rows)
+
+
+def stamp_like_the_last(last: int) -> None:
+    """History rows after ``last`` happened at row ``last``'s moment: a chapter added to
+    the story after its timestamps were spread leaves its clock (and so the dates a
+    scratch copy shows) as it was."""
+    moment = History.select(History.at).where(History.id == last).scalar()
+    if moment is None:
+        return
+    with rewriting_history(database.obj):
+        _executemany("UPDATE history SET at = ? WHERE id > ?", [(moment, last)])
+    pairs = [
+        (a, b)
+        for a, b, action in History.select(History.a_id, History.b_id, History.action)
+        .where(History.id > last)
+        .tuples()
+        if action == "created"
+    ]
+    _executemany(
+        "UPDATE association SET created_at = ? WHERE a_id = ? AND b_id = ?",
+        [(moment, a, b) for a, b in pairs],
+    )
 
 
 def spread_timestamps(end: dt.datetime, span: dt.timedelta = DEMO_SPAN) -> None:

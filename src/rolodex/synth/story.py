@@ -427,8 +427,41 @@ class Story:
         gone = self.staff[gone_company][0] if self.staff[gone_company] else self.loose_contacts[0]
         lifecycle.delete(gone, Context(USER, actor="johan"))
 
+    def hierarchies(self) -> None:
+        """A three-level company group and an org chart to explore with `t` (rolodex tree).
 
-def build(seed: int, now: dt.datetime) -> None:
+        Atlas Group already owns two subsidiaries; they get subsidiaries of their own.
+        Atlas Group's first employee heads it; two of the people reporting to them lead
+        the others who had no manager yet. Made after the rest of the story (and stamped
+        at its last moment: generator.py), so the tour's records and clock are as before.
+        """
+        priya = Context(USER, actor="priya")
+        atlas = self.company["Atlas Group"]
+        first, second = self.companies[6:8]
+        for parent, child in ((first, self.companies[18]), (first, self.companies[19])):
+            associations.associate(parent, child, priya, ["Parent company"])
+        associations.associate(second, self.companies[20], priya, ["Parent company"])
+        staff = self.staff[atlas]
+        head = staff[0]
+        # Seen from their manager, a report carries the inverse word "Employee".
+        reports = [rid for rid in staff[1:] if "Employee" in _labels_seen(head, rid)]
+        leads = reports[:2]
+        for i, member in enumerate(m for m in staff[1:] if m not in reports):
+            managed = any(
+                "Manager" in view.labels
+                for view in associations.all_of(member)
+                if view.other_type == "contact"
+            )
+            if not managed and leads:
+                associations.associate(leads[i % len(leads)], member, priya, ["Manager"])
+
+
+def _labels_seen(viewer: int, other: int) -> tuple[str, ...]:
+    view = associations.between(viewer, other)
+    return view.labels if view is not None else ()
+
+
+def build(seed: int, now: dt.datetime) -> Story:
     story = Story(seed, now)
     story.migration()
     story.trade_fair_import()
@@ -440,3 +473,4 @@ def build(seed: int, now: dt.datetime) -> None:
     story.daily_work()
     story.housekeeping()
     story.lifecycle()
+    return story

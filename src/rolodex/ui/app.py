@@ -18,6 +18,8 @@ import signal
 import sys
 import time
 from collections.abc import Iterable
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import ClassVar, TextIO, cast
 
@@ -32,6 +34,7 @@ from textual.signal import Signal
 from textual.worker import Worker, get_current_worker
 
 from rolodex.crm import activities, changes, index, session, views
+from rolodex.crm.context import Context, new_batch, user
 from rolodex.crm.errors import RolodexError
 from rolodex.i18n import _, ngettext
 from rolodex.textsafety import visible
@@ -53,6 +56,7 @@ from rolodex.ui.themes import (
 from rolodex.ui.themes import themes_dir as shipped_themes_dir
 
 MAX_INDEX_KEYS = 9
+SESSION_CHANGES = 200  # how many of this session's changes ctrl+z can go back through
 # What F1 calls the focused area, by widget class.
 AREAS = {
     "VirtualTable": _("the table"),
@@ -109,6 +113,7 @@ class RolodexApp(App):
         Binding("f4", "pick_theme", _("Theme"), id="app.theme", show=False),
         Binding("f5", "import_files", _("Import"), id="app.import", show=False),
         Binding("f6", "export", _("Export"), id="app.export", show=False),
+        Binding("ctrl+z", "undo_last", _("Undo last change"), id="app.undo", show=False),
     ]
     BINDINGS += [
         Binding(
@@ -149,6 +154,9 @@ class RolodexApp(App):
         super().__init__()
         # Every view subscribes: published when anyone commits (see _watch_database).
         self.database_changed: Signal[None] = Signal(self, "database-changed")
+        # The batches of the association changes made in this session, oldest first:
+        # ctrl+z undoes the newest (remember_change, action_undo_last).
+        self.session_changes: list[str] = []
 
     # ------------------------------------------------------------------ start
 
@@ -305,6 +313,53 @@ class RolodexApp(App):
         changes.invalidate_caches()
         self.database_changed.publish(None)
 
+    # ------------------------------------------------------------------ undo
+
+    def remember_change(self, ctx: Context) -> Context:
+        """A change about to be made here: it gets a batch of its own, kept for ctrl+z.
+        (Batches, not history ids: a transaction retried or refused leaves no rows, and
+        ids it took may be another writer's later.)"""
+        batch = new_batch("ui")
+        self.session_changes.append(batch)
+        del self.session_changes[:-SESSION_CHANGES]
+        return replace(ctx, batch=batch)
+
+    @flow("undo")
+    async def action_undo_last(self) -> None:
+        """Undo the newest association change made in this session (all its rows); each
+        press goes one change further back."""
+        from rolodex.crm import undo
+
+        while self.session_changes:
+            batch = self.session_changes.pop()
+            try:
+                if not await in_thread(self, partial(undo.batch_rows, batch)):
+                    continue  # it was refused, or changed nothing
+                done = await in_thread(self, partial(undo.undo_batch, batch, user()))
+            except RolodexError as exc:
+                self.notify(str(exc), severity="error")
+                return
+            except session.DatabaseError as exc:
+                self.report_error(exc)
+                return
+            if len(done) == 1:
+                self.notify(
+                    _("Undone: {a} and {b} are as they were before").format(
+                        a=done[0].a_ref, b=done[0].b_ref
+                    )
+                )
+            else:
+                self.notify(
+                    ngettext(
+                        "Undone: {n} association is as it was before",
+                        "Undone: {n} associations are as they were before",
+                        len(done),
+                    ).format(n=len(done))
+                )
+            self.post_message(DataChanged())
+            return
+        self.notify(_("Nothing to undo: no association change was made in this session"))
+
     # ------------------------------------------------------------------ navigation
 
     @property
@@ -322,7 +377,9 @@ class RolodexApp(App):
             return bool(types) and 1 <= number <= len(types)
         modal = isinstance(self.screen, ModalScreen)
         return not (
-            modal and action in ("labels", "recycle_bin", "pick_theme", "import_files", "export")
+            modal
+            and action
+            in ("labels", "recycle_bin", "pick_theme", "import_files", "export", "undo_last")
         )
 
     def action_show_index(self, number: int) -> None:
@@ -465,6 +522,19 @@ class RolodexApp(App):
                 ),
                 lambda key=info.key: self.go_to_type(key),
             )
+        from rolodex.ui.screens.record import RecordScreen
+
+        if isinstance(screen, RecordScreen):
+            yield SystemCommand(
+                _("Hierarchy of this record"),
+                _("The company group or org chart around it, with counts (t)"),
+                screen.action_tree,
+            )
+        yield SystemCommand(
+            _("Undo the last change"),
+            _("Your newest association change in this session (ctrl+z)"),
+            self.action_undo_last,
+        )
         yield SystemCommand(
             _("Labels & limits"), _("Create labels, set limits"), self.action_labels
         )

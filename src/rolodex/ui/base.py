@@ -24,6 +24,7 @@ from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerFailed, WorkerState
 
 from rolodex.crm import session
+from rolodex.crm.context import Context
 from rolodex.i18n import _
 
 T = TypeVar("T")
@@ -69,6 +70,13 @@ def ask(app: App, dialog: ModalScreen[T]) -> asyncio.Future[T]:
 
     app.push_screen(dialog, callback=done)
     return answer
+
+
+def journaled(node: DOMNode, ctx: Context) -> Context:
+    """``ctx`` as one change this app session makes: a batch of its own, remembered by
+    the app so ctrl+z can undo it (crm/undo.py; a change that failed left no rows)."""
+    remember = getattr(node.app, "remember_change", None)
+    return remember(ctx) if remember is not None else ctx
 
 
 def report_failure(node: DOMNode, event: Worker.StateChanged) -> None:

@@ -39,7 +39,7 @@ from rolodex.crm.errors import RolodexError
 from rolodex.crm.records import RecordView
 from rolodex.crm.views import LabelChoice, label_choices
 from rolodex.i18n import _, data_text, ngettext
-from rolodex.ui.base import Dialog, connected, flow, in_thread
+from rolodex.ui.base import Dialog, connected, flow, in_thread, journaled
 from rolodex.ui.modals.record_dialogs import choice_prompt, hit_lines
 from rolodex.ui.text import shown, single_line
 from rolodex.ui.widgets.footer import KeyFooter
@@ -435,7 +435,7 @@ class AssociateDialog(Dialog[int]):
             changes = await in_thread(
                 self,
                 lambda: associations.associate_many(
-                    source_id, ids, user(), words, primary_id=primary_id
+                    source_id, ids, journaled(self, user()), words, primary_id=primary_id
                 ),
             )
         except RolodexError as exc:

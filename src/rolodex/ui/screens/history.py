@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -11,12 +12,14 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
-from rolodex.crm import history, moments, objects
-from rolodex.crm.errors import InvalidValue
+from rolodex.crm import history, moments, objects, undo
+from rolodex.crm.context import user
+from rolodex.crm.errors import InvalidValue, RolodexError
 from rolodex.crm.history import HistoryEntry, PastAssociation
 from rolodex.crm.records import RecordView
 from rolodex.i18n import _, ngettext
-from rolodex.ui.base import Dialog, RolodexScreen, connected
+from rolodex.ui.base import Dialog, RolodexScreen, connected, flow, in_thread
+from rolodex.ui.messages import DataChanged
 from rolodex.ui.text import cell, shown, template, when
 from rolodex.ui.widgets.footer import KeyFooter
 from rolodex.ui.widgets.inputs import SafeInput
@@ -53,10 +56,13 @@ def entry_cells(entry: HistoryEntry) -> tuple:
             if entry.action != "removed"
             else detail
         )
+    action = history.action_words(entry)
+    if entry.undoes is not None:
+        action = _("{action} (undo of #{id})").format(action=action, id=entry.undoes)
     return (
         cell(entry.other_name or entry.other_ref),
         cell(entry.other_ref, "dim"),
-        cell(history.action_words(entry)),
+        cell(action),
         cell(when(entry.at)),
         cell(entry.source_display),
         cell(detail),
@@ -79,6 +85,7 @@ class HistoryScreen(RolodexScreen):
         Binding("y", "copy_ref", _("Copy REF"), id="history.copy_ref"),
         Binding("t", "as_of", _("As of…"), id="history.as_of"),
         Binding("f", "focus_filter", _("Filter"), id="history.filter"),
+        Binding("u", "undo", _("Undo this change"), id="history.undo", show=False),
     ]
 
     def __init__(self, record: RecordView) -> None:
@@ -201,6 +208,24 @@ class HistoryScreen(RolodexScreen):
         ref = entry.other_ref if entry else self.record.ref
         self.app.copy_to_clipboard(ref)
         self.notify(_("Copied {ref}").format(ref=ref))
+
+    @flow("history-undo")
+    async def action_undo(self) -> None:
+        """Undo the change under the cursor: a new change that puts the association back."""
+        entry = self._current()
+        if entry is None:
+            return
+        try:
+            await in_thread(self, partial(undo.undo, entry.id, user()))
+        except RolodexError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.notify(
+            _("Undid #{id}: {name} is back as it was before that change").format(
+                id=entry.id, name=entry.other_name or entry.other_ref
+            )
+        )
+        self.post_message(DataChanged())
 
     def action_as_of(self) -> None:
         self.app.push_screen(AsOfDialog(self.record))

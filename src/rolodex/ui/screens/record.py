@@ -27,7 +27,7 @@ from rolodex.crm.errors import Conflict, Deleted, NeedsNewPrimary, NotFound, Rol
 from rolodex.crm.records import RecordView
 from rolodex.crm.views import RecordData
 from rolodex.i18n import _
-from rolodex.ui.base import FLOW, RolodexScreen, ask, connected, flow, in_thread
+from rolodex.ui.base import FLOW, RolodexScreen, ask, connected, flow, in_thread, journaled
 from rolodex.ui.messages import DataChanged, OpenRecord
 from rolodex.ui.modals.common import ChoiceDialog, ConfirmDialog
 from rolodex.ui.text import shorten, shown, single_line, template
@@ -92,6 +92,7 @@ class RecordScreen(RolodexScreen):
         Binding("a", "add_association", _("Associate"), id="record.associate"),
         Binding("h", "history", _("History"), id="record.history"),
         Binding("g", "neighbourhood", _("Neighbourhood"), id="record.neighbourhood"),
+        Binding("t", "tree", _("Hierarchy"), id="record.tree", show=False),
         Binding("n", "log('note')", _("Note"), id="record.log_note"),
         Binding("e", "log('email')", _("Email"), id="record.log_email", show=False),
         Binding("c", "log('call')", _("Call"), id="record.log_call", show=False),
@@ -469,7 +470,7 @@ class RecordScreen(RolodexScreen):
             await self._toggle_primary(item)
         elif choice == "primary-of-other":
             if await self._attempt(
-                lambda: associations.set_primary(item.other_id, record.id, user())
+                lambda: associations.set_primary(item.other_id, record.id, journaled(self, user()))
             ):
                 self.notify(_("Primary company set"))
                 self._written(item.other_type)
@@ -498,7 +499,7 @@ class RecordScreen(RolodexScreen):
             return
         if not item.primary:
             if await self._attempt(
-                lambda: associations.set_primary(record_id, item.other_id, user())
+                lambda: associations.set_primary(record_id, item.other_id, journaled(self, user()))
             ):
                 self.notify(_("Primary company set"))
                 self._written(objects.COMPANY)
@@ -522,7 +523,9 @@ class RecordScreen(RolodexScreen):
             return
         new = await self._choose_company(_("Choose the new primary company"), others)
         if new is not None and await self._attempt(
-            lambda: associations.remove_primary(record_id, item.other_id, user(), new_primary=new)
+            lambda: associations.remove_primary(
+                record_id, item.other_id, journaled(self, user()), new_primary=new
+            )
         ):
             self.notify(_("Primary company changed"))
             self._written(objects.COMPANY)
@@ -562,7 +565,7 @@ class RecordScreen(RolodexScreen):
                         associations.dissociate,
                         record_id,
                         item.other_id,
-                        user(),
+                        journaled(self, user()),
                         new_primary=new_primary,
                     ),
                 )
@@ -597,7 +600,9 @@ class RecordScreen(RolodexScreen):
         if words is None:
             return
         if await self._attempt(
-            lambda: associations.set_labels(record.id, item.other_id, user(), words)
+            lambda: associations.set_labels(
+                record.id, item.other_id, journaled(self, user()), words
+            )
         ):
             self.notify(_("Labels saved"))
             self._written(item.other_type)
@@ -616,6 +621,11 @@ class RecordScreen(RolodexScreen):
         from rolodex.ui.screens.neighbourhood import NeighbourhoodScreen
 
         self.app.push_screen(NeighbourhoodScreen(self.data.record))
+
+    def action_tree(self) -> None:
+        from rolodex.ui.screens.tree import TreeScreen
+
+        self.app.push_screen(TreeScreen(self.data.record))
 
     def action_copy_ref(self) -> None:
         self.app.copy_to_clipboard(self.data.record.ref)
