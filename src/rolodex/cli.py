@@ -14,6 +14,8 @@ import os
 import signal
 import sqlite3
 import sys
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn, TextIO, cast
@@ -178,9 +180,21 @@ def build_parser(types_help: str | None = None) -> argparse.ArgumentParser:
         ),
     )
 
-    p = command("associate", _("associate two records: the first is the second's LABEL"))
+    p = command(
+        "associate",
+        _("associate two records: the first is the second's LABEL"),
+        epilog=_(
+            "With more REFs the first is associated with each of the others, as with two; "
+            "'-' reads REFs from standard input, one a line (rolodex list contact --format "
+            "refs | rolodex associate deal:7 -). One transaction; a record a rule refuses "
+            "(a limit) is named on standard error and the others are associated (exit 1). "
+            "With several, --primary makes the first, a company, each one's primary company."
+        ),
+    )
     p.add_argument("src", metavar="REF", help=_("the first record"))
-    p.add_argument("dst", metavar="REF", help=_("the second record"))
+    p.add_argument(
+        "dst", metavar="REF", nargs="+", help=_("the second record (or several, or - for stdin)")
+    )
     p.add_argument(
         "--label",
         action="append",
@@ -831,7 +845,10 @@ class Runner:
     def cmd_associate(self) -> int:
         from rolodex.crm import associations
 
-        src, dst = self.resolve(self.args.src), self.resolve(self.args.dst)
+        words = self._refs_given(self.args.dst)
+        if len(words) != 1:
+            return self._associate_many(words)
+        src, dst = self.resolve(self.args.src), self.resolve(words[0])
         change = associations.associate(
             src.id, dst.id, self.ctx, self.args.label, primary=self.args.primary
         )
@@ -873,6 +890,78 @@ class Runner:
             )
         self.say(message + suffix)
         return EXIT_OK
+
+    def _refs_given(self, words: list[str]) -> list[str]:
+        """The REF arguments, with '-' read from standard input (one a line; blank lines
+        and lines starting with # skipped)."""
+        found: list[str] = []
+        for word in words:
+            if word != "-":
+                found.append(word)
+                continue
+            for line in sys.stdin:
+                text = line.strip()
+                if text and not text.startswith("#"):
+                    found.append(text)
+        if not found:
+            raise UsageError(_("no records to associate with: give REFs, or - and REFs on stdin"))
+        return found
+
+    def _associate_many(self, words: list[str]) -> int:
+        """``associate FIRST OTHER...``: every REF resolved before anything changes."""
+        from rolodex.crm import bulk_actions, objects, records
+        from rolodex.crm.errors import RolodexError
+
+        first = self.resolve(self.args.src)
+        others, unknown = [], []
+        for word in words:
+            try:
+                others.append(records.resolve(word))
+            except RolodexError as exc:
+                unknown.append(f"{word}: {exc}")
+        if unknown:
+            raise UsageError(
+                ngettext(
+                    "{n} REF is not a record; nothing was associated: {refs}",
+                    "{n} REFs are not records; nothing was associated: {refs}",
+                    len(unknown),
+                ).format(
+                    n=len(unknown),
+                    refs="; ".join(unknown[:5]) + ("; …" if len(unknown) > 5 else ""),
+                )
+            )
+        if self.args.primary and first.type != objects.COMPANY:
+            raise UsageError(
+                _(
+                    "with several records, --primary makes the first each one's primary "
+                    "company: {ref} is not a company"
+                ).format(ref=first.ref)
+            )
+        result = bulk_actions.associate_with_each(
+            first.id, [o.id for o in others], self.ctx, self.args.label, primary=self.args.primary
+        )
+        ref_of = {o.id: o.ref for o in others}
+        refused = [(ref_of[i], why) for i, why in result.refused]
+        for ref, why in refused:
+            self.err.write(_("refused: {ref}: {reason}").format(ref=ref, reason=why) + "\n")
+        self.report(
+            {
+                "ref": first.ref,
+                "associated": [ref_of[i] for i in result.done],
+                "unchanged": [ref_of[i] for i in result.unchanged],
+                "refused": [{"ref": ref, "reason": why} for ref, why in refused],
+            },
+            _(
+                "associated {a} with {n} of {total} records ({same} already were, {refused} refused)"
+            ).format(
+                a=first.ref,
+                n=len(result.done),
+                total=result.total,
+                same=len(result.unchanged),
+                refused=len(refused),
+            ),
+        )
+        return EXIT_CHECK_FAILED if refused else EXIT_OK
 
     def cmd_dissociate(self) -> int:
         from rolodex.crm import associations
@@ -1539,7 +1628,7 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.demo and args.command not in ("serve",):
         target = str(_hook("rolodex.synth.demo", "scratch_copy")())
     if args.command is None:
-        return int(_hook("rolodex.ui.app", "run_app")(target, args.theme))
+        return _run_tui(target, args.theme, bool(args.demo))
     if args.command == "serve":
         serve = _hook("rolodex.serve", "serve")
         demo = bool(args.demo or args.serve_demo)
@@ -1738,6 +1827,41 @@ def _end_on_signals() -> None:
     for number in (signal.SIGTERM, signal.SIGHUP):
         with contextlib.suppress(ValueError, OSError):  # not in the main thread
             signal.signal(number, ended)
+
+
+def _run_tui(target: str | None, theme: str | None, demo: bool) -> int:
+    """The app, and an end that always comes: when the terminal goes away while the app
+    is stopping (a dropped SSH session, a closed tmux), Textual's input thread can stay
+    behind reading the dead terminal forever, and the process would never exit."""
+    run_app = _hook("rolodex.ui.app", "run_app")
+    try:
+        code = int(run_app(target, theme))
+    finally:
+        # The app's loop put back the default (die at once, the scratch copy left behind);
+        # the process is ending anyway, so a late hang-up waits for the cleanup.
+        for number in (signal.SIGTERM, signal.SIGHUP):
+            with contextlib.suppress(ValueError, OSError):
+                signal.signal(number, signal.SIG_IGN)
+    if _threads_linger():
+        if demo:
+            _hook("rolodex.synth.demo", "remove_scratch_copies")()
+        with contextlib.suppress(OSError, ValueError):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
+def _threads_linger(wait: float = 2.0) -> bool:
+    """Whether threads other than this one are still running after ``wait`` seconds."""
+    deadline = time.monotonic() + wait
+    for thread in threading.enumerate():
+        if thread is threading.current_thread() or thread.daemon:
+            continue
+        thread.join(max(0.0, deadline - time.monotonic()))
+        if thread.is_alive():
+            return True
+    return False
 
 
 def _types_help(words: list[str]) -> str | None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -95,3 +96,24 @@ def test_a_command_ended_by_sigterm_removes_its_scratch_copy(tmp_path):
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 128 + signal.SIGTERM
     assert _scratch_copies(root) == []
+
+
+@pytest.mark.parametrize("delay", [0.1, 0.3, 0.6])
+def test_the_terminal_closing_while_the_app_quits_still_ends_it(tmp_path, delay):
+    """ctrl+q, and the terminal goes while the app is still stopping (a tmux killed as
+    the user quits): the app used to stay behind forever, spinning on the dead terminal."""
+    root = tmp_path / "tmp"
+    root.mkdir()
+    tmux = Tmux(tmp_path)
+    try:
+        pid = _start(tmux, root)
+        tmux.keys("C-q")
+        time.sleep(delay)
+        tmux.run("kill-server")
+        assert _gone(pid), "rolodex kept running after its terminal closed"
+        assert _scratch_copies(root) == []
+    finally:
+        with contextlib.suppress(Exception):
+            tmux.run("kill-server")
+        with contextlib.suppress(ProcessLookupError, UnboundLocalError):
+            os.kill(pid, signal.SIGKILL)

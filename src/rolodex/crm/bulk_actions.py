@@ -60,6 +60,29 @@ def associate_each(
     return _each(ids, ctx, change)
 
 
+def associate_with_each(
+    first_id: int,
+    other_ids: Sequence[int],
+    ctx: Context,
+    words: Sequence[str] = (),
+    *,
+    primary: bool = False,
+) -> BulkResult:
+    """The command line's ``associate FIRST OTHER...``: "the first is each other's WORD",
+    as ``associate FIRST OTHER`` says it for two; with ``primary`` the first (a company)
+    becomes each other's primary company."""
+
+    def change(other_id: int, batch: Context) -> bool:
+        done = associations.associate(first_id, other_id, batch, words)
+        changed = bool(done.created or done.changed)
+        if primary:
+            made = associations.associate(other_id, first_id, batch, (), primary=True)
+            changed = changed or bool(made.created or made.changed)
+        return changed
+
+    return _each(other_ids, ctx, change)
+
+
 def add_labels(
     ids: Sequence[int], target_id: int, ctx: Context, words: Sequence[str]
 ) -> BulkResult:

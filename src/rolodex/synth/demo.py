@@ -47,6 +47,17 @@ def _shift_to_now(path: Path, now: dt.datetime | None = None) -> None:
     timeshift.shift_copy(path, now - latest, DATE_PROPERTIES, DATETIME_PROPERTIES)
 
 
+_SCRATCH: list[Path] = []  # scratch folders this process made, removed when it ends
+
+
+@atexit.register
+def remove_scratch_copies() -> None:
+    """Remove this process's scratch copies (at exit, or by a process that must leave
+    without the interpreter's own exit)."""
+    while _SCRATCH:
+        shutil.rmtree(_SCRATCH.pop(), ignore_errors=True)
+
+
 def scratch_copy(*, keep: bool = False, source: Path | None = None) -> Path:
     """A fresh copy of demo.db in a new temporary folder (removed when the process ends,
     unless ``keep``); the committed file is only read."""
@@ -59,7 +70,7 @@ def scratch_copy(*, keep: bool = False, source: Path | None = None) -> Path:
         )
     folder = Path(tempfile.mkdtemp(prefix="rolodex-demo-"))
     if not keep:
-        atexit.register(shutil.rmtree, folder, True)
+        _SCRATCH.append(folder)
     target = folder / DEMO_NAME
     shutil.copyfile(origin, target)
     _shift_to_now(target)
