@@ -309,11 +309,35 @@ def build_parser(types_help: str | None = None) -> argparse.ArgumentParser:
         epilog=_(
             "Examples: rolodex list contact --where job_title=CTO --sort name; "
             "rolodex list deal --associated-with acme.se --format json; "
-            "rolodex list contact --format refs | xargs -n1 rolodex show. "
+            "rolodex list contact --format refs | xargs -n1 rolodex show; "
+            "rolodex list contact --filter 'primary.country = Sweden and job_title ~ sales'; "
+            "rolodex list company --filter 'count(contact) = 0'; "
+            "rolodex list --view 'Swedish contacts'. "
             "Rows stream as they are read: a million records start at once."
         ),
     )
-    p.add_argument("type", metavar="TYPE", help=_("the object type, singular"))
+    p.add_argument(
+        "type",
+        metavar="TYPE",
+        nargs="?",
+        help=_("the object type, singular (with --view: the view's object, if given)"),
+    )
+    p.add_argument(
+        "--filter",
+        action="append",
+        default=[],
+        metavar="EXPR",
+        help=_(
+            "only records matching the filter, such as 'primary.country = Sweden', "
+            "'deal[Decision maker].stage !~ closed', 'count(contact) > 5', "
+            "'with deal:7' (repeat: all must hold; the README describes the language)"
+        ),
+    )
+    p.add_argument(
+        "--view",
+        metavar="NAME",
+        help=_('the records of a view saved in config.toml ([views."NAME"])'),
+    )
     p.add_argument(
         "--where",
         action="append",
@@ -330,11 +354,10 @@ def build_parser(types_help: str | None = None) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--sort",
-        default="name",
         metavar="PROP",
         help=_(
             "sort by name, created or a property; a leading - reverses, as in "
-            "--sort=-created (default: name)"
+            "--sort=-created (default: name, or the view's sort)"
         ),
     )
     p.add_argument("--limit", type=int, metavar="N", help=_("at most N records"))
@@ -1132,17 +1155,52 @@ class Runner:
         return EXIT_OK
 
     def cmd_list(self) -> int:
-        from rolodex.crm import listing, objects
+        from rolodex.crm import filter_expr, listing, objects
 
-        info = objects.by_key(self.args.type.strip().lower())
-        query = listing.Listing(
-            info, sort=self.args.sort, limit=self.args.limit, enrich=self.args.format != "refs"
-        )
+        enrich = self.args.format != "refs"
+        if self.args.view is not None:
+            query = self.saved_view_listing(limit=self.args.limit, enrich=enrich)
+            info = query.info
+        elif self.args.type is None:
+            raise UsageError(_("list needs an object type (TYPE) or --view NAME"))
+        else:
+            info = objects.by_key(self.args.type.strip().lower())
+            query = listing.Listing(info, limit=self.args.limit, enrich=enrich)
+        if self.args.sort is not None:
+            query.sort = self.args.sort
         query.conditions += [listing.parse_where(info, text) for text in self.args.where]
+        for text in self.args.filter:
+            query.conditions += filter_expr.conditions(info, text)
         for ref in self.args.associated_with:
             query.conditions.append(listing.associated_with(self.resolve(ref).id))
         cli_format.write_listing(self.out, query, listing.rows(query), self.args.format)
         return EXIT_OK
+
+    def saved_view_listing(self, **options: Any) -> Any:
+        """--view NAME: the view's listing; with TYPE, the view must list that object."""
+        from rolodex.crm import objects, saved_views
+        from rolodex.crm.errors import InvalidValue, NotFound
+        from rolodex.ui.config import default_config_dir, load_settings
+
+        settings = load_settings(default_config_dir())
+        try:
+            view = saved_views.find(settings.views, self.args.view)
+        except NotFound:
+            named = f"'{self.args.view.strip().casefold()}'"
+            for problem in settings.problems:  # a view the config could not read
+                if named in problem.casefold():
+                    raise InvalidValue(problem) from None
+            raise
+        query = saved_views.listing(view, **options)
+        if self.args.type is not None:
+            wanted = objects.by_key(self.args.type.strip().lower())
+            if wanted.key != query.info.key:
+                raise UsageError(
+                    _("view '{name}' lists {object}, not {type}").format(
+                        name=view.name, object=query.info.key, type=wanted.key
+                    )
+                )
+        return query
 
     # -- activities and rules
 

@@ -9,6 +9,7 @@ statements) instead of opening a new one for every job.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import stat
 from pathlib import Path
@@ -262,23 +263,53 @@ def _check_filesystem(path: Path) -> None:
         )
 
 
+# A number as filters compare them (crm/filter_expr.py): digits, a sign, a decimal point.
+NUMBER_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
+_NUMBER = re.compile(NUMBER_PATTERN)
+
+
+def _casefold(text: object) -> str | None:
+    return None if text is None else str(text).casefold()
+
+
+def _number(text: object) -> float | None:
+    """The value as a number when it is written as one, else NULL."""
+    if text is None:
+        return None
+    value = str(text)
+    return float(value) if _NUMBER.match(value) else None
+
+
+def _sql_functions(db: SqliteDatabase) -> SqliteDatabase:
+    """Functions SQLite lacks that filters use: Unicode case folding (its lower() knows
+    ASCII only, and "örebro" must find "Örebro") and reading a text as a number.
+    PostgreSQL has both (lower(), a regular expression and numeric)."""
+    db.register_function(_casefold, "rolodex_casefold", 1, deterministic=True)
+    db.register_function(_number, "rolodex_number", 1, deterministic=True)
+    return db
+
+
 def make_sqlite(path: str | Path, *, readonly: bool = False) -> SqliteDatabase:
     if readonly:
-        return PooledSqliteDatabase(
-            f"file:{Path(path).absolute()}?mode=ro",
-            uri=True,
-            pragmas=SQLITE_READ_ONLY_PRAGMAS,
+        return _sql_functions(
+            PooledSqliteDatabase(
+                f"file:{Path(path).absolute()}?mode=ro",
+                uri=True,
+                pragmas=SQLITE_READ_ONLY_PRAGMAS,
+                timeout=10,
+                check_same_thread=False,
+                max_connections=POOL_SIZE,
+            )
+        )
+    return _sql_functions(
+        PooledSqliteDatabase(
+            str(path),
+            pragmas=SQLITE_PRAGMAS,
+            lock_type="IMMEDIATE",
             timeout=10,
             check_same_thread=False,
             max_connections=POOL_SIZE,
         )
-    return PooledSqliteDatabase(
-        str(path),
-        pragmas=SQLITE_PRAGMAS,
-        lock_type="IMMEDIATE",
-        timeout=10,
-        check_same_thread=False,
-        max_connections=POOL_SIZE,
     )
 
 

@@ -17,6 +17,10 @@
     primary_company = 1             # its primary company and its 3 newest open deals,
     open_deals = 3                  # unless the database has rules of its own
 
+    [views."Swedish contacts"]      # a saved view (crm/saved_views.py): `rolodex list
+    object = "contact"              # --view NAME`, and the palette
+    filter = "primary.country = Sweden"
+
 Environment variables override the file: ``ROLODEX_THEME``, ``ROLODEX_LANGUAGE``, and
 ``ROLODEX_CONFIG_DIR`` names another folder. Theme files of your own go in the
 ``themes`` folder beside the file. The file is read with tomllib and written with
@@ -32,9 +36,12 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rolodex.i18n import _
+
+if TYPE_CHECKING:
+    from rolodex.crm.saved_views import SavedView
 
 CONFIG_NAME = "config.toml"
 THEMES_FOLDER = "themes"
@@ -44,7 +51,7 @@ CONFIG_DIR_VARIABLE = "ROLODEX_CONFIG_DIR"
 ENVIRONMENT = {"theme": "ROLODEX_THEME", "language": "ROLODEX_LANGUAGE"}
 LANGUAGES = ("en", "sv")
 SECTIONS = ("keymap", "columns", "activity_rules")
-KEYS = ("theme", "language", *SECTIONS)
+KEYS = ("theme", "language", *SECTIONS, "views")
 # What a browser session of `rolodex serve` keeps for itself (its view of the app).
 VIEW_KEYS = ("theme", "columns")
 LEGACY_SETTINGS = "settings.json"
@@ -169,6 +176,7 @@ class Settings:
     keymap: dict[str, str] = field(default_factory=dict)
     columns: dict[str, list[str]] = field(default_factory=dict)
     activity_rules: dict[str, dict[str, dict[str, int]]] | None = None
+    views: list[SavedView] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     # setting -> the environment variable that set it (`config show` says so)
     overridden: dict[str, str] = field(default_factory=dict)
@@ -313,6 +321,19 @@ def _apply(settings: Settings, data: dict[str, Any], where: str) -> None:
             settings.activity_rules = check_activity_rules(data["activity_rules"])
         except ConfigError as exc:
             report(exc)
+    if "views" in data:
+        from rolodex.crm.saved_views import read_views  # only for a file with views
+
+        views, problems = read_views(data["views"])
+        settings.views = views
+        for problem in problems:
+            report(ConfigError(problem))
+
+
+def saved_views(directory: Path | None = None) -> list[SavedView]:
+    """The saved views of config.toml (name, object, filter, sort), in file order; a view
+    that cannot be used is left out (``load_settings(...).problems`` says why)."""
+    return load_settings(directory or default_config_dir()).views
 
 
 # ---------------------------------------------------------------- writing
@@ -491,4 +512,9 @@ def shown(settings: Settings) -> dict[str, Any]:
     }
     if settings.activity_rules is not None:
         out["activity_rules"] = settings.activity_rules
+    if settings.views:
+        out["views"] = {
+            view.name: {"object": view.object, "filter": view.filter, "sort": view.sort}
+            for view in settings.views
+        }
     return out
