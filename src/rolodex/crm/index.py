@@ -72,12 +72,26 @@ def _filter_key(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def _filter(text: str) -> tuple[str, list[str], bool]:
+def _filter(text: str, info: objects.ObjectInfo) -> tuple[str, list, bool]:
     """The condition of a name filter: names that contain ``text`` (casefolded, as
     ``name_key`` holds them), so "berg" finds Björn Berg. Returns the SQL, its
     parameters, and whether matches are sparse: then the substring index proposes the
     candidates (a walk of the name index would test 500,000 names for a few); dense
-    matches are found walking the index in the page's order, which stops at once."""
+    matches are found walking the index in the page's order, which stops at once.
+
+    Text in the filter language (``primary.country = Sweden``, ``count(contact) = 0``:
+    crm/filter_expr.py) is that filter instead, tested per record as the page's own
+    index is walked."""
+    from rolodex.crm import filter_expr  # it builds on listing, which builds on this module
+
+    if filter_expr.looks_like_expression(text):
+        found = filter_expr.conditions(info, text)
+        sql = " AND ".join(f"({c.sql})" for c in found) or "1 = 1"
+        return (
+            f" AND EXISTS (SELECT 1 FROM record r WHERE r.id = record.id AND {sql})",
+            [p for c in found for p in c.params],
+            False,
+        )
     key = _filter_key(text)
     if not key:
         return "", [], False
@@ -133,7 +147,7 @@ def page(
     by_column = index_sorts.column_sort(info, sort) if index_sorts.is_column_sort(sort) else None
     if sum((after is not None, before is not None, last, offset > 0)) > 1:
         raise InvalidValue(_("read a page after a cursor, before one, or the last: only one"))
-    prefix, prefix_params, sparse = _filter(filter_text)
+    prefix, prefix_params, sparse = _filter(filter_text, info)
     descending = sort.startswith("-")
     by_name = sort.lstrip("-") == "name"
     # Reading backwards (before a cursor, or the last page) walks the index the other
@@ -232,7 +246,7 @@ def sorted_ids(type_key: str, sort: str, filter_text: str = "") -> array[int]:
     page of a column sort costs a read of every record)."""
     info = objects.by_key(type_key)
     by = index_sorts.column_sort(info, sort)
-    prefix, prefix_params, _sparse = _filter(filter_text)
+    prefix, prefix_params, _sparse = _filter(filter_text, info)
     sql = index_sorts.ids_sql(by, _LIVE + prefix)
     return array("q", (row[0] for row in raw.fetchall(sql, [*by.params, info.id, *prefix_params])))
 
@@ -240,7 +254,7 @@ def sorted_ids(type_key: str, sort: str, filter_text: str = "") -> array[int]:
 def matching_ids(type_key: str, filter_text: str = "") -> array[int]:
     """The ids of every live record of the object that the filter keeps."""
     info = objects.by_key(type_key)
-    prefix, prefix_params, _sparse = _filter(filter_text)
+    prefix, prefix_params, _sparse = _filter(filter_text, info)
     sql = "SELECT id FROM record WHERE " + _LIVE + prefix + " ORDER BY id"
     return array("q", (row[0] for row in raw.fetchall(sql, [info.id, *prefix_params])))
 
@@ -372,7 +386,7 @@ def primary_companies(ids: Sequence[int]) -> dict[int, tuple[int, str]]:
 def total(type_key: str, filter_text: str = "") -> int:
     """How many live records of the object match the filter."""
     info = objects.by_key(type_key)
-    prefix, prefix_params, _sparse = _filter(filter_text)
+    prefix, prefix_params, _sparse = _filter(filter_text, info)
     row = raw.fetchone(
         "SELECT count(*) FROM record WHERE " + _LIVE + prefix, [info.id, *prefix_params]
     )

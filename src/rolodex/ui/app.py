@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import ClassVar, TextIO, cast
+from typing import TYPE_CHECKING, ClassVar, TextIO, cast
 
 import platformdirs
 from textual import on, work
@@ -54,6 +54,9 @@ from rolodex.ui.themes import (
     shown_name,
 )
 from rolodex.ui.themes import themes_dir as shipped_themes_dir
+
+if TYPE_CHECKING:
+    from rolodex.crm.saved_views import SavedView
 
 MAX_INDEX_KEYS = 9
 SESSION_CHANGES = 200  # how many of this session's changes ctrl+z can go back through
@@ -391,6 +394,19 @@ class RolodexApp(App):
     def show_index(self, message: ShowIndex) -> None:
         self.go_to_type(message.type_key)
 
+    def go_to_view(self, view: SavedView) -> None:
+        """A saved view of config.toml (``[views.NAME]``) from the palette."""
+        from rolodex.crm.saved_views import object_of
+
+        try:
+            info = object_of(view)
+        except RolodexError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.index_screen.show_view(info.key, view.filter, view.sort)
+
     def go_to_type(self, type_key: str) -> None:
         while len(self.screen_stack) > 1:
             self.pop_screen()
@@ -521,6 +537,16 @@ class RolodexApp(App):
                     _("Open the index of {plural}").format(plural=info.shown_plural.lower())
                 ),
                 lambda key=info.key: self.go_to_type(key),
+            )
+        for view in self.settings.views:
+            yield SystemCommand(
+                help_markup(_("View: {name}").format(name=view.name)),
+                help_markup(
+                    _("{object}: {filter} (a saved view of config.toml)").format(
+                        object=view.object, filter=view.filter
+                    )
+                ),
+                lambda view=view: self.go_to_view(view),
             )
         from rolodex.ui.screens.record import RecordScreen
 

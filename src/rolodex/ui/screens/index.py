@@ -19,8 +19,8 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Input, Static
 
-from rolodex.crm import index, index_sorts, objects
-from rolodex.crm.errors import RolodexError
+from rolodex.crm import filter_expr, index, index_sorts, objects
+from rolodex.crm.errors import InvalidValue, RolodexError
 from rolodex.crm.objects import ObjectInfo
 from rolodex.crm.records import RecordView
 from rolodex.i18n import _, data_text, ngettext
@@ -169,6 +169,15 @@ class Counted(Message):
         self.types = types
 
 
+class FilterRefused(Message):
+    """The filter cannot be used (an unknown property, object or label): said under it."""
+
+    def __init__(self, generation: int, problem: str) -> None:
+        super().__init__()
+        self.generation = generation
+        self.problem = problem
+
+
 class IndexScreen(RolodexScreen):
     """One object's records; ``type_key``, ``sort`` and ``filter_text`` are the view."""
 
@@ -207,7 +216,12 @@ class IndexScreen(RolodexScreen):
         yield Static("", id="index-tabs")
         with Horizontal(id="index-bar"):
             yield Static("", id="index-title")
-            yield SafeInput(placeholder=_("Filter: names containing…"), id="filter", compact=True)
+            yield SafeInput(
+                placeholder=_("Filter: a name, or country = Sweden, count(deal) > 2…"),
+                id="filter",
+                compact=True,
+            )
+        yield Static("", id="filter-problem")
         yield self.table
         yield EmptyIndex(id="empty")
         yield KeyFooter()
@@ -215,6 +229,7 @@ class IndexScreen(RolodexScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one(EmptyIndex).display = False
+        self.query_one("#filter-problem").display = False
         # At once: a deferred focus() could land after a key the person already typed.
         self.set_focus(self.table)
         self.load()
@@ -248,6 +263,17 @@ class IndexScreen(RolodexScreen):
             self.load()
         else:
             self.type_key = type_key
+
+    def show_view(self, type_key: str, filter_text: str, sort: str) -> None:
+        """A saved view: the object's index with the view's filter in the filter box."""
+        self.show_type(type_key)
+        if sort:
+            descending = sort.startswith("-")
+            key = sort.lstrip("-")
+            if key not in ("name", "created") and not index_sorts.is_column_sort(key):
+                key = "prop:" + key
+            self.sort = ("-" if descending else "") + key
+        self.query_one("#filter", Input).value = filter_text  # filter_changed applies it
 
     def _settings_columns(self) -> list[str]:
         settings = getattr(self.app, "settings", None)
@@ -285,15 +311,23 @@ class IndexScreen(RolodexScreen):
     @work(thread=True, group="index-count", exclusive=True, exit_on_error=False)
     def _count(self, generation: int) -> None:
         type_key, text = self.type_key, self.filter_text
-        total, types = connected(lambda: (index.total(type_key, text), index.index_types()))
+        try:
+            total, types = connected(lambda: (index.total(type_key, text), index.index_types()))
+        except InvalidValue as exc:
+            self.post_message(FilterRefused(generation, str(exc)))
+            return
         self.post_message(Counted(generation, total, types))
 
     @work(thread=True, group="index-order", exclusive=True, exit_on_error=False)
     def _read_order(self, generation: int, *, refresh: bool) -> None:
         type_key, sort, text = self.type_key, self.sort, self.filter_text
-        ids, types = connected(
-            lambda: (index.sorted_ids(type_key, sort, text), index.index_types())
-        )
+        try:
+            ids, types = connected(
+                lambda: (index.sorted_ids(type_key, sort, text), index.index_types())
+            )
+        except InvalidValue as exc:
+            self.post_message(FilterRefused(generation, str(exc)))
+            return
         self.post_message(OrderRead(generation, ids, types, refresh))
 
     @on(OrderRead)
@@ -326,19 +360,23 @@ class IndexScreen(RolodexScreen):
     def _read_page(
         self, generation: int, plan: Read, type_key: str, args: dict, ids: list[int] | None
     ) -> None:
-        if ids is not None:
-            result = connected(lambda: by_ids(type_key, ids, args))
-        else:
-            result = connected(
-                lambda: index.page(
-                    type_key,
-                    after=plan.after,
-                    before=plan.before,
-                    offset=plan.offset,
-                    limit=PAGE,
-                    **args,
+        try:
+            if ids is not None:
+                result = connected(lambda: by_ids(type_key, ids, args))
+            else:
+                result = connected(
+                    lambda: index.page(
+                        type_key,
+                        after=plan.after,
+                        before=plan.before,
+                        offset=plan.offset,
+                        limit=PAGE,
+                        **args,
+                    )
                 )
-            )
+        except InvalidValue as exc:
+            self.post_message(FilterRefused(generation, str(exc)))
+            return
         self.post_message(PageRead(generation, plan.page, result))
 
     @on(PageRead)
@@ -564,7 +602,25 @@ class IndexScreen(RolodexScreen):
 
     @on(Input.Changed, "#filter")
     def filter_changed(self, event: Input.Changed) -> None:
-        self.filter_text = event.value
+        text = event.value
+        if filter_expr.looks_like_expression(text):
+            try:
+                filter_expr.parse(text)  # the syntax, here; names are checked as it is read
+            except InvalidValue as exc:
+                self._show_filter_problem(str(exc))  # half typed: the last good filter stays
+                return
+        self._show_filter_problem("")
+        self.filter_text = text
+
+    def _show_filter_problem(self, problem: str) -> None:
+        line = self.query_one("#filter-problem", Static)
+        line.update(shown(problem, one_line=True))
+        line.display = bool(problem)
+
+    @on(FilterRefused)
+    def filter_refused(self, message: FilterRefused) -> None:
+        if message.generation == self.cache.generation:
+            self._show_filter_problem(message.problem)
 
     @on(Input.Submitted, "#filter")
     def filter_done(self, event: Input.Submitted) -> None:
