@@ -602,6 +602,13 @@ def build_parser(types_help: str | None = None) -> argparse.ArgumentParser:
         metavar="REF",
         help=_("only records associated with this record, as in list"),
     )
+    p.add_argument(
+        "--filter",
+        action="append",
+        default=[],
+        metavar="EXPR",
+        help=_("only records matching the filter, as in list (repeat: all must hold)"),
+    )
 
     p = command("seed", _("fill a database with synthetic data"))
     p.add_argument(

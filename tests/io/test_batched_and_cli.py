@@ -64,7 +64,7 @@ def test_the_rolodex_command(db, db_url, write, tmp_path, capsys):
     assert records.count("contact") == 1
     target = str(tmp_path / "out.xlsx")
     assert main(["--db", db_url, "export", "contact", "-o", target, "--format", "xlsx"]) == 0
-    assert "exported 1 records" in capsys.readouterr().out
+    assert "exported 1 record to" in capsys.readouterr().out
     assert main(["--db", db_url, "import", "--revert", batch]) == 0
     assert records.count("contact") == 0
     # The export names Ana by her REF in this database, where she is in the bin: refused...

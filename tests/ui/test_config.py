@@ -369,7 +369,7 @@ async def test_f6_exports_the_contact_on_screen_and_the_filtered_index(
         assert card.count("BEGIN:VCARD") == 1 and "Ana" in card
         await pilot.press("escape")
         await settle(pilot)
-        app.screen.filter_text = "b"  # the index's filter: names starting with b
+        app.screen.filter_text = "b"  # the index's filter: names containing b
         await settle(pilot)
         await pilot.press("f6")
         await settle(pilot)
@@ -382,4 +382,39 @@ async def test_f6_exports_the_contact_on_screen_and_the_filtered_index(
     names = [
         line for line in (tmp_path / "b.vcf").read_text().splitlines() if line.startswith("FN:")
     ]
-    assert names and all(line[3:].lower().startswith("b") for line in names)
+    assert names and all("b" in line[3:].lower() for line in names)
+
+
+async def test_f6_exports_only_the_ticked_rows_of_the_index(world, make_app, tmp_path, monkeypatch):
+    """Companies ticked in the index: F6 writes those and no others (CSV, import shape)."""
+    import csv
+
+    from textual.widgets import Input
+
+    from rolodex.ui.modals.export import ExportDialog
+
+    monkeypatch.chdir(tmp_path)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")  # the companies
+        await settle(pilot)
+        await pilot.press("space", "down", "down", "space")  # the first and the third
+        await settle(pilot)
+        ticked = set(app.screen.ticks.ids)
+        assert len(ticked) == 2
+        await pilot.press("f6")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ExportDialog)
+        assert "ticked" in str(dialog.query_one("#export-what").render())
+        target = tmp_path / "ticked.csv"
+        dialog.query_one(Input).value = str(target)
+        await pilot.press("enter")
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if target.exists() and not isinstance(app.screen, ExportDialog):
+                break
+    with target.open(encoding="utf-8-sig", newline="") as handle:
+        refs = {row["Rolodex REF"] for row in csv.DictReader(handle)}
+    assert refs == {f"company:{i}" for i in ticked}

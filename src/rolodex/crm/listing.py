@@ -112,6 +112,39 @@ def name_starts_with(text: str) -> Condition:
     return Condition("r.name_key >= ? AND r.name_key < ?", (key, key + "\U0010ffff"))
 
 
+def name_contains(text: str) -> Condition:
+    """Records whose name contains ``text`` (casefolded: the index's plain filter)."""
+    key = " ".join(text.split()).casefold()
+    if not key:
+        return Condition("1 = 1")
+    return Condition(
+        "strpos(r.name_key, ?) > 0" if not is_sqlite() else "instr(r.name_key, ?) > 0", (key,)
+    )
+
+
+def index_filter(info: ObjectInfo, text: str) -> list[Condition]:
+    """What the index's filter box keeps: the filter language, or names containing it."""
+    from rolodex.crm import filter_expr  # it builds on this module
+
+    if filter_expr.looks_like_expression(text):
+        return filter_expr.conditions(info, text)
+    return [name_contains(text)] if text.strip() else []
+
+
+def not_among(record_ids: Sequence[int]) -> Condition:
+    """All but these records (the unticked of "every match")."""
+    ids = [int(i) for i in record_ids]
+    if not ids:
+        return Condition("1 = 1")
+    return Condition(f"r.id NOT IN ({','.join('?' * len(ids))})", tuple(ids))
+
+
+def ids_of(listing: Listing) -> list[int]:
+    """The listed records' ids, in the listing's order."""
+    plain = Listing(listing.info, list(listing.conditions), listing.sort, listing.limit, False)
+    return [row.id for row in rows(plain)]
+
+
 def associated_with(record_id: int) -> Condition:
     """Records associated with the record ``record_id``."""
     return Condition(

@@ -7,7 +7,7 @@ import json
 from typing import Any, TextIO
 
 from rolodex.crm.errors import InvalidValue, RolodexError
-from rolodex.i18n import _
+from rolodex.i18n import _, ngettext
 from rolodex.io.vcard import SUFFIXES, is_vcard
 from rolodex.textsafety import json_text
 
@@ -130,23 +130,19 @@ def vcard_import_command(
 
 
 def _selection(args: argparse.Namespace) -> list[str] | None:
-    """--ref / --where / --associated-with words, or None when all records are exported."""
-    names = ("ref", "where", "associated_with")
+    """--ref / --where / --associated-with / --filter words, or None when all records are
+    exported."""
+    names = ("ref", "where", "associated_with", "filter")
     return [word for name in names for word in (getattr(args, name, None) or [])] or None
 
 
 def _export_selection(
     args: argparse.Namespace, fmt: str, selection: list[str] | None, output: str | None, out: TextIO
 ) -> int:
-    from rolodex.crm import listing, objects, records
+    from rolodex.crm import filter_expr, listing, objects, records
+    from rolodex.io.exporter import export
     from rolodex.io.vcard import export_vcards
 
-    if fmt != "vcf":
-        raise InvalidValue(
-            _(
-                "--ref, --where and --associated-with choose contacts for a vCard export (--format vcf)"
-            )
-        )
     info = objects.by_key(args.type.strip().lower())
     query = listing.Listing(info)
     refs = getattr(args, "ref", None) or []
@@ -155,7 +151,11 @@ def _export_selection(
     query.conditions += [listing.parse_where(info, w) for w in getattr(args, "where", None) or []]
     for ref in getattr(args, "associated_with", None) or []:
         query.conditions.append(listing.associated_with(records.resolve(ref).id))
-    return export_vcards(query, output, out, getattr(args, "vcard_version", None) or "4.0")
+    for text in getattr(args, "filter", None) or []:
+        query.conditions += filter_expr.conditions(info, text)
+    if fmt == "vcf":
+        return export_vcards(query, output, out, getattr(args, "vcard_version", None) or "4.0")
+    return export(info.key, output, fmt, out, listing.ids_of(query))
 
 
 def export_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -181,5 +181,10 @@ def export_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             )
         ) from exc
     if output and output != "-" and not is_stream(output, out):
-        out.write(_("exported {n} records to {file}").format(n=count, file=output) + "\n")
+        out.write(
+            ngettext(
+                "exported {n} record to {file}", "exported {n} records to {file}", count
+            ).format(n=count, file=output)
+            + "\n"
+        )
     return 0

@@ -13,7 +13,7 @@ undoes that, so export then import round-trips exactly.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
 from rolodex.crm import labels as labels_mod
@@ -117,27 +117,42 @@ def header_row(info: ObjectInfo, others: list[ObjectInfo], with_source: bool = F
 
 
 def _rows(
-    info: ObjectInfo, others: list[ObjectInfo], database: str, with_source: bool
+    info: ObjectInfo,
+    others: list[ObjectInfo],
+    database: str,
+    with_source: bool,
+    only: Sequence[int] | None = None,
 ) -> Iterator[list[str]]:
     import json
 
     names = labels_mod.all_by_id()
     last = 0
+    selected = sorted(set(only)) if only is not None else None  # a selection, in id order
     while True:
+        live = (
+            (Record.object_type == info.id)
+            & Record.deleted_at.is_null()
+            & Record.merged_into.is_null()
+        )
+        if selected is None:
+            where = live & (Record.id > last)
+        else:
+            batch = selected[:CHUNK]
+            selected = selected[CHUNK:]
+            if not batch:
+                return
+            where = live & Record.id.in_(batch)
         chunk = list(
             Record.select(Record.id, Record.properties)
-            .where(
-                (Record.object_type == info.id)
-                & Record.deleted_at.is_null()
-                & Record.merged_into.is_null()
-                & (Record.id > last)
-            )
+            .where(where)
             .order_by(Record.id)
             .limit(CHUNK)
             .tuples()
         )
         if not chunk:
-            return
+            if selected is None:
+                return
+            continue
         last = chunk[-1][0]
         ids = [r[0] for r in chunk]
         # record id -> other type id -> [(other id, primary, [words])]
@@ -207,13 +222,16 @@ def _rows(
             yield row
 
 
-def export_rows(type_key: str) -> tuple[list[str], Iterator[list[str]]]:
-    """The header and a stream of rows (not yet neutralised)."""
+def export_rows(
+    type_key: str, only: Sequence[int] | None = None
+) -> tuple[list[str], Iterator[list[str]]]:
+    """The header and a stream of rows (not yet neutralised); ``only``: these records."""
     info = objects.by_key(type_key)
     others = _other_types(info)
     database = identity.ensure_database_id()
     with_source = _has_source_ids(info)
-    return header_row(info, others, with_source), _rows(info, others, database, with_source)
+    rows = _rows(info, others, database, with_source, only)
+    return header_row(info, others, with_source), rows
 
 
 def _write_csv(handle: IO[str], header: list[str], rows: Iterator[list[str]]) -> int:
@@ -240,16 +258,23 @@ def _write_xlsx(handle: IO[bytes], header: list[str], rows: Iterator[list[str]])
     return count
 
 
-def export(type_key: str, output: str | None, fmt: str, stdout: IO[str]) -> int:
-    """Write the export; returns the number of records. A file is written whole or not at
-    all, and never replaced through a symbolic link or over a device (``rolodex.io.files``)."""
+def export(
+    type_key: str,
+    output: str | None,
+    fmt: str,
+    stdout: IO[str],
+    only: Sequence[int] | None = None,
+) -> int:
+    """Write the export (``only``: of these records); returns the number of records. A
+    file is written whole or not at all, and never replaced through a symbolic link or
+    over a device (``rolodex.io.files``)."""
     if fmt not in FORMATS:
         raise InvalidValue(
             _("--format must be one of {formats}").format(formats=", ".join(FORMATS))
         )
     if output and output != "-" and fmt == "csv" and output.lower().endswith(".xlsx"):
         fmt = "xlsx"
-    header, rows = export_rows(type_key)
+    header, rows = export_rows(type_key, only)
     if not output or output == "-":
         if fmt == "xlsx":
             raise InvalidValue(_("an .xlsx export needs a file: use -o FILE.xlsx"))

@@ -481,7 +481,9 @@ class RolodexApp(App):
                 return
             plan = export_plan.record_export(record.id, record.label)
         elif isinstance(screen, IndexScreen):
-            plan = export_plan.index_export(screen.type_key, screen.filter_text, screen.sort)
+            plan = export_plan.index_export(
+                screen.type_key, screen.filter_text, screen.sort, screen.ticks
+            )
         else:
             return
         count = await self.push_screen_wait(ExportDialog(plan.what, plan.suggested, plan.write))

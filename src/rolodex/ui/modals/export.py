@@ -17,6 +17,7 @@ from rolodex.crm import listing, objects
 from rolodex.crm.errors import InvalidValue
 from rolodex.i18n import _
 from rolodex.ui.modals.common import FormDialog
+from rolodex.ui.screens.bulk import Ticks
 from rolodex.ui.text import shown
 from rolodex.ui.widgets.footer import KeyFooter
 from rolodex.ui.widgets.inputs import SafeInput
@@ -37,10 +38,12 @@ class ExportPlan:
         from rolodex.io.vcard import export_vcards
 
         info = objects.by_key(self.type_key)
+        query = listing.Listing(info, list(self.conditions), self.sort)
         try:  # a file is always named: nothing goes to the terminal (io.StringIO)
             if info.key == objects.CONTACT:
-                query = listing.Listing(info, list(self.conditions), self.sort)
                 count = export_vcards(query, path, io.StringIO())
+            elif self.conditions:
+                count = export(info.key, path, "csv", io.StringIO(), listing.ids_of(query))
             else:
                 count = export(info.key, path, "csv", io.StringIO())
         except OSError as exc:
@@ -65,23 +68,44 @@ def record_export(record_id: int, name: str) -> ExportPlan:
     )
 
 
-def index_export(type_key: str, filter_text: str, sort: str) -> ExportPlan:
+def index_export(
+    type_key: str, filter_text: str, sort: str, ticks: Ticks | None = None
+) -> ExportPlan:
+    """The index's records as it shows them (its filter, its sort), or only the ticked."""
     info = objects.by_key(type_key)
-    if info.key == objects.CONTACT:
+    conditions = listing.index_filter(info, filter_text)
+    if ticks is not None and ticks.all:
+        conditions.append(listing.not_among(sorted(ticks.unticked)))
+    elif ticks is not None and ticks.ids:
+        conditions = [listing.among(sorted(ticks.ids))]
+    ticked = ticks is not None and (ticks.all or bool(ticks.ids))
+    as_cards = info.key == objects.CONTACT
+    if ticked:
         what = (
-            _("The contacts whose name starts with '{text}', as vCards (.vcf)").format(
-                text=filter_text
+            _("The ticked contacts, as vCards (.vcf)")
+            if as_cards
+            else _("The ticked {object} records, as CSV in the import shape").format(
+                object=info.shown_singular
             )
-            if filter_text
-            else _("Every contact, as vCards (.vcf)")
         )
-        conditions = [listing.name_starts_with(filter_text)] if filter_text else []
-        return ExportPlan(what, _folder() / "contacts.vcf", info.key, conditions, sort)
-    return ExportPlan(
-        _("Every {object} record, as CSV in the import shape").format(object=info.shown_singular),
-        _folder() / f"{info.key}.csv",
-        info.key,
-    )
+    elif filter_text.strip():
+        what = (
+            _("The contacts the filter '{text}' keeps, as vCards (.vcf)").format(text=filter_text)
+            if as_cards
+            else _(
+                "The {object} records the filter '{text}' keeps, as CSV in the import shape"
+            ).format(object=info.shown_singular, text=filter_text)
+        )
+    else:
+        what = (
+            _("Every contact, as vCards (.vcf)")
+            if as_cards
+            else _("Every {object} record, as CSV in the import shape").format(
+                object=info.shown_singular
+            )
+        )
+    suggested = _folder() / ("contacts.vcf" if as_cards else f"{info.key}.csv")
+    return ExportPlan(what, suggested, info.key, conditions, sort)
 
 
 class ExportDialog(FormDialog[int]):
@@ -104,7 +128,7 @@ class ExportDialog(FormDialog[int]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
             yield Label(shown(_("Export")), classes="dialog-title")
-            yield Static(shown(self.what), classes="dialog-message")
+            yield Static(shown(self.what), classes="dialog-message", id="export-what")
             yield SafeInput(str(self.suggested), id="export-path")
             yield Static("", id="error", classes="error-line")
             with Horizontal(classes="dialog-buttons"):
