@@ -11,6 +11,7 @@ import pytest
 from rolodex.crm import associations, labels, objects, records
 from rolodex.crm.check import run as check_run
 from rolodex.crm.context import api
+from rolodex.store import raw
 from rolodex.store.database import open_database
 from tests.io.conftest import made_labels, run_export, run_import, snapshot
 
@@ -208,3 +209,18 @@ def test_export_errors_are_one_line(db, tmp_path):
     assert result.code == 2 and "x.csv" in result.err
     result = run_export("contact", None, "xlsx")
     assert result.code == 2 and "-o" in result.err
+
+
+def test_control_characters_survive_an_xlsx_round_trip(db, db_url, tmp_path):
+    """An .xlsx cannot hold ESC or BEL: the export writes them as Excel does (_xHHHH_)
+    instead of failing, and import reads them back exactly (a literal _x0041_ too)."""
+    names = ["st\x1b]52;c;ZWNobw==\x1b\\", "bell\x07", "lit _x0041_ eral", "tab\tand\nline"]
+    for name in names:
+        records.create("contact", {"first_name": name, "email": f"{len(name)}@x.example"})
+    path = str(tmp_path / "contacts.xlsx")
+    assert run_export("contact", path, "xlsx").code == 0
+    _fresh(db_url, tmp_path, "empty.db")
+    result = run_import(path)
+    assert result.code == 0, result.err
+    stored = [row[0] for row in raw.fetchall("SELECT name FROM record ORDER BY name")]
+    assert stored == sorted(names)

@@ -418,3 +418,41 @@ async def test_f6_exports_only_the_ticked_rows_of_the_index(world, make_app, tmp
     with target.open(encoding="utf-8-sig", newline="") as handle:
         refs = {row["Rolodex REF"] for row in csv.DictReader(handle)}
     assert refs == {f"company:{i}" for i in ticked}
+
+
+async def test_f6_writes_the_format_the_file_name_asks_for(world, make_app, tmp_path, monkeypatch):
+    """The contacts index to .xlsx and .csv (not only vCards); a .vcf of companies is refused
+    in the dialog, which stays open."""
+    from openpyxl import load_workbook
+    from textual.widgets import Input, Static
+
+    from rolodex.crm import records
+    from rolodex.ui.modals.export import ExportDialog
+
+    monkeypatch.chdir(tmp_path)
+    app = make_app()
+
+    async def export_to(target) -> None:  # type: ignore[no-untyped-def]
+        await pilot.press("f6")
+        await settle(pilot)
+        app.screen.query_one(Input).value = str(target)
+        await pilot.press("enter")
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if target.exists() and not isinstance(app.screen, ExportDialog):
+                break
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await export_to(tmp_path / "people.xlsx")
+        await export_to(tmp_path / "people.csv")
+        await pilot.press("2")
+        await settle(pilot)
+        await export_to(tmp_path / "companies.vcf")
+        assert isinstance(app.screen, ExportDialog)
+        assert "Only contacts" in str(app.screen.query_one("#error", Static).render())
+    sheet = load_workbook(tmp_path / "people.xlsx").active
+    assert sheet.max_row - 1 == records.count("contact")
+    lines = (tmp_path / "people.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].startswith("Rolodex REF") and len(lines) - 1 == records.count("contact")
+    assert not (tmp_path / "companies.vcf").exists()

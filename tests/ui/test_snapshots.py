@@ -231,3 +231,40 @@ def test_help_dialog(snap_compare, world, make_app, size):
 def test_theme_picker_light(snap_compare, world, make_app, size, config_dir):
     (config_dir / "config.toml").write_text('theme = "rolodex-light"\n')
     assert snap_compare(make_app(), terminal_size=size, run_before=opener("", world, "f4"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_hierarchy_screen(snap_compare, world, make_app, size):
+    from rolodex.crm import associations
+    from rolodex.crm.context import api
+
+    acme, globex, initech = (world.ids[k] for k in ("acme", "globex", "initech"))
+    associations.associate(acme, globex, api(), ["Parent company"])
+    associations.associate(globex, initech, api(), ["Parent company"])
+    assert snap_compare(make_app(), terminal_size=size, run_before=opener("globex", world, "t"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_export_dialog(snap_compare, world, make_app, size, monkeypatch):
+    from pathlib import Path
+
+    # The suggested file is in the working folder: shown as the same folder every run.
+    monkeypatch.setattr("rolodex.ui.modals.export._folder", lambda: Path("/home/person"))
+    assert snap_compare(make_app(), terminal_size=size, run_before=opener("", world, "f6"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_bulk_action_menu(snap_compare, world, make_app, size):
+    keys = ("space", "down", "down", "space", "b")
+    assert snap_compare(make_app(), terminal_size=size, run_before=opener("", world, *keys))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_sort_dialog(snap_compare, world, make_app, size):
+    assert snap_compare(make_app(), terminal_size=size, run_before=opener("", world, "s"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_index_with_a_half_typed_filter(snap_compare, world, make_app, size):
+    keys = ("slash", *"count(contact")
+    assert snap_compare(make_app(), terminal_size=size, run_before=opener("", world, *keys))

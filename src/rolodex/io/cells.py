@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 # A spreadsheet treats a cell starting with one of these as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -139,3 +141,24 @@ def _unescaped_find(text: str, needle: str, start: int = 0) -> int | None:
         elif index >= start and text.startswith(needle, index):
             return index
     return None
+
+
+# OOXML cannot hold most C0 control characters; it writes them as _xHHHH_ (and a literal
+# "_xHHHH_" with its underscore as _x005F_), which Excel reads back. openpyxl does
+# neither, so a name holding an ESC would make the whole .xlsx export fail.
+_XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]|_(?=x[0-9A-Fa-f]{4}_)")
+_XLSX_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def xlsx_escape(value: str) -> str:
+    """A cell's text as an .xlsx holds it (control characters as _xHHHH_)."""
+    if "_" not in value and value.isprintable():
+        return value
+    return _XLSX_ILLEGAL.sub(lambda m: f"_x{ord(m.group(0)):04X}_", value)
+
+
+def xlsx_unescape(value: str) -> str:
+    """The text an .xlsx cell stands for (``xlsx_escape`` undone, as Excel reads it)."""
+    if "_x" not in value:
+        return value
+    return _XLSX_ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), value)

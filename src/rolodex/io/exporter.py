@@ -22,7 +22,7 @@ from rolodex.crm.errors import InvalidValue
 from rolodex.crm.objects import ObjectInfo
 from rolodex.i18n import _
 from rolodex.io import identity
-from rolodex.io.cells import label_entry, neutralise
+from rolodex.io.cells import label_entry, neutralise, xlsx_escape
 from rolodex.io.files import output_file
 from rolodex.io.headers import DATABASE_HEADER, EXPORT_HEADERS, RECORD_ID_HEADER, REF_HEADER
 from rolodex.io.models import SourceKey
@@ -249,10 +249,10 @@ def _write_xlsx(handle: IO[bytes], header: list[str], rows: Iterator[list[str]])
 
     workbook = Workbook(write_only=True)
     sheet: Any = workbook.create_sheet("Export")
-    sheet.append(header)
+    sheet.append([xlsx_escape(h) for h in header])
     count = 0
     for row in rows:
-        sheet.append([neutralise(c) for c in row])
+        sheet.append([xlsx_escape(neutralise(c)) for c in row])
         count += 1
     workbook.save(handle)
     return count

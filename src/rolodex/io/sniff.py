@@ -21,6 +21,7 @@ from typing import IO, Any
 from rolodex.crm.errors import RolodexError
 from rolodex.i18n import _
 from rolodex.io import records_csv
+from rolodex.io.cells import xlsx_unescape
 
 # A physical line, a row or one cell longer than this is not part of a contact list: the
 # row is rejected without the line being read into memory whole.
@@ -414,6 +415,8 @@ def cell_text(value: object) -> str:
     """A spreadsheet cell as the text a CSV would hold."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        return xlsx_unescape(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):

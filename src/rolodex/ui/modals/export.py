@@ -33,19 +33,25 @@ class ExportPlan:
     written_to: str | None = None
 
     def write(self, path: str) -> int:
-        """Write the export (run in a worker); the number of records written."""
+        """Write the export (run in a worker); the number of records written. The file's
+        ending chooses the format: .vcf (contacts) vCards, .xlsx Excel, else CSV."""
         from rolodex.io.exporter import export
-        from rolodex.io.vcard import export_vcards
+        from rolodex.io.vcard import SUFFIXES, export_vcards
 
         info = objects.by_key(self.type_key)
         query = listing.Listing(info, list(self.conditions), self.sort)
+        ending = path.lower()
         try:  # a file is always named: nothing goes to the terminal (io.StringIO)
-            if info.key == objects.CONTACT:
+            if ending.endswith(SUFFIXES):
+                if info.key != objects.CONTACT:
+                    raise InvalidValue(
+                        _("Only contacts export as vCards: name a .csv or .xlsx file")
+                    )
                 count = export_vcards(query, path, io.StringIO())
-            elif self.conditions:
-                count = export(info.key, path, "csv", io.StringIO(), listing.ids_of(query))
             else:
-                count = export(info.key, path, "csv", io.StringIO())
+                fmt = "xlsx" if ending.endswith(".xlsx") else "csv"
+                only = listing.ids_of(query) if self.conditions else None
+                count = export(info.key, path, fmt, io.StringIO(), only)
         except OSError as exc:
             raise InvalidValue(
                 _("{file} cannot be written ({error})").format(file=path, error=exc.strerror or exc)
@@ -134,6 +140,10 @@ class ExportDialog(FormDialog[int]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Export"), id=self.SAVE_BUTTON, variant="primary")
                 yield Button(_("Cancel"), id="cancel")
+            yield Label(
+                _("The ending chooses the format: .csv, .xlsx, .vcf (contacts)"),
+                classes="dialog-hint",
+            )
             yield Label(_("Enter or ctrl+s to export · Esc to cancel"), classes="dialog-hint")
         yield KeyFooter()
 
