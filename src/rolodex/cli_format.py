@@ -408,7 +408,8 @@ def write_listing(out: TextIO, listing: Listing, rows: Iterable[ListRow], fmt: s
         return
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
-        keys = [p.key for p in info.properties]
+        # A property called "name" (a company's) is the record's name: one column, not two.
+        keys = [p.key for p in info.properties if p.key != "name"]
         header = ["ref", "id", "name", *keys]
         if with_primary:
             header += ["primary_company_ref", "primary_company"]

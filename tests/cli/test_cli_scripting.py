@@ -196,7 +196,7 @@ def test_list_table_and_csv(ok, crm):
     assert table[0].split()[:3] == ["REF", "Name", "Primary"]
     assert "Acme" in table[3] and "Cleo Ek" in table[3]
     lines = ok("list", "company", "--format", "csv").out.splitlines()
-    assert lines[0].startswith("ref,id,name,name,domain")
+    assert lines[0].startswith("ref,id,name,domain")
     assert lines[1].startswith(f"{crm['acme']},")
 
 
