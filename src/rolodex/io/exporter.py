@@ -21,7 +21,7 @@ from rolodex.crm import objects
 from rolodex.crm.errors import InvalidValue
 from rolodex.crm.objects import ObjectInfo
 from rolodex.i18n import _
-from rolodex.io import identity
+from rolodex.io import identity, parents
 from rolodex.io.cells import label_entry, neutralise, xlsx_escape
 from rolodex.io.files import output_file
 from rolodex.io.headers import DATABASE_HEADER, EXPORT_HEADERS, RECORD_ID_HEADER, REF_HEADER
@@ -105,9 +105,24 @@ def _source_ids(ids: list[int]) -> dict[int, str]:
     return found
 
 
-def header_row(info: ObjectInfo, others: list[ObjectInfo], with_source: bool = False) -> list[str]:
+def _parent_label(info: ObjectInfo) -> int | None:
+    """The label whose parent a companies export names in its own column."""
+    if info.key != objects.COMPANY:
+        return None
+    label = parents.company_label()
+    return label.id if label is not None else None
+
+
+def header_row(
+    info: ObjectInfo,
+    others: list[ObjectInfo],
+    with_source: bool = False,
+    with_parent: bool = False,
+) -> list[str]:
     row = [REF_HEADER, DATABASE_HEADER] + ([RECORD_ID_HEADER] if with_source else [])
     row += [property_header(info, p.key, p.label) for p in info.properties]
+    if with_parent:
+        row.append(parents.HEADER)
     for other in others:
         row.append(f"Associated {other.singular} REFs")
         if other.key == objects.COMPANY and info.has_primary_company:
@@ -121,6 +136,7 @@ def _rows(
     others: list[ObjectInfo],
     database: str,
     with_source: bool,
+    parent_label: int | None = None,
     only: Sequence[int] | None = None,
 ) -> Iterator[list[str]]:
     import json
@@ -182,6 +198,7 @@ def _rows(
                 label_rows.setdefault(assoc_id, []).append((lid, bool(fwd)))
         wanted = set(ids)
         seen: set[tuple[int, int]] = set()
+        parent_of: dict[int, int] = {}  # the parent's REF, by the hierarchy's label
         for assoc_id, a, b, a_type, b_type, apb, bpa in assoc_rows:
             for viewer, other, other_type, primary, viewer_is_a in (
                 (a, b, b_type, apb, True),
@@ -190,6 +207,11 @@ def _rows(
                 if viewer not in wanted or (viewer, other) in seen:
                     continue
                 seen.add((viewer, other))
+                if any(
+                    lid == parent_label and viewer_is_a != fwd
+                    for lid, fwd in label_rows.get(assoc_id, [])
+                ):
+                    parent_of[viewer] = other  # the other record is the label's from record
                 # "WORD" (the other record is this one's WORD) or, for a paired
                 # label, "WORD / INVERSE" (this record is the other's INVERSE).
                 words = sorted(
@@ -207,6 +229,9 @@ def _rows(
             if with_source:
                 row.append(sources.get(record_id, ""))
             row += [str(props.get(p.key, "")) for p in info.properties]
+            if parent_label is not None:
+                found = parent_of.get(record_id)
+                row.append(f"{objects.COMPANY}:{found}" if found is not None else "")
             mine = links.get(record_id, {})
             for other in others:
                 items = sorted(mine.get(other.id, []))
@@ -230,8 +255,11 @@ def export_rows(
     others = _other_types(info)
     database = identity.ensure_database_id()
     with_source = _has_source_ids(info)
-    rows = _rows(info, others, database, with_source, only)
-    return header_row(info, others, with_source), rows
+    parent_label = _parent_label(info)
+    return (
+        header_row(info, others, with_source, parent_label is not None),
+        _rows(info, others, database, with_source, parent_label, only),
+    )
 
 
 def _write_csv(handle: IO[str], header: list[str], rows: Iterator[list[str]]) -> int:

@@ -24,7 +24,7 @@ from pathlib import Path
 from rolodex.crm import objects
 from rolodex.crm.objects import KEY_PATTERN, ObjectInfo
 from rolodex.i18n import _
-from rolodex.io import header_names
+from rolodex.io import header_names, parents
 from rolodex.io.sniff import ImportFileError, file_error
 
 # Column kinds
@@ -40,6 +40,7 @@ ASSOC_NAMES = "assoc_names"  # Associated Company: "Name (domain)"; ...
 ASSOC_BY = "assoc_by"  # Associated contact [email]
 ASSOC_LABELS = "assoc_labels"  # Associated Company Labels: "12: Manager; 15: Employee"
 ROW_LABEL = "row_label"  # Association label (multi-object rows)
+PARENT_ID = "parent_id"  # Parent Company ID: the company's parent (its id, or its REF)
 IGNORED = "ignored"
 ASSOCIATION_KINDS = (
     ASSOC_IDS,
@@ -153,6 +154,8 @@ class Column:
             return _("association labels -> {object}").format(object=self.object)
         if self.kind == ROW_LABEL:
             return _("association label")
+        if self.kind == PARENT_ID:
+            return _("parent company (its Record ID or REF)")
         return _("ignored") + (f" ({self.note})" if self.note else "")
 
     def target(self) -> str:
@@ -312,6 +315,8 @@ def _structural(index: int, header: str, key: str, names: dict[str, str]) -> Col
         return Column(index, header, DATABASE, None)
     if key in ROW_LABEL_HEADERS:
         return Column(index, header, ROW_LABEL)
+    if key in {norm(h) for h in parents.HEADERS}:
+        return Column(index, header, PARENT_ID, objects.COMPANY)
     owner = _id_object(key, names)
     if owner is not None:
         return Column(index, header, RECORD_ID, owner)
@@ -348,7 +353,7 @@ def _main_object(
         key = norm(header)
         column = _structural(index, header, key, names)
         if column is not None:
-            if column.kind == RECORD_ID and column.object:
+            if column.kind in (RECORD_ID, PARENT_ID) and column.object:
                 scores[column.object] = scores.get(column.object, 0) + 2
                 first.setdefault(column.object, index)
             continue
@@ -491,6 +496,10 @@ def map_headers(
                     column.prop,
                     column.note,
                     mapped=True,
+                )
+            if column is not None and column.kind == PARENT_ID and main != objects.COMPANY:
+                column = Column(
+                    index, header, IGNORED, note=_("a parent company belongs in a companies file")
                 )
             if column is None:
                 candidates = table.of(text)

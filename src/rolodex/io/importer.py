@@ -28,13 +28,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from rolodex.crm import associations, bulk, objects, records
+from rolodex.crm import associations, bulk, hierarchy, objects, records
 from rolodex.crm import labels as labels_mod
 from rolodex.crm.context import IMPORT, Context, new_batch
 from rolodex.crm.errors import (
     AmbiguousReference,
     Deleted,
     DuplicateRecord,
+    HierarchyConflict,
     InvalidReference,
     InvalidValue,
     LabelNotFound,
@@ -44,7 +45,7 @@ from rolodex.crm.errors import (
 from rolodex.i18n import _
 from rolodex.io import cells as cells_mod
 from rolodex.io import headers as hdr
-from rolodex.io import identity
+from rolodex.io import identity, parents
 from rolodex.io.cells import parse_label_entry, split_first, unescape, unneutralise
 from rolodex.io.errorfile import ErrorFile
 from rolodex.io.idbits import IdBits
@@ -263,6 +264,7 @@ class _File:
                 hdr.ASSOC_REFS,
                 hdr.ASSOC_REFS_PRIMARY,
                 hdr.ASSOC_LABELS,
+                hdr.PARENT_ID,
             ):
                 self.by_ids.append(column)
             elif column.kind in (hdr.ASSOC_NAMES, hdr.ASSOC_BY):
@@ -524,13 +526,17 @@ class Importer:
                 return split_list(unneutralise(cell))
             return (cell.strip(),)
 
-        ref_columns = [c for c in file.by_ids if c.kind in (hdr.ASSOC_REFS, hdr.ASSOC_REFS_PRIMARY)]
+        ref_columns = [
+            c
+            for c in file.by_ids
+            if c.kind in (hdr.ASSOC_REFS, hdr.ASSOC_REFS_PRIMARY, hdr.PARENT_ID)
+        ]
         if file.ref is not None:
             ref_columns.append(file.ref)
         for column in file.values + file.by_ids:
             if column.object is None:
                 continue
-            if column.kind in (hdr.RECORD_ID, hdr.ASSOC_IDS, hdr.ASSOC_PRIMARY):
+            if column.kind in (hdr.RECORD_ID, hdr.ASSOC_IDS, hdr.ASSOC_PRIMARY, hdr.PARENT_ID):
                 bucket = keys.setdefault((self._type_id(column.object), self.system), set())
                 index = column.index
                 for cells in rows:
@@ -1373,6 +1379,8 @@ class Importer:
                 )
             if primary and not objects.by_key(record_type).has_primary_company:
                 raise InvalidValue(_("a {type} has no primary company").format(type=record_type))
+            if any(hierarchy.hierarchical_label(label_id) for label_id, _f in labels):
+                raise _NeedsRules  # a hierarchy's rules: one parent, no cycle
             self._queue_link(record_id, record_type, target_id, target_type, labels, primary)
             return LINK
         changed = False
@@ -1597,13 +1605,21 @@ class Importer:
         # (target type, kind, key) -> [words, primary]; kind "source" (key: an identity)
         # or "id" (key: this database's record id, from a REF)
         by_id: dict[tuple[str, str, Any], list[Any]] = {}
+        parent: tuple[str, str, Any] | None = None  # the entry of the parent company column
         for column in file.by_ids:
             raw = cells[column.index]
             if not raw or column.object is None:
                 continue
             raw = unneutralise(raw).strip()
             target = column.object
-            if column.kind in (hdr.ASSOC_IDS, hdr.ASSOC_PRIMARY):
+            if column.kind == hdr.PARENT_ID:
+                if not raw:
+                    continue
+                kind, key = self._parent_item(column, raw, database)
+                parent = (target, kind, key)
+                entry = by_id.setdefault(parent, [[], False])
+                entry[0].append(parents.required_label().name)
+            elif column.kind in (hdr.ASSOC_IDS, hdr.ASSOC_PRIMARY):
                 for item in split_list(raw):
                     sid = identity.check_source_id(column.header, unescape(item))
                     entry = by_id.setdefault((target, "source", (self.system, sid)), [[], False])
@@ -1651,7 +1667,11 @@ class Importer:
                 raise InvalidValue(
                     _("only a company can be a primary: {header}").format(header=target)
                 )
+            if (target, kind, key) == parent:  # its labels column may say it too
+                words = list({w.casefold(): w for w in words}.values())
             found = self._link_or_wait(record_id, record_type, target, kind, key, words, primary)
+            if (target, kind, key) == parent:
+                self._check_parent(record_id, found)
             seen = linked.setdefault(target, set())
             if found is None or seen is None:
                 linked[target] = None
@@ -1672,6 +1692,52 @@ class Importer:
                     self._check_name(column, item, kind, key, linked[column.object])
                     continue
                 self._link_or_wait(record_id, record_type, column.object, kind, key, [], False)
+
+    def _parent_item(self, column: hdr.Column, raw: str, database: str | None) -> tuple[str, Any]:
+        """The parent company a cell names: a REF (a Rolodex export), else an id of the
+        file's system."""
+        items = split_list(raw)
+        if len(items) > 1:
+            raise InvalidValue(
+                _("'{header}': a company has one parent company, the cell names {n}").format(
+                    header=column.header.strip(), n=len(items)
+                )
+            )
+        text = unescape(items[0]).strip()
+        ref = identity.parse_ref(text)
+        if ref is not None and ref[0] == objects.COMPANY:
+            return self._ref_key(database, ref[1])
+        return "source", (self.system, identity.check_source_id(column.header, text))
+
+    def _check_parent(self, record_id: int, parent: int | None) -> None:
+        """A company is not its own parent; one waiting for a parent not imported yet has
+        no other parent (linked, the hierarchy's rules checked that)."""
+        label = parents.required_label()
+        if parent == record_id:
+            raise HierarchyConflict(
+                _("{company} cannot be its own {label}").format(
+                    company=self._company_named(record_id), label=label.name
+                )
+            )
+        if parent is None and record_id not in self._row.created_ids:
+            others = hierarchy.parents_of(record_id, label)
+            if others:
+                raise HierarchyConflict(
+                    _(
+                        "{child} already has a {label}: {parent} (one at most: remove that "
+                        "label first)"
+                    ).format(
+                        child=self._company_named(record_id),
+                        label=label.name,
+                        parent=self._company_named(others[0]),
+                    )
+                )
+
+    def _company_named(self, record_id: int) -> str:
+        """A company as a rejection names it: its name and REF."""
+        ref = records.ref_of(objects.COMPANY, record_id)
+        name = self._snapshot(record_id)[1]
+        return f"{name} ({ref})" if name else ref
 
     def _check_name(
         self, column: hdr.Column, item: str, kind: str, key: Any, linked: set[int] | None
