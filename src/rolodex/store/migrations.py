@@ -368,6 +368,24 @@ def _history_undoes(db: Database) -> None:
         db.execute_sql("ALTER TABLE history ADD COLUMN undoes BIGINT")
 
 
+def _live_name_index(db: Database) -> None:
+    """A jump deep into a name-sorted index (End, or dragging to 90%: OFFSET 450,000)
+    walked the (object, name, id) index and read every skipped record from the table
+    to test it is live: 0.6-1.4 s at 1M records, while the app piled up reads. Partial
+    like record_live_type_id, the walk needs no table: 19 ms at 255,000, 54 ms at 450,000."""
+    db.execute_sql(
+        "CREATE INDEX IF NOT EXISTS record_live_name ON record (object_type_id, name_key, id) "
+        "WHERE deleted_at IS NULL AND merged_into_id IS NULL"
+    )
+    if isinstance(db, SqliteDatabase) and db.table_exists("sqlite_stat1"):
+        (previous,) = db.execute_sql("PRAGMA analysis_limit").fetchone()
+        db.execute_sql("PRAGMA analysis_limit = 1000")
+        try:
+            db.execute_sql("ANALYZE record")
+        finally:
+            db.execute_sql(f"PRAGMA analysis_limit = {int(previous)}")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _create_tables,
     _search_index,
@@ -380,6 +398,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _source_keys,  # 9
     _hierarchies,  # 10
     _history_undoes,  # 11
+    _live_name_index,  # 12
 ]
 LATEST = len(MIGRATIONS)
 
