@@ -54,9 +54,20 @@ def pg_worker_url() -> Iterator[str]:
 
 
 def _reset_postgres(url: str) -> Database:
+    import psycopg2
+
     from rolodex.store.database import open_database
     from rolodex.store.models import MODELS
 
+    # Whatever the last test left, a schema "newer" than this Rolodex included (which
+    # open_database refuses): without its meta table the database is simply old.
+    conn = psycopg2.connect(url)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS meta CASCADE")
+    finally:
+        conn.close()
     db = open_database(url, migrate=False)
     db.drop_tables(MODELS, cascade=True, safe=True)
     db.close()
