@@ -33,7 +33,7 @@ from typing import Any, TextIO
 from rolodex.crm import associations, history, objects, search
 from rolodex.crm.context import api
 from rolodex.i18n import _
-from rolodex.store.database import is_url, open_database
+from rolodex.store.database import CACHE_KIB, is_url, open_database
 
 Result = dict[str, Any]
 
@@ -458,7 +458,9 @@ def raw_connect(target: str) -> Conn:
     """The baseline's own connection: sqlite3 for a file, psycopg2 for a PostgreSQL URL."""
     if is_url(target) and not target.startswith("sqlite:///"):
         return PgRaw(target)
-    return sqlite3.connect(target.removeprefix("sqlite:///"))
+    conn = sqlite3.connect(target.removeprefix("sqlite:///"))
+    conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")  # the page cache ours has
+    return conn
 
 
 def record_count(conn: Conn) -> int:

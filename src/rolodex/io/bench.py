@@ -40,6 +40,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from rolodex.store.database import CACHE_KIB
+
 COMPANY_EVERY = 10  # one company per ten contacts
 COMPANY_ID = 900_000_000  # Record IDs of the companies
 LABEL = "Employee"
@@ -291,7 +293,7 @@ class _Baseline:
             "journal_mode=wal",
             "synchronous=normal",
             "foreign_keys=1",
-            "cache_size=-64000",
+            f"cache_size=-{CACHE_KIB}",
             "temp_store=memory",
         ):
             self.conn.execute(f"PRAGMA {pragma}")

@@ -22,18 +22,22 @@ from rolodex.store.errors import DatabaseOpenError
 from rolodex.store.models import database
 from rolodex.store.transactions import driver_error, sqlite_code, sqlstate
 
+# 16 MB of page cache per connection: the app keeps a pooled connection per worker
+# thread, and at 64 MB each the app grew past 500 MB browsing a 1M database; the
+# 50,000-contact company reads in 5.4 ms p50 with 16 MB against 5.0 with 64.
+CACHE_KIB = 16000
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
     "synchronous": "normal",
     "foreign_keys": 1,
-    "cache_size": -64000,
+    "cache_size": -CACHE_KIB,
     "temp_store": "memory",
     "busy_timeout": 10000,
 }
 # A database we may only read: no journal change (that writes), and refuse writes early.
 SQLITE_READ_ONLY_PRAGMAS = {
     "foreign_keys": 1,
-    "cache_size": -64000,
+    "cache_size": -CACHE_KIB,
     "temp_store": "memory",
     "busy_timeout": 10000,
     "query_only": 1,
