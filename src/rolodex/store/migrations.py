@@ -90,17 +90,22 @@ def _live_created_index(db: Database) -> None:
         "CREATE INDEX IF NOT EXISTS record_live_type_id ON record (object_type_id, id) "
         "WHERE deleted_at IS NULL AND merged_into_id IS NULL"
     )
-    if isinstance(db, SqliteDatabase) and db.table_exists("sqlite_stat1"):
-        # A database analysed before (a seeded one) has statistics for every index but
-        # this one, and SQLite then took it for name-sorted pages too, sorting 500k rows
-        # (~110 ms). Statistics for the record table's indexes alike, quickly, as the seed
-        # computes them (synth/bulk.py).
-        (previous,) = db.execute_sql("PRAGMA analysis_limit").fetchone()
-        db.execute_sql("PRAGMA analysis_limit = 1000")
-        try:
-            db.execute_sql("ANALYZE record")
-        finally:
-            db.execute_sql(f"PRAGMA analysis_limit = {int(previous)}")
+    # A database analysed before (a seeded one) has statistics for every index but this
+    # one, and SQLite then took it for name-sorted pages too, sorting 500k rows (~110 ms).
+    _analyse_records(db)
+
+
+def _analyse_records(db: Database) -> None:
+    """On a SQLite database analysed before, statistics for the record table's indexes
+    alike (a new index has none), quickly, as the seed computes them (synth/bulk.py)."""
+    if not (isinstance(db, SqliteDatabase) and db.table_exists("sqlite_stat1")):
+        return
+    (previous,) = db.execute_sql("PRAGMA analysis_limit").fetchone()
+    db.execute_sql("PRAGMA analysis_limit = 1000")
+    try:
+        db.execute_sql("ANALYZE record")
+    finally:
+        db.execute_sql(f"PRAGMA analysis_limit = {int(previous)}")
 
 
 def _label_name_keys(db: Database) -> None:
@@ -377,13 +382,7 @@ def _live_name_index(db: Database) -> None:
         "CREATE INDEX IF NOT EXISTS record_live_name ON record (object_type_id, name_key, id) "
         "WHERE deleted_at IS NULL AND merged_into_id IS NULL"
     )
-    if isinstance(db, SqliteDatabase) and db.table_exists("sqlite_stat1"):
-        (previous,) = db.execute_sql("PRAGMA analysis_limit").fetchone()
-        db.execute_sql("PRAGMA analysis_limit = 1000")
-        try:
-            db.execute_sql("ANALYZE record")
-        finally:
-            db.execute_sql(f"PRAGMA analysis_limit = {int(previous)}")
+    _analyse_records(db)
 
 
 MIGRATIONS: list[Callable[[Database], None]] = [
