@@ -248,7 +248,7 @@ async def test_no_raw_control_escape_or_bidi_character_reaches_the_terminal(host
         "SetLimitDialog",
         "ExcludeDomainDialog",
         "RecycleBinScreen",
-        "CommandPalette",
+        "Palette",
         "ExportDialog",
     } <= seen, seen
     stream = "".join(CaptureDriver.written)

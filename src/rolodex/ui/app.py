@@ -27,6 +27,7 @@ import platformdirs
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
@@ -38,7 +39,7 @@ from rolodex.crm.context import Context, new_batch, user
 from rolodex.crm.errors import RolodexError
 from rolodex.i18n import _, ngettext
 from rolodex.textsafety import visible
-from rolodex.ui.base import flow, in_thread, report_failure
+from rolodex.ui.base import flow, in_thread, release_rendered_lines, report_failure
 from rolodex.ui.commands import RecordsProvider, help_markup
 from rolodex.ui.config import Settings, default_config_dir, load_settings
 from rolodex.ui.messages import DataChanged, OpenRecord, ShowIndex
@@ -96,6 +97,13 @@ def known_binding_ids() -> set[str]:
             if binding_id:
                 found.add(binding_id)
     return found
+
+
+class Palette(CommandPalette):
+    """Textual's command palette, letting its rendered lines go when it closes."""
+
+    def on_screen_suspend(self) -> None:
+        release_rendered_lines(self)
 
 
 class DatabaseChanged(Message):
@@ -510,6 +518,10 @@ class RolodexApp(App):
             self.theme = name
 
     # ------------------------------------------------------------------ help and commands
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(Palette(id="--command-palette"))
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpDialog):

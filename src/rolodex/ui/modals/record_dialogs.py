@@ -155,11 +155,11 @@ class EditLabelsDialog(FormDialog[list[str]]):
         self.query_one(SelectionList).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
+        # Textual then calls FormDialog's handler too (save, cancel), unless prevented.
         if event.button.id == "new-label":
             event.stop()
+            event.prevent_default()
             self.action_new_label()
-            return
-        super().on_button_pressed(event)
 
     @flow("labels-new")
     async def action_new_label(self) -> None:

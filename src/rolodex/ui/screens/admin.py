@@ -105,7 +105,6 @@ class LabelsScreen(RolodexScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#labels-table").focus()
         self.refresh_data()
 
@@ -451,7 +450,6 @@ class RecycleBinScreen(RolodexScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one(DataTable).focus()
         self.refresh_data()
 

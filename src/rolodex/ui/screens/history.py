@@ -120,7 +120,6 @@ class HistoryScreen(RolodexScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one(DataTable).focus()
         self.load(reset=True)
 

@@ -227,7 +227,6 @@ class IndexScreen(RolodexScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one(EmptyIndex).display = False
         self.query_one("#filter-problem").display = False
         # At once: a deferred focus() could land after a key the person already typed.

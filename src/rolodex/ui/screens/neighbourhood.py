@@ -73,7 +73,6 @@ class NeighbourhoodScreen(RolodexScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        super().on_mount()
         tree = self.query_one(Tree)
         tree.focus()
         self._read(tree.root)

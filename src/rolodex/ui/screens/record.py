@@ -86,7 +86,9 @@ class MoreLoaded(Message):
 
 
 class RecordScreen(RolodexScreen):
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    WIDE = 100  # columns from which the three columns stand side by side
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]
+    AUTO_FOCUS = "#sidebar"  # focused once, when mounted: each focus change restyles
     BINDINGS = [
         Binding("escape", "back", _("Back"), id="record.back"),
         Binding("a", "add_association", _("Associate"), id="record.associate"),
@@ -104,7 +106,9 @@ class RecordScreen(RolodexScreen):
     ]
 
     def __init__(self, data: RecordData) -> None:
-        super().__init__()
+        # Built with the breakpoint class Textual would give it on its first resize: the
+        # class changing then would restyle every widget once more.
+        super().__init__(classes="-wide" if self.app.size.width >= self.WIDE else "-narrow")
         self.record_id = data.record.id
         self.data = data
         self.gone: RolodexError | None = None
@@ -131,10 +135,7 @@ class RecordScreen(RolodexScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.sub_title = self.data.record.ref
-        cards = self.query_one(CardList)
-        self.set_focus(cards, scroll_visible=False)
         self._focus_card(self._first_card())
         self.mark_ready()
 

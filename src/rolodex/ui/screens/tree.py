@@ -68,7 +68,6 @@ class TreeScreen(RolodexScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one(Tree).focus()
         self._read()
 
