@@ -166,3 +166,21 @@ def test_label_creation_rules(db):
         labels.create("contact", "company", "Primary")
     single = labels.create("contact", "company", "Advisor", inverse="Advisor")
     assert not single.paired
+
+
+def test_pickers_offer_the_same_labels_as_the_listing_in_the_same_order(db, ctx):
+    labels.create("contact", "company", "Employee", "Employer")
+    labels.create("company", "contact", "Billing contact")
+    labels.create("contact", "contact", "Manager", "Report")
+    labels.create("contact", "deal", "Decision maker")
+    associations.associate(contact("Ana").id, company("Acme").id, ctx, ["Employee"])
+    for a, b in (("contact", "company"), ("company", "contact"), ("contact", "contact")):
+        listed = labels.list_labels(a, b)
+        assert [label.name for label in labels.pair_labels(a, b)] == [x.name for x in listed]
+    assert {x.name: x.in_use for x in labels.list_labels("contact", "company")} == {
+        "Employee": 1,
+        "Billing contact": 0,
+    }
+    assert labels.pair_labels("contact", "ticket") == []
+    made = labels.create("ticket", "contact", "Reporter")
+    assert [x.name for x in labels.pair_labels("contact", "ticket")] == [made.name]

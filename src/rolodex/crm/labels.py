@@ -87,13 +87,23 @@ def cached(label_id: int) -> LabelInfo | None:
     return found
 
 
+def pair_labels(type_a: str, type_b: str) -> list[LabelInfo]:
+    """The labels of a pair in either direction, as pickers offer them: from the cached
+    definitions, without use counts (counting reads the labels of every association
+    carrying them: 50 ms at 1M records, for a dialog that shows no counts)."""
+    directions = ((type_a, type_b), (type_b, type_a))
+    found = [
+        label for label in all_by_id().values() if (label.from_type, label.to_type) in directions
+    ]
+    return sorted(found, key=lambda label: (_order(label), label.name))
+
+
+def _order(label: LabelInfo) -> tuple[int, int]:
+    return objects.by_key(label.from_type).id, objects.by_key(label.to_type).id
+
+
 def list_labels(type_a: str | None = None, type_b: str | None = None) -> list[LabelInfo]:
     """Labels for a pair in either direction (all labels without a pair), with use counts."""
-    usage = dict(
-        AssociationLabel.select(AssociationLabel.label, fn.COUNT(AssociationLabel.id))
-        .group_by(AssociationLabel.label)
-        .tuples()
-    )
     query = Label.select().order_by(Label.from_type, Label.to_type, Label.name)
     if type_a and type_b:
         a, b = objects.by_key(type_a).id, objects.by_key(type_b).id
@@ -101,7 +111,14 @@ def list_labels(type_a: str | None = None, type_b: str | None = None) -> list[La
             ((Label.from_type == a) & (Label.to_type == b))
             | ((Label.from_type == b) & (Label.to_type == a))
         )
-    return [_info(label, usage.get(label.id, 0)) for label in query]
+    found = list(query)
+    usage = dict(
+        AssociationLabel.select(AssociationLabel.label, fn.COUNT(AssociationLabel.id))
+        .where(AssociationLabel.label.in_([label.id for label in found]))
+        .group_by(AssociationLabel.label)
+        .tuples()
+    )
+    return [_info(label, usage.get(label.id, 0)) for label in found]
 
 
 @writes

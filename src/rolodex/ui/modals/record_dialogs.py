@@ -173,7 +173,7 @@ class EditLabelsDialog(FormDialog[list[str]]):
         self.choices = await in_thread(
             self,
             lambda: label_choices(
-                self.src_type, self.dst_type, labels.list_labels(self.src_type, self.dst_type)
+                self.src_type, self.dst_type, labels.pair_labels(self.src_type, self.dst_type)
             ),
         )
         picker = self.query_one(SelectionList)

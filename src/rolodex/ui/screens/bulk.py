@@ -151,7 +151,7 @@ async def _pick_labels(
     """Words of "each ticked record is the target's WORD"; none is fine to associate."""
     choices = await in_thread(
         screen,
-        lambda: label_choices(type_key, target_type, labels.list_labels(type_key, target_type)),
+        lambda: label_choices(type_key, target_type, labels.pair_labels(type_key, target_type)),
     )
     target_name = await in_thread(screen, lambda: records.get(target_id).label)
     if not choices and action == "associate":
