@@ -14,6 +14,7 @@ records it linked.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -32,6 +33,7 @@ from textual.widgets import (
     TabPane,
 )
 from textual.widgets.selection_list import Selection
+from textual.worker import Worker
 
 from rolodex.crm import associations, labels, objects, recommend, records, search
 from rolodex.crm.context import user
@@ -59,18 +61,24 @@ class Setup:
     offers_primary: bool
 
 
-class SetUp(Message):
-    def __init__(self, setup: Setup) -> None:
-        super().__init__()
-        self.setup = setup
-
-
 class SearchDone(Message):
     def __init__(self, text: str, hits: list[search.Hit], associated: list[search.Hit]) -> None:
         super().__init__()
         self.text = text
         self.hits = hits
         self.associated = associated
+
+
+def read_setup(source: RecordView, target: objects.ObjectInfo) -> Setup:
+    choices = label_choices(source.type, target.key, labels.pair_labels(source.type, target.key))
+    recs = recommend.recommend(source.id, target.key, limit=6)
+    offers = target.key == objects.COMPANY and objects.by_key(source.type).has_primary_company
+    primary_name = None
+    if offers:
+        current = associations.primary_company(source.id)
+        if current is not None:
+            primary_name = records.get(current, include_deleted=True).label
+    return Setup(choices, recs, primary_name, offers)
 
 
 class Pane(VerticalScroll, can_focus=False):
@@ -102,6 +110,14 @@ class AssociateDialog(Dialog[int]):
         self.linked = 0
         # The keys the primary-company choice offers, per tab (the ticked companies...).
         self.primary_options: dict[str, list[str]] = {"existing": [NO_CHANGE], "new": [NO_CHANGE]}
+        # Read while the dialog is built: done by the time it mounts, it is shown in the
+        # first frame (one layout, not a second one when it arrives).
+        self.setup_read: Worker[Setup] = self.app.run_worker(
+            partial(connected, partial(read_setup, source, self.target)),
+            thread=True,
+            group="associate-setup",
+            exit_on_error=False,
+        )
 
     def action_cancel(self) -> None:
         self.dismiss(self.linked)
@@ -163,32 +179,19 @@ class AssociateDialog(Dialog[int]):
         self._show_buttons()
         self._focus_tab()
         self._update_ticked()
-        self.load_setup()
+        if self.setup_read.is_finished:
+            self.show_setup(self.setup_read.result)
+        else:
+            self.wait_for_setup()
 
-    @work(thread=True, exit_on_error=False)
-    def load_setup(self) -> None:
-        source, target = self.source, self.target
+    @work(exclusive=True, group="associate-setup-wait", exit_on_error=False)
+    async def wait_for_setup(self) -> None:
+        self.show_setup(await self.setup_read.wait())
 
-        def read() -> Setup:
-            choices = label_choices(
-                source.type, target.key, labels.list_labels(source.type, target.key)
-            )
-            recs = recommend.recommend(source.id, target.key, limit=6)
-            offers = (
-                target.key == objects.COMPANY and objects.by_key(source.type).has_primary_company
-            )
-            primary_name = None
-            if offers:
-                current = associations.primary_company(source.id)
-                if current is not None:
-                    primary_name = records.get(current, include_deleted=True).label
-            return Setup(choices, recs, primary_name, offers)
-
-        self.post_message(SetUp(connected(read)))
-
-    @on(SetUp)
-    def set_up(self, message: SetUp) -> None:
-        setup = self.setup = message.setup
+    def show_setup(self, setup: Setup | None) -> None:
+        if setup is None:  # the read failed: the app reports it
+            return
+        self.setup = setup
         for tab in ("existing", "new"):
             self._fill_labels(tab, setup.labels)
             self.query_one(f"#primary-{tab}").display = setup.offers_primary
@@ -379,7 +382,7 @@ class AssociateDialog(Dialog[int]):
         if created is None:
             return
         choices = await in_thread(
-            self, lambda: label_choices(source, target, labels.list_labels(source, target))
+            self, lambda: label_choices(source, target, labels.pair_labels(source, target))
         )
         if self.setup is not None:
             self.setup = Setup(
