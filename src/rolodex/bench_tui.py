@@ -50,6 +50,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -523,9 +524,12 @@ class InProcessTerminal:
         self.pilot = pilot
         self.written = written
         self.text = TerminalText()
-        self.worker_ends: list[tuple[float, Worker]] = []
-        self.first_seen: dict[Worker, float] = {}
-        self.watchers: set[Worker] = set()
+        # Weak: a worker holds its screen and its result, and the benchmark must not keep
+        # every closed screen alive (the app's memory and its collector's pauses would
+        # grow with the run, as they do not for a person).
+        self.worker_ends: list[tuple[float, weakref.ref[Worker]]] = []
+        self.first_seen: weakref.WeakKeyDictionary[Worker, float] = weakref.WeakKeyDictionary()
+        self.watchers: weakref.WeakSet[Worker] = weakref.WeakSet()
         self._last_change = 0.0
         self._read = 0
 
@@ -535,12 +539,12 @@ class InProcessTerminal:
         from textual.worker import Worker, WorkerState
 
         written: list[tuple[float, str]] = []
-        ends: list[tuple[float, Worker]] = []
+        ends: list[tuple[float, weakref.ref[Worker]]] = []
         finished = (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)
 
         def on_message(message: object) -> None:
             if isinstance(message, Worker.StateChanged) and message.state in finished:
-                ends.append((time.perf_counter(), message.worker))
+                ends.append((time.perf_counter(), weakref.ref(message.worker)))
 
         app.driver_class = _terminal_driver(written)
         async with app.run_test(headless=False, size=SIZE, message_hook=on_message) as pilot:
@@ -634,7 +638,7 @@ class InProcessTerminal:
                 names = ", ".join(w.name for w in busy) or "none"
                 raise ScenarioError(f"the UI never went idle (workers running: {names})")
             await self.pilot.pause()
-        ends = [at for at, w in self.worker_ends if at >= since and w not in self.watchers]
+        ends = [at for at, w in self.worker_ends if at >= since and w() not in self.watchers]
         idle = max([self._last_change, since, *ends])
         return at_shown, idle
 
@@ -662,7 +666,7 @@ class InProcessTerminal:
             now = time.perf_counter()
             busy = self._busy()
             if all(now - self.first_seen[w] > LONG_LIVED for w in busy):
-                self.watchers = set(busy)
+                self.watchers = weakref.WeakSet(busy)
                 break
             if now > deadline:
                 raise ScenarioError("workers never finished after start")
