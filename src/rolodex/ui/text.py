@@ -58,6 +58,17 @@ def shown(text: str, style: str = "", *, one_line: bool = False) -> Content:
 _STAND_IN = re.compile(r"[\u2400-\u2421]|\\u[0-9a-f]{4}")
 
 
+def value(text: str, style: str = "") -> Content:
+    """One value as ``template`` shows it, without parsing markup: for lines built per
+    item (a sidebar of hundreds), where parsing a template each time cost ~60 us a line."""
+    safe = visible(text)
+    content = Content(safe)
+    if _STAND_IN.search(safe):
+        for match in _STAND_IN.finditer(safe):
+            content = content.stylize(CONTROL_STYLE, match.start(), match.end())
+    return content.stylize(style) if style else content
+
+
 def template(markup: str, **values: str | Content) -> Content:
     """``Content.from_markup`` with every value shown safely (values are never markup, and
     their unsafe characters become styled stand-ins)."""

@@ -30,7 +30,7 @@ from rolodex.i18n import _
 from rolodex.ui.base import FLOW, RolodexScreen, ask, connected, flow, in_thread, journaled
 from rolodex.ui.messages import DataChanged, OpenRecord
 from rolodex.ui.modals.common import ChoiceDialog, ConfirmDialog
-from rolodex.ui.text import shorten, shown, single_line, template
+from rolodex.ui.text import shorten, shown, single_line, template, value
 from rolodex.ui.widgets.cards import CardList, CardRef, ItemAction, card_items, item_lines
 from rolodex.ui.widgets.footer import KeyFooter
 from rolodex.ui.widgets.form import PropertyForm
@@ -45,7 +45,7 @@ def activity_lines(activity: RecordView) -> tuple[Content, ...]:
     subject = activity.properties.get("subject", "")
     body = activity.properties.get("body", "")
     return (
-        template("[b]$kind[/b] [dim]$stamp[/dim]", kind=kind, stamp=stamp),
+        Content.assemble(value(kind, "b"), " ", value(stamp, "dim")),
         shown(shorten(subject or body or activity.ref, 200)),
     )
 
@@ -591,7 +591,7 @@ class RecordScreen(RolodexScreen):
         choices = await in_thread(
             self,
             lambda: views.label_choices(
-                record.type, item.other_type, labels.list_labels(record.type, item.other_type)
+                record.type, item.other_type, labels.pair_labels(record.type, item.other_type)
             ),
         )
         title = _("Labels of {name}").format(name=item.other_name or item.other_ref)

@@ -16,7 +16,7 @@ from textual.message import Message
 from rolodex.crm.associations import Associated
 from rolodex.crm.objects import ObjectInfo
 from rolodex.i18n import _, ngettext
-from rolodex.ui.text import shown, single_line, template
+from rolodex.ui.text import shown, single_line, value
 from rolodex.ui.widgets.linelist import Item, LineList
 
 
@@ -24,9 +24,9 @@ def item_lines(item: Associated) -> tuple[Content, ...]:
     """An associated record as one or two lines: name, Primary badge, its labels."""
     name = single_line(item.other_name) or item.other_ref
     badge = " " + _("Primary") + " " if item.primary else ""
-    first = template("$name [reverse b]$badge[/]", name=name, badge=badge)
+    first = Content.assemble(value(name), " ", value(badge, "reverse b"))
     if item.labels:
-        return first, template("  [dim]$labels[/dim]", labels=", ".join(item.labels))
+        return first, Content.assemble("  ", value(", ".join(item.labels), "dim"))
     return (first,)
 
 
@@ -51,10 +51,8 @@ def card_items(
     for info in card_types:
         count = counts.get(info.key, 0)
         items = cards.get(info.key, [])
-        head = template(
-            "[b]$title[/b]  [dim]$add[/dim]",
-            title=f"{info.shown_plural} ({count:,})",
-            add="+ " + _("Add"),
+        head = Content.assemble(
+            value(f"{info.shown_plural} ({count:,})", "b"), "  ", value("+ " + _("Add"), "dim")
         )
         out.append(
             Item(f"head:{info.key}", (head,), style="heading", data=CardRef("head", info.key))
