@@ -390,6 +390,27 @@ async def test_ctrl_t_switches_to_associate_new_and_focuses_its_form(world, make
     assert associations.primary_company(dee.id) == acme
 
 
+async def test_clicking_the_associate_new_tab_shows_its_form_and_creates(world, make_app):
+    acme = world.ids["acme"]
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_record(pilot, acme)
+        card_cursor(screen, "head:contact")
+        await pilot.press("a")
+        await settle(pilot)
+        dialog = app.screen
+        await pilot.click("#--content-tab-tab-new")
+        await settle(pilot)
+        assert dialog.query_one("#tabs").active == "tab-new"
+        assert dialog.query_one("#create", Button).display
+        assert isinstance(app.focused, Input) and app.focused.id == "prop-first_name"
+        await pilot.press(*"Fay")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, RecordScreen)
+    assert "Fay" in {a.other_name for a in associations.page(acme, "contact", limit=100)}
+
+
 async def test_a_refused_limit_says_what_fits_and_saves_nothing(world, make_app):
     bo, globex, initech = world.ids["bo"], world.ids["globex"], world.ids["initech"]
     limits.set_limit("contact", "company", 2)

@@ -110,6 +110,7 @@ class AssociateDialog(Dialog[int]):
         self.linked = 0
         # The keys the primary-company choice offers, per tab (the ticked companies...).
         self.primary_options: dict[str, list[str]] = {"existing": [NO_CHANGE], "new": [NO_CHANGE]}
+        self.tabs_built: list[str] = ["existing"]
         # Read while the dialog is built: done by the time it mounts, it is shown in the
         # first frame (one layout, not a second one when it arrives).
         self.setup_read: Worker[Setup] = self.app.run_worker(
@@ -140,9 +141,12 @@ class AssociateDialog(Dialog[int]):
                     yield Static(_("No recommendations"), id="no-recommendations", classes="muted")
                     yield Static("", id="ticked", classes="muted")
                     yield from self._options("existing")
-                with TabPane(_("Associate new"), id="tab-new"), Pane():
-                    yield PropertyForm(self.target, id="new-form")
-                    yield from self._options("new")
+                # Built when first shown: half the dialog's widgets, which most uses
+                # of it never show.
+                with TabPane(_("Associate new"), id="tab-new"), Pane(id="new-pane"):
+                    if self.start == "new":
+                        self.tabs_built.append("new")
+                        yield from self._new_tab()
             yield Static("", id="error", classes="error-line")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Associate"), id="associate", variant="primary", compact=True)
@@ -159,6 +163,22 @@ class AssociateDialog(Dialog[int]):
             return _("Search {object} by name or domain").format(object=plural)
         return _("Search {object} by name").format(object=plural)
 
+    def _new_tab(self) -> ComposeResult:
+        yield PropertyForm(self.target, id="new-form")
+        yield from self._options("new")
+
+    async def _build_new_tab(self) -> None:
+        if "new" in self.tabs_built:
+            return
+        self.tabs_built.append("new")
+        await self.query_one("#new-pane").mount_compose(self._new_tab())
+        offers = self.setup is not None and self.setup.offers_primary
+        self.query_one("#primary-new").display = offers
+        self.query_one("#primary-title-new").display = offers
+        if self.setup is not None:
+            self._fill_labels("new", self.setup.labels)
+        self._update_primary()
+
     def _options(self, tab: str) -> ComposeResult:
         yield Label(_("Association labels (ctrl+n: new label)"), classes="section-title")
         yield SelectionList[str](id=f"labels-{tab}", classes="picklist short")
@@ -173,7 +193,7 @@ class AssociateDialog(Dialog[int]):
 
     def on_mount(self) -> None:
         self.query_one("#no-recommendations").display = False
-        for tab in ("existing", "new"):
+        for tab in self.tabs_built:
             self.query_one(f"#primary-{tab}").display = False
             self.query_one(f"#primary-title-{tab}").display = False
         self._show_buttons()
@@ -192,7 +212,7 @@ class AssociateDialog(Dialog[int]):
         if setup is None:  # the read failed: the app reports it
             return
         self.setup = setup
-        for tab in ("existing", "new"):
+        for tab in self.tabs_built:
             self._fill_labels(tab, setup.labels)
             self.query_one(f"#primary-{tab}").display = setup.offers_primary
             self.query_one(f"#primary-title-{tab}").display = setup.offers_primary
@@ -226,14 +246,19 @@ class AssociateDialog(Dialog[int]):
     def _tab(self) -> str:
         return "new" if self.query_one(TabbedContent).active == "tab-new" else "existing"
 
-    def action_switch_tab(self) -> None:
+    async def action_switch_tab(self) -> None:
         tabs = self.query_one(TabbedContent)
+        if tabs.active == "tab-existing":
+            await self._build_new_tab()  # before switching: focus moves with the switch
         tabs.active = "tab-new" if tabs.active == "tab-existing" else "tab-existing"
         self._show_buttons()
         self._focus_tab()
 
     @on(TabbedContent.TabActivated)
-    def tab_activated(self, event: TabbedContent.TabActivated) -> None:
+    async def tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if self._tab() == "new" and "new" not in self.tabs_built:
+            await self._build_new_tab()  # shown by a click on its tab
+            self._focus_tab()
         self._show_buttons()
 
     def _focus_tab(self) -> None:
@@ -363,6 +388,9 @@ class AssociateDialog(Dialog[int]):
             ),
         ]
         for tab, options in (("existing", existing), ("new", new)):
+            self.primary_options[tab] = [key for _text, key in options]
+            if tab not in self.tabs_built:
+                continue
             select = self.query_one(f"#primary-{tab}", Select)
             value = select.value
             select.set_options([(single_line(text), key) for text, key in options])
@@ -392,7 +420,7 @@ class AssociateDialog(Dialog[int]):
                 self.setup.offers_primary,
             )
         fresh = {c.word for c in choices if c.label_id == created.id}
-        for tab in ("existing", "new"):
+        for tab in self.tabs_built:
             self._fill_labels(tab, choices, frozenset(fresh) if tab == self._tab() else frozenset())
 
     # ------------------------------------------------------------------ saving
