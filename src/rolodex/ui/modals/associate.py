@@ -69,10 +69,15 @@ class SearchDone(Message):
         self.associated = associated
 
 
+def offers_primary(source: RecordView, target: objects.ObjectInfo) -> bool:
+    """Only a company can become the record's primary company, of a record that has one."""
+    return target.key == objects.COMPANY and objects.by_key(source.type).has_primary_company
+
+
 def read_setup(source: RecordView, target: objects.ObjectInfo) -> Setup:
     choices = label_choices(source.type, target.key, labels.pair_labels(source.type, target.key))
     recs = recommend.recommend(source.id, target.key, limit=6)
-    offers = target.key == objects.COMPANY and objects.by_key(source.type).has_primary_company
+    offers = offers_primary(source, target)
     primary_name = None
     if offers:
         current = associations.primary_company(source.id)
@@ -111,6 +116,7 @@ class AssociateDialog(Dialog[int]):
         # The keys the primary-company choice offers, per tab (the ticked companies...).
         self.primary_options: dict[str, list[str]] = {"existing": [NO_CHANGE], "new": [NO_CHANGE]}
         self.tabs_built: list[str] = ["existing"]
+        self.may_offer_primary = offers_primary(source, self.target)  # else not even built
         # Read while the dialog is built: done by the time it mounts, it is shown in the
         # first frame (one layout, not a second one when it arrives).
         self.setup_read: Worker[Setup] = self.app.run_worker(
@@ -172,9 +178,7 @@ class AssociateDialog(Dialog[int]):
             return
         self.tabs_built.append("new")
         await self.query_one("#new-pane").mount_compose(self._new_tab())
-        offers = self.setup is not None and self.setup.offers_primary
-        self.query_one("#primary-new").display = offers
-        self.query_one("#primary-title-new").display = offers
+        self._show_primary("new", self.setup is not None and self.setup.offers_primary)
         if self.setup is not None:
             self._fill_labels("new", self.setup.labels)
         self._update_primary()
@@ -182,6 +186,8 @@ class AssociateDialog(Dialog[int]):
     def _options(self, tab: str) -> ComposeResult:
         yield Label(_("Association labels (ctrl+n: new label)"), classes="section-title")
         yield SelectionList[str](id=f"labels-{tab}", classes="picklist short")
+        if not self.may_offer_primary:
+            return
         yield Label(_("Primary company"), classes="section-title", id=f"primary-title-{tab}")
         yield Select[str](
             [(_("No primary change"), NO_CHANGE)],
@@ -194,8 +200,7 @@ class AssociateDialog(Dialog[int]):
     def on_mount(self) -> None:
         self.query_one("#no-recommendations").display = False
         for tab in self.tabs_built:
-            self.query_one(f"#primary-{tab}").display = False
-            self.query_one(f"#primary-title-{tab}").display = False
+            self._show_primary(tab, False)
         self._show_buttons()
         self._focus_tab()
         self._update_ticked()
@@ -214,8 +219,7 @@ class AssociateDialog(Dialog[int]):
         self.setup = setup
         for tab in self.tabs_built:
             self._fill_labels(tab, setup.labels)
-            self.query_one(f"#primary-{tab}").display = setup.offers_primary
-            self.query_one(f"#primary-title-{tab}").display = setup.offers_primary
+            self._show_primary(tab, setup.offers_primary)
         recommended = self.query_one("#recommended", SelectionList)
         self.names.update({r.id: r.name or r.ref for r in setup.recommendations})
         recommended.add_options(
@@ -266,7 +270,9 @@ class AssociateDialog(Dialog[int]):
         if self._tab() == "new":
             fields = list(self.query_one(PropertyForm).query("Input, TextArea"))
             if fields:
-                self.set_focus(fields[0])
+                self.set_focus(fields[0], scroll_visible=False)
+                # The form from its top: the first field's label in view too.
+                self.query_one("#new-pane").scroll_home(animate=False, immediate=True)
         else:
             self.set_focus(self.query_one("#search", Input))
 
@@ -428,7 +434,13 @@ class AssociateDialog(Dialog[int]):
     def _labels(self, tab: str) -> list[str]:
         return list(self.query_one(f"#labels-{tab}", SelectionList).selected)
 
+    def _show_primary(self, tab: str, show: bool) -> None:
+        for widget in self.query(f"#primary-{tab}, #primary-title-{tab}"):
+            widget.display = show
+
     def _primary_choice(self, tab: str) -> str:
+        if not self.may_offer_primary:
+            return NO_CHANGE
         select = self.query_one(f"#primary-{tab}", Select)
         return str(select.value) if select.display else NO_CHANGE
 
