@@ -390,6 +390,44 @@ async def test_ctrl_t_switches_to_associate_new_and_focuses_its_form(world, make
     assert associations.primary_company(dee.id) == acme
 
 
+async def test_a_new_company_made_in_the_dialog_can_become_the_primary_company(world, make_app):
+    ana = world.ids["ana"]
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_record(pilot, ana)
+        card_cursor(screen, "head:company")
+        await pilot.press("a")
+        await settle(pilot)
+        dialog = app.screen
+        await pilot.press("ctrl+t")  # the new tab is built now, with the choice
+        await settle(pilot)
+        primary = dialog.query_one("#primary-new", Select)
+        assert primary.display
+        assert dialog.primary_options["new"] == ["keep", "new"]
+        primary.value = "new"
+        await pilot.press(*"Umbrella")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, RecordScreen)
+    umbrella = next(
+        a for a in associations.page(ana, "company", limit=10) if a.other_name == "Umbrella"
+    )
+    assert associations.primary_company(ana) == umbrella.other_id
+
+
+async def test_a_dialog_for_contacts_offers_no_primary_company_choice(world, make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_record(pilot, world.ids["ana"])
+        card_cursor(screen, "head:contact")
+        await pilot.press("a")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, AssociateDialog)
+        titles = [str(label.render()) for label in dialog.query(".section-title")]
+        assert "Recommended" in titles and not any("Primary company" in t for t in titles)
+
+
 async def test_clicking_the_associate_new_tab_shows_its_form_and_creates(world, make_app):
     acme = world.ids["acme"]
     app = make_app()
