@@ -39,7 +39,13 @@ from rolodex.crm.context import Context, new_batch, user
 from rolodex.crm.errors import RolodexError
 from rolodex.i18n import _, ngettext
 from rolodex.textsafety import visible
-from rolodex.ui.base import flow, in_thread, release_rendered_lines, report_failure
+from rolodex.ui.base import (
+    collect_garbage_after_paint,
+    flow,
+    in_thread,
+    release_rendered_lines,
+    report_failure,
+)
 from rolodex.ui.commands import RecordsProvider, help_markup
 from rolodex.ui.config import Settings, default_config_dir, load_settings
 from rolodex.ui.messages import DataChanged, OpenRecord, ShowIndex
@@ -443,20 +449,8 @@ class RolodexApp(App):
         except session.DatabaseError as exc:
             self.report_error(exc)
             return
-        self.collect_garbage_after_paint()
+        collect_garbage_after_paint(self)
         await self.push_screen(RecordScreen(data))
-
-    def collect_garbage_after_paint(self) -> None:
-        """Hold Python's garbage collector until the next frame is painted.
-
-        A collection in the middle of building a screen added about 100 ms to one
-        keypress in three (Textual pauses the collector while scrolling for the same
-        reason); after the paint, the same collection costs the person nothing.
-        """
-        if gc.isenabled():
-            gc.disable()
-            self.call_after_refresh(gc.enable)
-            self.set_timer(1.0, gc.enable)  # whatever happens to that refresh
 
     def action_labels(self) -> None:
         from rolodex.ui.screens.admin import LabelsScreen
