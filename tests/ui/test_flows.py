@@ -54,6 +54,16 @@ def card_cursor(screen: RecordScreen, key: str) -> CardList:
     return cards
 
 
+async def key_on_card(pilot, record_id: int, line: str, key: str):  # type: ignore[no-untyped-def]
+    """Open the record, put the sidebar's cursor on ``line`` and press ``key``: the
+    screen that opens (a dialog)."""
+    screen = await open_record(pilot, record_id)
+    card_cursor(screen, line)
+    await pilot.press(key)
+    await settle(pilot)
+    return pilot.app.screen
+
+
 async def item_menu(pilot, screen: RecordScreen, type_key: str, other_id: int) -> ChoiceDialog:  # type: ignore[no-untyped-def]
     card_cursor(screen, f"item:{type_key}:{other_id}")
     await pilot.press("enter")
@@ -394,11 +404,7 @@ async def test_a_new_company_made_in_the_dialog_can_become_the_primary_company(w
     ana = world.ids["ana"]
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await open_record(pilot, ana)
-        card_cursor(screen, "head:company")
-        await pilot.press("a")
-        await settle(pilot)
-        dialog = app.screen
+        dialog = await key_on_card(pilot, ana, "head:company", "a")
         await pilot.press("ctrl+t")  # the new tab is built now, with the choice
         await settle(pilot)
         primary = dialog.query_one("#primary-new", Select)
@@ -418,11 +424,7 @@ async def test_a_new_company_made_in_the_dialog_can_become_the_primary_company(w
 async def test_a_dialog_for_contacts_offers_no_primary_company_choice(world, make_app):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await open_record(pilot, world.ids["ana"])
-        card_cursor(screen, "head:contact")
-        await pilot.press("a")
-        await settle(pilot)
-        dialog = app.screen
+        dialog = await key_on_card(pilot, world.ids["ana"], "head:contact", "a")
         assert isinstance(dialog, AssociateDialog)
         titles = [str(label.render()) for label in dialog.query(".section-title")]
         assert "Recommended" in titles and not any("Primary company" in t for t in titles)
@@ -432,11 +434,7 @@ async def test_clicking_the_associate_new_tab_shows_its_form_and_creates(world, 
     acme = world.ids["acme"]
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await open_record(pilot, acme)
-        card_cursor(screen, "head:contact")
-        await pilot.press("a")
-        await settle(pilot)
-        dialog = app.screen
+        dialog = await key_on_card(pilot, acme, "head:contact", "a")
         await pilot.click("#--content-tab-tab-new")
         await settle(pilot)
         assert dialog.query_one("#tabs").active == "tab-new"

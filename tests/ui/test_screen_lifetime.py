@@ -15,7 +15,7 @@ from rolodex.ui.modals.record_dialogs import EditLabelsDialog
 from rolodex.ui.screens.admin import NewLabelDialog
 from rolodex.ui.screens.record import RecordScreen
 from tests.ui.conftest import settle
-from tests.ui.test_flows import card_cursor, open_record
+from tests.ui.test_flows import key_on_card, open_record
 
 
 async def test_record_screens_closed_are_freed(world, make_app):
@@ -41,11 +41,7 @@ async def test_the_new_label_button_opens_its_dialog_over_the_labels_dialog(worl
     ana, acme = world.ids["ana"], world.ids["acme"]
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await open_record(pilot, ana)
-        card_cursor(screen, f"item:company:{acme}")
-        await pilot.press("l")
-        await settle(pilot)
-        labels_dialog = app.screen
+        labels_dialog = await key_on_card(pilot, ana, f"item:company:{acme}", "l")
         assert isinstance(labels_dialog, EditLabelsDialog)
         labels_dialog.query_one("#new-label", Button).press()
         await settle(pilot)

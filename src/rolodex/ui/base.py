@@ -13,7 +13,6 @@ one handler for their errors, and live refresh that cannot die.
 from __future__ import annotations
 
 import asyncio
-import gc
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
@@ -55,25 +54,6 @@ async def in_thread(node: DOMNode, fn: Callable[[], T], *, group: str = "db") ->
         return await worker.wait()
     except WorkerFailed as failed:
         raise failed.error from None
-
-
-SETTLE_BEFORE_COLLECTING = 0.1  # seconds after a screen's first paint
-
-
-def collect_garbage_after_paint(app: App) -> None:
-    """Hold Python's garbage collector until the screen is painted and settled.
-
-    A collection in the middle of building a screen added about 100 ms to one
-    keypress in three (Textual pauses the collector while scrolling for the same
-    reason). Re-enabled at the first paint, the collection (~20 ms) ran at once and
-    held back the frame after it (scrollbars, drawn once the layout knows the
-    content overflows) in one open in two; a tenth of a second later it runs
-    while the person reads.
-    """
-    if gc.isenabled():
-        gc.disable()
-        app.call_after_refresh(app.set_timer, SETTLE_BEFORE_COLLECTING, gc.enable)
-        app.set_timer(1.0, gc.enable)  # whatever happens to that refresh
 
 
 def ask(app: App, dialog: ModalScreen[T]) -> asyncio.Future[T]:

@@ -58,14 +58,16 @@ def shown(text: str, style: str = "", *, one_line: bool = False) -> Content:
 _STAND_IN = re.compile(r"[\u2400-\u2421]|\\u[0-9a-f]{4}")
 
 
+def _mark_stand_ins(content: Content) -> Content:
+    for match in _STAND_IN.finditer(content.plain):
+        content = content.stylize(CONTROL_STYLE, match.start(), match.end())
+    return content
+
+
 def value(text: str, style: str = "") -> Content:
     """One value as ``template`` shows it, without parsing markup: for lines built per
     item (a sidebar of hundreds), where parsing a template each time cost ~60 us a line."""
-    safe = visible(text)
-    content = Content(safe)
-    if _STAND_IN.search(safe):
-        for match in _STAND_IN.finditer(safe):
-            content = content.stylize(CONTROL_STYLE, match.start(), match.end())
+    content = _mark_stand_ins(Content(visible(text)))
     return content.stylize(style) if style else content
 
 
@@ -78,8 +80,7 @@ def template(markup: str, **values: str | Content) -> Content:
     }
     content = Content.from_markup(markup, **safe)
     if any(_STAND_IN.search(value) for value in safe.values()):
-        for match in _STAND_IN.finditer(content.plain):
-            content = content.stylize(CONTROL_STYLE, match.start(), match.end())
+        content = _mark_stand_ins(content)
     return content
 
 

@@ -13,7 +13,7 @@ records it linked.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 from textual import on, work
@@ -58,7 +58,6 @@ class Setup:
     labels: list[LabelChoice]
     recommendations: list[recommend.Recommendation]
     primary_name: str | None  # the source record's current primary company
-    offers_primary: bool
 
 
 class SearchDone(Message):
@@ -77,13 +76,12 @@ def offers_primary(source: RecordView, target: objects.ObjectInfo) -> bool:
 def read_setup(source: RecordView, target: objects.ObjectInfo) -> Setup:
     choices = label_choices(source.type, target.key, labels.pair_labels(source.type, target.key))
     recs = recommend.recommend(source.id, target.key, limit=6)
-    offers = offers_primary(source, target)
     primary_name = None
-    if offers:
+    if offers_primary(source, target):
         current = associations.primary_company(source.id)
         if current is not None:
             primary_name = records.get(current, include_deleted=True).label
-    return Setup(choices, recs, primary_name, offers)
+    return Setup(choices, recs, primary_name)
 
 
 class Pane(VerticalScroll, can_focus=False):
@@ -178,7 +176,7 @@ class AssociateDialog(Dialog[int]):
             return
         self.tabs_built.append("new")
         await self.query_one("#new-pane").mount_compose(self._new_tab())
-        self._show_primary("new", self.setup is not None and self.setup.offers_primary)
+        self._show_primary("new", self.setup is not None)
         if self.setup is not None:
             self._fill_labels("new", self.setup.labels)
         self._update_primary()
@@ -219,7 +217,7 @@ class AssociateDialog(Dialog[int]):
         self.setup = setup
         for tab in self.tabs_built:
             self._fill_labels(tab, setup.labels)
-            self._show_primary(tab, setup.offers_primary)
+            self._show_primary(tab, True)
         recommended = self.query_one("#recommended", SelectionList)
         self.names.update({r.id: r.name or r.ref for r in setup.recommendations})
         recommended.add_options(
@@ -362,7 +360,7 @@ class AssociateDialog(Dialog[int]):
 
     def _update_primary(self) -> None:
         setup = self.setup
-        if setup is None or not setup.offers_primary:
+        if setup is None or not self.may_offer_primary:
             return
         current = setup.primary_name
         record = self.source.label
@@ -394,14 +392,13 @@ class AssociateDialog(Dialog[int]):
             ),
         ]
         for tab, options in (("existing", existing), ("new", new)):
-            self.primary_options[tab] = [key for _text, key in options]
+            keys = [key for _text, key in options]
+            self.primary_options[tab] = keys
             if tab not in self.tabs_built:
                 continue
             select = self.query_one(f"#primary-{tab}", Select)
             value = select.value
             select.set_options([(single_line(text), key) for text, key in options])
-            keys = [key for _text, key in options]
-            self.primary_options[tab] = keys
             select.value = value if value in keys else NO_CHANGE
             select.mutate_reactive(Select.value)  # type: ignore[misc]  # the same value, new words
 
@@ -419,12 +416,7 @@ class AssociateDialog(Dialog[int]):
             self, lambda: label_choices(source, target, labels.pair_labels(source, target))
         )
         if self.setup is not None:
-            self.setup = Setup(
-                choices,
-                self.setup.recommendations,
-                self.setup.primary_name,
-                self.setup.offers_primary,
-            )
+            self.setup = replace(self.setup, labels=choices)
         fresh = {c.word for c in choices if c.label_id == created.id}
         for tab in self.tabs_built:
             self._fill_labels(tab, choices, frozenset(fresh) if tab == self._tab() else frozenset())
