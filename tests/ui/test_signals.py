@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import signal
 import subprocess
 import time
@@ -12,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from rolodex.ui.signals import END_WITHIN_SECONDS
 from tests.ui.test_e2e_tmux import ROLODEX, Tmux, pytestmark  # noqa: F401 - the same skips
 
 
-def _start(tmux: Tmux, scratch_root: Path) -> int:
+def _start(tmux: Tmux, scratch_root: Path, command: str = f"{ROLODEX} --demo") -> int:
     """`rolodex --demo` in tmux with its temporary files in ``scratch_root``; its pid."""
     tmux.run(
         "new-session",
@@ -26,7 +28,7 @@ def _start(tmux: Tmux, scratch_root: Path) -> int:
         "120",
         "-y",
         "40",
-        f"TMPDIR={scratch_root} XDG_CONFIG_HOME={scratch_root}/config exec {ROLODEX} --demo",
+        f"TMPDIR={scratch_root} XDG_CONFIG_HOME={scratch_root}/config exec {command}",
     )
     tmux.wait_for("Contacts", timeout=40)
     return int(tmux.run("display-message", "-p", "-t", "e2e", "#{pane_pid}").strip())
@@ -70,6 +72,68 @@ def test_closing_the_terminal_removes_the_scratch_copy(tmp_path):
         pid = _start(tmux, root)
         tmux.run("kill-session", "-t", "e2e")  # the terminal goes: the app gets SIGHUP
         assert _gone(pid), "rolodex kept running after its terminal closed"
+        assert _scratch_copies(root) == []
+    finally:
+        tmux.run("kill-server")
+
+
+def _threads(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/task"))
+
+
+def _settled_threads(pid: int) -> int:
+    """The process's thread count once it stays the same for a second (start-up workers
+    come and go)."""
+    count = _threads(pid)
+    for _ in range(20):
+        time.sleep(1.0)
+        now = _threads(pid)
+        if now == count:
+            return count
+        count = now
+    return count
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="counts threads in /proc")
+def test_a_stray_sigcont_does_not_start_the_terminal_a_second_time(tmp_path):
+    """The kernel sends SIGCONT with every hang-up, and anyone may send one. Textual's
+    driver took each for a resume and started a second input and output thread; on a
+    hang-up the app then hung for ever on its way out (the cause of the test above
+    failing now and then)."""
+    root = tmp_path / "tmp"
+    root.mkdir()
+    tmux = Tmux(tmp_path)
+    try:
+        pid = _start(tmux, root)
+        before = _settled_threads(pid)
+        os.kill(pid, signal.SIGCONT)
+        assert _settled_threads(pid) == before
+        tmux.keys("/")  # and the app still answers keys
+        tmux.type("Aaron Klein")
+        tmux.wait_for("Contacts · 1 record ·")
+    finally:
+        tmux.run("kill-server")
+
+
+def test_the_end_comes_even_when_the_app_hangs_on_its_way_out(tmp_path):
+    """Whatever keeps Textual from stopping once the terminal is gone, a hang-up still
+    ends the process within seconds, and its scratch copy goes with it."""
+    root = tmp_path / "tmp"
+    root.mkdir()
+    script = (
+        "import sys; from rolodex import cli; from rolodex.ui.app import RolodexApp; "
+        "RolodexApp.exit = lambda self, *a, **k: None; "  # the way out never ends
+        "sys.argv = ['rolodex', '--demo']; raise SystemExit(cli.main())"
+    )
+    tmux = Tmux(tmp_path)
+    try:
+        python = ROLODEX.parent / "python"
+        pid = _start(tmux, root, f"{python} -c {shlex.quote(script)}")
+        assert len(_scratch_copies(root)) == 1
+        os.kill(pid, signal.SIGHUP)
+        started = time.monotonic()
+        assert _gone(pid), "rolodex kept running after the hang-up"
+        assert time.monotonic() - started < END_WITHIN_SECONDS + 3
         assert _scratch_copies(root) == []
     finally:
         tmux.run("kill-server")

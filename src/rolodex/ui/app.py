@@ -7,14 +7,11 @@ and the one place where errors of database work become a message on screen.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import gc
 import importlib
 import io
 import os
 import pkgutil
-import signal
 import sys
 import time
 from collections.abc import Iterable
@@ -46,6 +43,7 @@ from rolodex.ui.messages import DataChanged, OpenRecord, ShowIndex
 from rolodex.ui.modals.common import ChoiceDialog
 from rolodex.ui.modals.help import HelpDialog
 from rolodex.ui.screens.index import IndexScreen
+from rolodex.ui.signals import end_on_signals, resume_only_after_a_stop
 from rolodex.ui.textual_words import textual_words
 from rolodex.ui.themes import (
     DEFAULT_THEME,
@@ -234,15 +232,10 @@ class RolodexApp(App):
             )
 
     def _end_on_signals(self) -> None:
-        """A hang-up (the terminal or SSH connection went away) or SIGTERM ends the app as
-        ctrl+q does, so everything that runs at exit runs (the demo's scratch copy goes)."""
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop = asyncio.get_running_loop()
-            for number in (signal.SIGHUP, signal.SIGTERM):
-                loop.add_signal_handler(number, self._end_on_signal, number)
-
-    def _end_on_signal(self, number: int) -> None:
-        self.exit(return_code=128 + number)
+        """A hang-up or SIGTERM ends the app as ctrl+q does, so everything that runs at
+        exit runs (the demo's scratch copy goes); see ``rolodex.ui.signals``."""
+        resume_only_after_a_stop()
+        end_on_signals(lambda code: self.exit(return_code=code))
 
     def watch_theme(self, theme: str) -> None:
         if not getattr(self, "_theme_ready", False) or theme == self.settings.theme:
@@ -667,7 +660,7 @@ def run_app(db_target: str | None, theme: str | None = None) -> int:
     app.run()
     if app.fatal_message:
         return fail(app.fatal_message)
-    if app.return_code and app.return_code > 128:  # ended by a signal (_end_on_signal)
+    if app.return_code and app.return_code > 128:  # ended by a signal (rolodex.ui.signals)
         return app.return_code
     if app.return_code:
         log.flush()
