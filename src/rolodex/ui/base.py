@@ -16,7 +16,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-from textual import log, on, work
+from textual import events, log, on, work
 from textual.app import App
 from textual.binding import Binding
 from textual.dom import DOMNode
@@ -142,7 +142,22 @@ def release_rendered_lines(screen: Screen[Any]) -> None:
         widget.refresh()
 
 
-class RolodexScreen(LiveView, Screen):
+class LaidOutOnce:
+    """A screen laid out once per size (mixin).
+
+    Textual's first layout of a pushed screen sends the screen a Resize to the size it
+    was just laid out at, and the screen's handler lays it out again, and every screen
+    under it too: for a dialog over a record screen, two more layouts and two more full
+    frames before it is still. A Resize to the size the screen already has changes
+    nothing; a real one (the terminal resized) still goes through."""
+
+    # By name, not @on: Textual collects decorated handlers of its own classes only.
+    def on_resize(self, event: events.Resize) -> None:
+        if isinstance(self, Screen) and event.size == self.outer_size:
+            event.prevent_default()
+
+
+class RolodexScreen(LaidOutOnce, LiveView, Screen):
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:
         report_failure(self, event)
@@ -162,7 +177,7 @@ class RolodexScreen(LiveView, Screen):
 ResultT = TypeVar("ResultT")
 
 
-class Dialog(LiveView, ModalScreen[ResultT], Generic[ResultT]):
+class Dialog(LaidOutOnce, LiveView, ModalScreen[ResultT], Generic[ResultT]):
     """A dialog: Escape closes it with None (or ``CANCEL_RESULT``)."""
 
     DEFAULT_CLASSES = "dialog"
