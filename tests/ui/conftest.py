@@ -168,6 +168,23 @@ async def settle(pilot, rounds: int = 60) -> None:  # type: ignore[no-untyped-de
             return
 
 
+def tick(screen, selector: str, value: object) -> None:  # type: ignore[no-untyped-def]
+    """Tick ``value`` in a PickList as Space does: the cursor on its item, then the key's
+    action (which posts what a keypress posts)."""
+    from rolodex.ui.widgets.picklist import PickList
+
+    picks = screen.query_one(selector, PickList)
+    picks.cursor = next(n for n, item in enumerate(picks.items) if item.data == value)
+    picks.action_tick_highlighted()
+
+
+def listed(screen, selector: str) -> list[object]:  # type: ignore[no-untyped-def]
+    """The values a PickList offers to tick, in order."""
+    from rolodex.ui.widgets.picklist import PickList
+
+    return [item.data for item in screen.query_one(selector, PickList).items if item.selectable]
+
+
 def table_names(screen) -> list[str]:  # type: ignore[no-untyped-def]
     """The names in an index's rows as held (every row of a small list)."""
     out = []

@@ -28,9 +28,11 @@ from rolodex.ui.screens.record import RecordScreen
 from rolodex.ui.text import single_line
 from rolodex.ui.widgets.cards import CardList
 from rolodex.ui.widgets.linelist import LineList
+from rolodex.ui.widgets.picklist import PickList
+from rolodex.ui.widgets.tabstrip import TabStrip
 from rolodex.ui.widgets.vtable import VirtualTable
 from tests.conftest import HOSTILE_NAMES
-from tests.ui.conftest import cell_text, screen_text, settle, table_names
+from tests.ui.conftest import cell_text, screen_text, settle, table_names, tick
 
 
 def choose(screen: ChoiceDialog, option_id: str) -> None:
@@ -347,20 +349,21 @@ async def test_associate_existing_with_label_and_choose_which_becomes_primary(wo
         assert isinstance(app.focused, Input) and app.focused.id == "search"
         await pilot.press(*"Acm")  # associated already: listed apart, not tickable
         await settle(pilot)
-        results = dialog.query_one("#results", SelectionList)
-        assert results.option_count == 0
-        assert "Already associated" in str(dialog.query_one("#already").render())
+        results = dialog.query_one("#results", PickList)
+        assert [i.data for i in results.items if i.key.startswith("hit:")] == []
+        notes = [i.lines[0].plain for i in results.items if not i.selectable]
+        assert any(n.startswith("Already associated (not listed above): Acme") for n in notes)
         for name, rid in (("Initech", initech), ("Globex", globex)):
             dialog.query_one("#search", Input).value = name
             await settle(pilot)
-            results.select(rid)  # ticks survive a new search
+            tick(dialog, "#results", rid)  # ticks survive a new search
             await settle(pilot)
         assert list(dialog.ticked) == [initech, globex]
         primary = dialog.query_one("#primary-existing", Select)
         options = dialog.primary_options["existing"]
         assert str(globex) in options and str(initech) in options
         primary.value = str(globex)  # the second ticked one, not the first
-        dialog.query_one("#labels-existing", SelectionList).select("Employee")
+        tick(dialog, "#labels-existing", "Employee")
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, RecordScreen)
@@ -368,6 +371,32 @@ async def test_associate_existing_with_label_and_choose_which_becomes_primary(wo
     assert associations.between(ana, globex).labels == ("Employer",)
     assert associations.between(ana, world.ids["acme"]) is not None  # the old primary stays
     assert history.pair_history(ana, initech)[0].source == "User"
+
+
+async def test_the_associate_lists_tick_with_space_and_a_click(world, make_app):
+    ana, initech = world.ids["ana"], world.ids["initech"]
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        dialog = await key_on_card(pilot, ana, "head:company", "a")
+        await pilot.press(*"Ini", "tab")  # from the search into its results
+        await settle(pilot)
+        results = dialog.query_one("#results", PickList)
+        assert app.focused is results and results.highlighted_item.data == initech
+        await pilot.press("space")
+        assert list(dialog.ticked) == [initech]
+        assert "1 selected" in str(dialog.query_one("#ticked").render())
+        await pilot.press("space")  # again: unticked
+        assert list(dialog.ticked) == []
+        await pilot.click("#results", offset=(6, 0))  # a click ticks too
+        assert list(dialog.ticked) == [initech]
+        await pilot.press("tab")  # on to the labels, ticked by Space as well
+        labels = dialog.query_one("#labels-existing", PickList)
+        assert app.focused is labels and labels.highlighted_item.data == "Employee"
+        await pilot.press("space")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, RecordScreen)
+    assert associations.between(ana, initech).labels == ("Employer",)  # as the other test
 
 
 async def test_ctrl_t_switches_to_associate_new_and_focuses_its_form(world, make_app):
@@ -427,7 +456,9 @@ async def test_a_dialog_for_contacts_offers_no_primary_company_choice(world, mak
         dialog = await key_on_card(pilot, world.ids["ana"], "head:contact", "a")
         assert isinstance(dialog, AssociateDialog)
         titles = [str(label.render()) for label in dialog.query(".section-title")]
-        assert "Recommended" in titles and not any("Primary company" in t for t in titles)
+        assert titles and not any("Primary company" in t for t in titles)
+        headings = [i.lines[0].plain for i in dialog.query_one("#results", PickList).items]
+        assert "Recommended" in headings
 
 
 async def test_clicking_the_associate_new_tab_shows_its_form_and_creates(world, make_app):
@@ -435,7 +466,9 @@ async def test_clicking_the_associate_new_tab_shows_its_form_and_creates(world, 
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         dialog = await key_on_card(pilot, acme, "head:contact", "a")
-        await pilot.click("#--content-tab-tab-new")
+        strip = dialog.query_one("#tabs", TabStrip)
+        new_tab = next(start for key, start, _end in strip.spans() if key == "tab-new")
+        await pilot.click("#tabs", offset=(new_tab + 2, 0))
         await settle(pilot)
         assert dialog.query_one("#tabs").active == "tab-new"
         assert dialog.query_one("#create", Button).display
@@ -459,10 +492,10 @@ async def test_a_refused_limit_says_what_fits_and_saves_nothing(world, make_app)
         dialog = app.screen
         await pilot.press(*"globex")
         await settle(pilot)
-        dialog.query_one("#results", SelectionList).select(globex)
+        tick(dialog, "#results", globex)
         dialog.query_one("#search", Input).value = "initech"
         await settle(pilot)
-        dialog.query_one("#results", SelectionList).select(initech)
+        tick(dialog, "#results", initech)
         await settle(pilot)
         assert set(dialog.ticked) == {globex, initech}
         await pilot.press("ctrl+s")
@@ -600,7 +633,7 @@ async def test_log_note_with_a_multi_line_body_and_associate_the_activity(world,
         assert isinstance(dialog, AssociateDialog)
         await pilot.press(*"Login")
         await settle(pilot)
-        dialog.query_one("#results", SelectionList).select(ticket)
+        tick(dialog, "#results", ticket)
         await pilot.press("ctrl+s")
         await settle(pilot)
     assert associations.between(note.id, ticket) is not None
@@ -1042,10 +1075,9 @@ async def test_keys_typed_right_after_a_key_that_opens_a_dialog_go_into_the_dial
         dialog = app.screen
         assert isinstance(dialog, AssociateDialog)
         assert dialog.query_one("#search", Input).value == "Initech"
-        results = dialog.query_one("#results", SelectionList)
-        assert [results.get_option_at_index(i).value for i in range(results.option_count)] == [
-            initech
-        ]
+        assert [
+            i.data for i in dialog.query_one("#results", PickList).items if i.key.startswith("hit:")
+        ] == [initech]
         await pilot.press("escape")
         await settle(pilot)
         await pilot.press("n", *"Quick")

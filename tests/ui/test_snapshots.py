@@ -4,10 +4,10 @@ at 200x60 (deterministic data, frozen clock); test_snapshots_sv.py has them in S
 from __future__ import annotations
 
 import pytest
-from textual.widgets import DataTable, Input, SelectionList
+from textual.widgets import DataTable, Input
 
 from tests.conftest import PG_URL
-from tests.ui.conftest import settle, table_names
+from tests.ui.conftest import settle, table_names, tick
 
 
 def cursor_on(screen, key_start: str) -> None:  # type: ignore[no-untyped-def]
@@ -124,7 +124,7 @@ def test_associate_existing_dialog(snap_compare, world, make_app, size):
         await settle(pilot)
         await pilot.press(*"Ini")
         await settle(pilot)
-        pilot.app.screen.query_one("#results", SelectionList).select(world.ids["initech"])
+        tick(pilot.app.screen, "#results", world.ids["initech"])
         await settle(pilot)
 
     assert snap_compare(

@@ -8,10 +8,9 @@ from __future__ import annotations
 import os
 
 import pytest
-from textual.widgets import SelectionList
 
 from tests.conftest import PG_URL
-from tests.ui.conftest import settle
+from tests.ui.conftest import settle, tick
 from tests.ui.test_snapshots import cursor_on, opener
 
 pytestmark = [
@@ -41,7 +40,7 @@ def test_associate_existing_dialog_sv(snap_compare, world, make_app, size):
         await settle(pilot)
         await pilot.press(*"Ini")
         await settle(pilot)
-        pilot.app.screen.query_one("#results", SelectionList).select(world.ids["initech"])
+        tick(pilot.app.screen, "#results", world.ids["initech"])
         await settle(pilot)
 
     assert snap_compare(

@@ -1,7 +1,7 @@
 """The associate dialog: "Associate existing" and "Associate new", as in the article.
 
 - Existing: search as you type; tick several records (Space); records already associated
-  are listed apart and cannot be ticked; recommendations below.
+  are listed apart and cannot be ticked; recommendations below, in the same list.
 - New: a form; "Create" or "Create and add another".
 - Both: a label picker (ctrl+n creates a label on the spot) and, for companies, which
   one becomes the record's primary company ("Set as X's primary company", replacing the
@@ -13,6 +13,7 @@ records it linked.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, replace
 from functools import partial
 
@@ -22,17 +23,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import (
-    Button,
-    Input,
-    Label,
-    Select,
-    SelectionList,
-    Static,
-    TabbedContent,
-    TabPane,
-)
-from textual.widgets.selection_list import Selection
+from textual.widgets import Button, Input, Label, Select, Static
 from textual.worker import Worker
 
 from rolodex.crm import associations, labels, objects, recommend, records, search
@@ -47,10 +38,15 @@ from rolodex.ui.text import shown, single_line
 from rolodex.ui.widgets.footer import KeyFooter
 from rolodex.ui.widgets.form import PropertyForm
 from rolodex.ui.widgets.inputs import SafeInput
+from rolodex.ui.widgets.linelist import Item
+from rolodex.ui.widgets.picklist import PickList
+from rolodex.ui.widgets.tabstrip import TabStrip
 
 RESULTS = 30
 ALREADY_SHOWN = 5  # records already associated that match, listed apart
 NO_CHANGE = "keep"
+SETUP_WAIT = 0.15  # seconds the first frame waits for the set-up at most
+SETUP_POLL = 0.002
 
 
 @dataclass(frozen=True)
@@ -92,6 +88,42 @@ def _hit_prompt(hit: search.Hit | recommend.Recommendation, detail: str = "") ->
     return hit_lines(hit.name, hit.ref, detail)[0]
 
 
+def _note(key: str, text: str, style: str = "muted") -> Item:
+    return Item(key, (shown(text),), selectable=False, style=style)
+
+
+def result_items(
+    hits: list[search.Hit],
+    already: list[search.Hit],
+    recommendations: list[recommend.Recommendation] | None,
+) -> list[Item]:
+    """The existing tab's one list: the matches, a note of those already associated,
+    then the recommendations (None: not read yet)."""
+    items = [Item(f"hit:{h.id}", (_hit_prompt(h, h.detail),), data=h.id) for h in hits]
+    if already:
+        names = ", ".join(single_line(h.name) or h.ref for h in already[:ALREADY_SHOWN])
+        items.append(
+            _note(
+                "already", _("Already associated (not listed above): {names}").format(names=names)
+            )
+        )
+    if recommendations is None:
+        return items
+    items.append(_note("gap", ""))
+    items.append(_note("recommended", _("Recommended"), style="heading"))
+    items.extend(
+        Item(
+            f"rec:{r.id}",
+            (_hit_prompt(r, ", ".join(data_text(reason) for reason in r.reasons)),),
+            data=r.id,
+        )
+        for r in recommendations
+    )
+    if not recommendations:
+        items.append(_note("no-recommendations", _("No recommendations")))
+    return items
+
+
 class AssociateDialog(Dialog[int]):
     """Associate ``source`` with records of ``target``; dismisses with how many were linked."""
 
@@ -114,6 +146,7 @@ class AssociateDialog(Dialog[int]):
         # The keys the primary-company choice offers, per tab (the ticked companies...).
         self.primary_options: dict[str, list[str]] = {"existing": [NO_CHANGE], "new": [NO_CHANGE]}
         self.tabs_built: list[str] = ["existing"]
+        self.found: tuple[list[search.Hit], list[search.Hit]] = ([], [])  # matches, linked
         self.may_offer_primary = offers_primary(source, self.target)  # else not even built
         # Read while the dialog is built: done by the time it mounts, it is shown in the
         # first frame (one layout, not a second one when it arrives).
@@ -135,22 +168,22 @@ class AssociateDialog(Dialog[int]):
         )
         with Vertical(classes="dialog-box wide"):
             yield Label(shown(title), classes="dialog-title")
-            with TabbedContent(initial=f"tab-{self.start}", id="tabs"):
-                with TabPane(_("Associate existing"), id="tab-existing"), Pane():
-                    yield SafeInput(placeholder=self._search_hint(), id="search", compact=True)
-                    yield SelectionList[int](id="results", classes="picklist")
-                    yield Static("", id="already", classes="muted")
-                    yield Label(_("Recommended"), classes="section-title")
-                    yield SelectionList[int](id="recommended", classes="picklist short")
-                    yield Static(_("No recommendations"), id="no-recommendations", classes="muted")
-                    yield Static("", id="ticked", classes="muted")
-                    yield from self._options("existing")
-                # Built when first shown: half the dialog's widgets, which most uses
-                # of it never show.
-                with TabPane(_("Associate new"), id="tab-new"), Pane(id="new-pane"):
-                    if self.start == "new":
-                        self.tabs_built.append("new")
-                        yield from self._new_tab()
+            yield TabStrip(
+                [("tab-existing", _("Associate existing")), ("tab-new", _("Associate new"))],
+                f"tab-{self.start}",
+                id="tabs",
+            )
+            with Pane(id="existing-pane", classes="tab-body"):
+                yield SafeInput(placeholder=self._search_hint(), id="search", compact=True)
+                yield PickList(id="results", classes="picklist results")
+                yield Static("", id="ticked", classes="muted")
+                yield from self._options("existing")
+            # Built when first shown: half the dialog's widgets, which most uses of it
+            # never show.
+            with Pane(id="new-pane", classes="tab-body"):
+                if self.start == "new":
+                    self.tabs_built.append("new")
+                    yield from self._new_tab()
             yield Static("", id="error", classes="error-line")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Associate"), id="associate", variant="primary", compact=True)
@@ -183,7 +216,7 @@ class AssociateDialog(Dialog[int]):
 
     def _options(self, tab: str) -> ComposeResult:
         yield Label(_("Association labels (ctrl+n: new label)"), classes="section-title")
-        yield SelectionList[str](id=f"labels-{tab}", classes="picklist short")
+        yield PickList(id=f"labels-{tab}", classes="picklist short")
         if not self.may_offer_primary:
             return
         yield Label(_("Primary company"), classes="section-title", id=f"primary-title-{tab}")
@@ -195,13 +228,19 @@ class AssociateDialog(Dialog[int]):
             classes="primary-pick",
         )
 
-    def on_mount(self) -> None:
-        self.query_one("#no-recommendations").display = False
+    async def on_mount(self) -> None:
         for tab in self.tabs_built:
             self._show_primary(tab, False)
-        self._show_buttons()
-        self._focus_tab()
+        self._show_tab()
         self._update_ticked()
+        # The set-up is read while the dialog is built (~10-20 ms at 1M records). A
+        # moment's wait puts it in the first frame: one layout, where its arrival a few
+        # frames later meant a second one and a second full frame. Keys pressed
+        # meanwhile wait in the queue; a slow read is shown when it comes.
+        waited = 0.0
+        while not self.setup_read.is_finished and waited < SETUP_WAIT:
+            await asyncio.sleep(SETUP_POLL)
+            waited += SETUP_POLL
         if self.setup_read.is_finished:
             self.show_setup(self.setup_read.result)
         else:
@@ -218,54 +257,45 @@ class AssociateDialog(Dialog[int]):
         for tab in self.tabs_built:
             self._fill_labels(tab, setup.labels)
             self._show_primary(tab, True)
-        recommended = self.query_one("#recommended", SelectionList)
         self.names.update({r.id: r.name or r.ref for r in setup.recommendations})
-        recommended.add_options(
-            [
-                Selection(
-                    _hit_prompt(r, ", ".join(data_text(reason) for reason in r.reasons)),
-                    r.id,
-                    r.id in self.ticked,
-                )
-                for r in setup.recommendations
-            ]
-        )
-        recommended.display = bool(setup.recommendations)
-        self.query_one("#no-recommendations").display = not setup.recommendations
+        self._show_results()
         self._update_primary()
         self.mark_ready()
 
     def _fill_labels(
         self, tab: str, choices: list[LabelChoice], tick: frozenset[str] = frozenset()
-    ) -> None:  # type: ignore[assignment]
-        picker = self.query_one(f"#labels-{tab}", SelectionList)
-        ticked = set(picker.selected) | set(tick)
-        picker.clear_options()
-        picker.add_options([Selection(choice_prompt(c), c.word, c.word in ticked) for c in choices])
+    ) -> None:
+        picker = self.query_one(f"#labels-{tab}", PickList)
+        picker.ticked |= tick
+        picker.set_items([Item(c.word, (choice_prompt(c),), data=c.word) for c in choices])
 
     # ------------------------------------------------------------------ tabs
 
     def _tab(self) -> str:
-        return "new" if self.query_one(TabbedContent).active == "tab-new" else "existing"
+        return "new" if self.query_one(TabStrip).active == "tab-new" else "existing"
 
     async def action_switch_tab(self) -> None:
-        tabs = self.query_one(TabbedContent)
-        if tabs.active == "tab-existing":
-            await self._build_new_tab()  # before switching: focus moves with the switch
-        tabs.active = "tab-new" if tabs.active == "tab-existing" else "tab-existing"
-        self._show_buttons()
-        self._focus_tab()
+        await self._switch_to("existing" if self._tab() == "new" else "new")
 
-    @on(TabbedContent.TabActivated)
-    async def tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        if self._tab() == "new" and "new" not in self.tabs_built:
-            await self._build_new_tab()  # shown by a click on its tab
-            self._focus_tab()
-        self._show_buttons()
+    @on(TabStrip.Clicked)
+    async def tab_clicked(self, event: TabStrip.Clicked) -> None:
+        await self._switch_to(event.key.removeprefix("tab-"))
 
-    def _focus_tab(self) -> None:
-        # At once, into the visible tab: a focus left in the hidden one switched back.
-        if self._tab() == "new":
+    async def _switch_to(self, tab: str) -> None:
+        if tab == "new":
+            await self._build_new_tab()
+        self.query_one(TabStrip).active = f"tab-{tab}"
+        self._show_tab()
+
+    def _show_tab(self) -> None:
+        """The active tab's body, buttons and focus; at once, into the visible tab."""
+        new = self._tab() == "new"
+        self.query_one("#existing-pane").display = not new
+        self.query_one("#new-pane").display = new
+        self.query_one("#associate").display = not new
+        self.query_one("#create").display = new
+        self.query_one("#create-another").display = new
+        if new:
             fields = list(self.query_one(PropertyForm).query("Input, TextArea"))
             if fields:
                 self.set_focus(fields[0], scroll_visible=False)
@@ -273,12 +303,6 @@ class AssociateDialog(Dialog[int]):
                 self.query_one("#new-pane").scroll_home(animate=False, immediate=True)
         else:
             self.set_focus(self.query_one("#search", Input))
-
-    def _show_buttons(self) -> None:
-        new = self._tab() == "new"
-        self.query_one("#associate").display = not new
-        self.query_one("#create").display = new
-        self.query_one("#create-another").display = new
 
     # ------------------------------------------------------------------ searching
 
@@ -308,44 +332,26 @@ class AssociateDialog(Dialog[int]):
 
     @on(SearchDone)
     def search_done(self, message: SearchDone) -> None:
-        results = self.query_one("#results", SelectionList)
         self.names.update({h.id: h.name or h.ref for h in message.hits})
-        results.clear_options()
-        results.add_options(
-            [Selection(_hit_prompt(h, h.detail), h.id, h.id in self.ticked) for h in message.hits]
-        )
-        already = self.query_one("#already", Static)
-        if message.associated:
-            names = ", ".join(single_line(h.name) or h.ref for h in message.associated[:5])
-            already.update(
-                shown(_("Already associated (not listed above): {names}").format(names=names))
-            )
-        else:
-            already.update("")
+        self.found = (message.hits, message.associated)
+        self._show_results()
 
-    @on(SelectionList.SelectedChanged, "#results, #recommended")
-    def picked(self, event: SelectionList.SelectedChanged) -> None:
+    def _show_results(self) -> None:
+        hits, already = self.found
+        results = self.query_one("#results", PickList)
+        results.ticked = set(self.ticked)
+        recommendations = self.setup.recommendations if self.setup is not None else None
+        results.set_items(result_items(hits, already, recommendations))
+
+    @on(PickList.Toggled, "#results")
+    def picked(self, event: PickList.Toggled) -> None:
         event.stop()
-        picklist = event.selection_list
-        shown_ids = {picklist.get_option_at_index(i).value for i in range(picklist.option_count)}
-        selected = set(picklist.selected)
-        for index in range(picklist.option_count):
-            option = picklist.get_option_at_index(index)
-            if option.value in selected and option.value not in self.ticked:
-                self.ticked[option.value] = self.names.get(option.value, str(option.value))
-        for value in list(self.ticked):
-            if value in shown_ids and value not in selected:
-                del self.ticked[value]
-        other = self.query_one(
-            "#recommended" if picklist.id == "results" else "#results", SelectionList
-        )
-        with other.prevent(SelectionList.SelectedChanged):
-            for index in range(other.option_count):
-                value = other.get_option_at_index(index).value
-                if value in self.ticked:
-                    other.select(value)
-                else:
-                    other.deselect(value)
+        record_id = event.item.data
+        assert isinstance(record_id, int)
+        if event.ticked:
+            self.ticked[record_id] = self.names.get(record_id, str(record_id))
+        else:
+            self.ticked.pop(record_id, None)
         self._update_ticked()
 
     def _update_ticked(self) -> None:
@@ -424,7 +430,7 @@ class AssociateDialog(Dialog[int]):
     # ------------------------------------------------------------------ saving
 
     def _labels(self, tab: str) -> list[str]:
-        return list(self.query_one(f"#labels-{tab}", SelectionList).selected)
+        return [str(word) for word in self.query_one(f"#labels-{tab}", PickList).ticked_in_order]
 
     def _show_primary(self, tab: str, show: bool) -> None:
         for widget in self.query(f"#primary-{tab}, #primary-title-{tab}"):

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from rich.segment import Segment
+from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.content import Content
@@ -160,11 +161,18 @@ class LineList(ScrollView, can_focus=True):
         if index == self.cursor:
             classes.append("line-list--cursor")
         style = self.get_visual_style(*classes) if classes else self.get_visual_style()
-        rendered = content.truncate(width, ellipsis=True, pad=True)
-        segments = rendered.render_segments(style)
+        prefix = self.line_prefix(index, line - self._starts[index], style.rich_style)
+        room = width - sum(segment.cell_length for segment in prefix)
+        rendered = content.truncate(room, ellipsis=True, pad=True)
+        segments = [*prefix, *rendered.render_segments(style)]
         return Strip(segments or [Segment(" " * width, base)], width).crop(
             self.scroll_offset.x, self.scroll_offset.x + width
         )
+
+    def line_prefix(self, index: int, line: int, style: Style) -> list[Segment]:
+        """Cells drawn before line ``line`` of item ``index`` (none here; a tick box in
+        ``PickList``); ``style`` is the line's own."""
+        return []
 
     def _item_at(self, line: int) -> int:
         low, high = 0, len(self._starts) - 1
@@ -244,15 +252,20 @@ class LineList(ScrollView, can_focus=True):
         if item is not None and item.selectable:
             self.post_message(self.Selected(self, item))
 
-    def on_click(self, event: events.Click) -> None:
+    def clicked_item(self, event: events.Click) -> int | None:
+        """The index of the selectable item under a click, if any."""
         offset = event.get_content_offset(self)
         if offset is None:
-            return
+            return None
         line = self.scroll_offset.y + offset.y
         if not 0 <= line < self._line_count:
-            return
+            return None
         index = self._item_at(line)
-        if not self.items[index].selectable:
+        return index if self.items[index].selectable else None
+
+    def on_click(self, event: events.Click) -> None:
+        index = self.clicked_item(event)
+        if index is None:
             return
         if self.cursor == index:
             self.action_select()
