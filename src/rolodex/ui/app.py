@@ -14,7 +14,7 @@ import os
 import pkgutil
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -150,8 +150,10 @@ class RolodexApp(App):
         live_refresh: bool = True,
         theme: str | None = None,
         view_file: Path | None = None,
+        before_leaving: Callable[[], None] = lambda: None,
     ) -> None:
         self.config_dir = config_dir or default_config_dir()
+        self._before_leaving = before_leaving  # on a signal, if the end must be forced
         self.settings = load_settings(self.config_dir, view_file=view_file)
         if self.settings.activity_rules is not None:
             activities.use_default_rules(self.settings.activity_rules)
@@ -235,7 +237,7 @@ class RolodexApp(App):
         """A hang-up or SIGTERM ends the app as ctrl+q does, so everything that runs at
         exit runs (the demo's scratch copy goes); see ``rolodex.ui.signals``."""
         resume_only_after_a_stop()
-        end_on_signals(lambda code: self.exit(return_code=code))
+        end_on_signals(lambda code: self.exit(return_code=code), self._before_leaving)
 
     def watch_theme(self, theme: str) -> None:
         if not getattr(self, "_theme_ready", False) or theme == self.settings.theme:
@@ -630,10 +632,15 @@ def crash_log_path() -> Path:
     return Path(platformdirs.user_log_dir("rolodex")) / f"crash-{stamp}-{os.getpid()}.log"
 
 
-def run_app(db_target: str | None, theme: str | None = None) -> int:
+def run_app(
+    db_target: str | None,
+    theme: str | None = None,
+    before_leaving: Callable[[], None] = lambda: None,
+) -> int:
     """Open the database and run the TUI; returns the exit code: 0, or 2 after one
     ``rolodex: error: ...`` line (a database that cannot be used, before or after the
-    screen is up; an unexpected crash, whose traceback goes to a log file it names)."""
+    screen is up; an unexpected crash, whose traceback goes to a log file it names).
+    ``before_leaving`` runs if a signal's end has to be forced (rolodex.ui.signals)."""
     from rich.console import Console
 
     from rolodex.crm.session import DatabaseOpenError, open_session
@@ -654,7 +661,7 @@ def run_app(db_target: str | None, theme: str | None = None) -> int:
         open_session(db_target)
     except DatabaseOpenError as exc:
         return fail(str(exc))
-    app = RolodexApp(theme=theme)
+    app = RolodexApp(theme=theme, before_leaving=before_leaving)
     log = CrashLog(crash_log_path())
     app.error_console = Console(file=cast(TextIO, log), markup=False, highlight=False, width=120)
     app.run()

@@ -10,7 +10,8 @@ alive forever, on a shared host where nobody would notice:
   dead terminal, and the app then blocks for ever on that thread's full queue as it
   stops. Only a SIGCONT after a SIGTSTP is a resume here.
 - Whatever else hangs on the way out, the end still comes: a few seconds after the
-  signal the process removes its scratch copies (the demo's) and leaves.
+  signal the process does what it must before leaving (the command line removes the
+  demo's scratch copy) and leaves.
 """
 
 from __future__ import annotations
@@ -23,30 +24,28 @@ import threading
 from collections.abc import Callable
 from types import FrameType
 
-from rolodex.synth.demo import remove_scratch_copies
-
 ENDING_SIGNALS = (signal.SIGHUP, signal.SIGTERM)
 END_WITHIN_SECONDS = 5.0  # Textual's own stop takes well under a second when it works
 
 
-def end_on_signals(end: Callable[[int], None]) -> None:
-    """Call ``end(exit code)`` in the running loop on SIGHUP or SIGTERM, and leave
-    regardless ``END_WITHIN_SECONDS`` later."""
+def end_on_signals(end: Callable[[int], None], before_leaving: Callable[[], None]) -> None:
+    """Call ``end(exit code)`` in the running loop on SIGHUP or SIGTERM; if the process
+    is still there ``END_WITHIN_SECONDS`` later, call ``before_leaving()`` and leave."""
     with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
         loop = asyncio.get_running_loop()
         for number in ENDING_SIGNALS:
-            loop.add_signal_handler(number, _ending, end, 128 + number)
+            loop.add_signal_handler(number, _ending, end, before_leaving, 128 + number)
 
 
-def _ending(end: Callable[[int], None], code: int) -> None:
-    deadline = threading.Timer(END_WITHIN_SECONDS, _leave_now, (code,))
+def _ending(end: Callable[[int], None], before_leaving: Callable[[], None], code: int) -> None:
+    deadline = threading.Timer(END_WITHIN_SECONDS, _leave_now, (before_leaving, code))
     deadline.daemon = True  # a normal end does not wait for it
     deadline.start()
     end(code)
 
 
-def _leave_now(code: int) -> None:
-    remove_scratch_copies()
+def _leave_now(before_leaving: Callable[[], None], code: int) -> None:
+    before_leaving()
     os._exit(code)
 
 
