@@ -20,6 +20,7 @@ from textual import events, log, on, work
 from textual.app import App
 from textual.binding import Binding
 from textual.dom import DOMNode
+from textual.geometry import Size
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerFailed, WorkerState
 
@@ -143,18 +144,27 @@ def release_rendered_lines(screen: Screen[Any]) -> None:
 
 
 class LaidOutOnce:
-    """A screen laid out once per size (mixin).
+    """A screen laid out once when it is shown (mixin).
 
-    Textual's first layout of a pushed screen sends the screen a Resize to the size it
-    was just laid out at, and the screen's handler lays it out again, and every screen
-    under it too: for a dialog over a record screen, two more layouts and two more full
-    frames before it is still. A Resize to the size the screen already has changes
-    nothing; a real one (the terminal resized) still goes through."""
+    A screen shown at a size it was not laid out at is laid out by Textual, which then
+    sends it a Resize to that same size; the screen's handler laid it out again, and
+    every screen under it too: for a dialog over a record screen two more layouts and
+    two more full frames before it was still. That echo is skipped; every other Resize
+    goes through (a screen under a dialog gets the terminal's with the size the dialog
+    already gave it, and still needs it for its breakpoints)."""
 
-    # By name, not @on: Textual collects decorated handlers of its own classes only.
+    _echo_of: Size | None = None  # the size of the layout whose echo is to come
+
+    # By name, not @on: Textual collects decorated handlers of its own classes only;
+    # these run before Screen's own (which lays out on resume).
+    def on_screen_resume(self) -> None:
+        if isinstance(self, Screen) and self.outer_size != self.app.size:
+            self._echo_of = self.app.size
+
     def on_resize(self, event: events.Resize) -> None:
-        if isinstance(self, Screen) and event.size == self.outer_size:
+        if self._echo_of is not None and event.size == self._echo_of:
             event.prevent_default()
+        self._echo_of = None
 
 
 class RolodexScreen(LaidOutOnce, LiveView, Screen):
