@@ -267,12 +267,9 @@ async def run_tour(out_dir: Path) -> list[tuple[Path, str]]:
                 await _until(
                     pilot,
                     "search result",
-                    lambda: dialog.query_one("#results").option_count == 1,
+                    lambda: _only_hit(dialog) is not None,
                 )
-                await pilot.press("tab")  # to the results
-                results = dialog.query_one("#results")
-                if results.highlighted is None:
-                    await pilot.press("down")
+                await pilot.press("tab")  # to the results: the cursor on the first
                 await pilot.press("space")  # tick Northwind Traders
                 await _until(pilot, "Northwind ticked", lambda: bool(dialog.ticked))
                 await _tab_to(pilot, app, "labels-existing")
@@ -346,16 +343,22 @@ async def _tab_to(pilot: Any, app: Any, widget_id: str, limit: int = 30) -> None
 
 async def _highlight_label(pilot: Any, app: Any, word: str) -> None:
     picker = app.screen.query_one("#labels-existing")
-    for _ in range(picker.option_count + 1):
-        highlighted = picker.highlighted
-        if highlighted is not None and picker.get_option_at_index(highlighted).value == word:
+    for _ in range(len(picker.items) + 1):
+        item = picker.highlighted_item
+        if item is not None and item.data == word:
             return
         await pilot.press("down")
     raise TourError(f"tour step did not happen: label {word} in the associate dialog")
 
 
 def _selected(app: Any) -> list[str]:
-    return list(app.screen.query_one("#labels-existing").selected)
+    return list(app.screen.query_one("#labels-existing").ticked)
+
+
+def _only_hit(dialog: Any) -> object:
+    """The record of the search's one match (None while there is not exactly one)."""
+    hits = [i.data for i in dialog.query_one("#results").items if i.key.startswith("hit:")]
+    return hits[0] if len(hits) == 1 else None
 
 
 def _has_children(node: Any) -> Callable[[], bool]:
