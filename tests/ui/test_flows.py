@@ -399,6 +399,63 @@ async def test_the_associate_lists_tick_with_space_and_a_click(world, make_app):
     assert associations.between(ana, initech).labels == ("Employer",)  # as the other test
 
 
+async def test_a_record_both_found_and_recommended_is_ticked_once(world, make_app):
+    cy, ana = world.ids["cy"], world.ids["ana"]
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        dialog = await key_on_card(pilot, cy, "head:contact", "a")
+        results = dialog.query_one("#results", PickList)
+        keys = [item.key for item in results.items]
+        assert f"rec:{ana}" in keys  # Ana works at Globex too
+        results.focus()
+        results.cursor = keys.index(f"rec:{ana}")
+        await pilot.press("space")
+        dialog.query_one("#search", Input).value = "Ana"
+        await settle(pilot)
+        keys = [item.key for item in results.items]
+        assert keys.index(f"hit:{ana}") < keys.index(f"rec:{ana}")
+        assert ana in results.ticked and list(dialog.ticked) == [ana]
+        results.cursor = keys.index(f"hit:{ana}")  # unticked where it was found...
+        await pilot.press("space")
+        assert dialog.ticked == {} and ana not in results.ticked  # ...gone from both
+
+
+async def test_a_dialog_follows_the_terminal_when_it_is_resized(world, make_app):
+    """A screen skips the Resize to the size it already has (Textual's second layout of
+    every pushed screen); a real resize still lays out the dialog and the screen under it."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        dialog = await key_on_card(pilot, world.ids["ana"], "head:company", "a")
+        box = dialog.query_one(".dialog-box")
+        record = app.screen_stack[-2]
+        assert box.outer_size.width == 110 and record.has_class("-wide")
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        assert box.outer_size.width == 76  # 95% of 80 columns
+        assert record.has_class("-narrow")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is record and record.outer_size.width == 80
+
+
+async def test_an_unticked_box_in_the_associate_dialog_shows_no_mark_in_16_colours(
+    world, make_app, config_dir
+):
+    (config_dir / "settings.json").write_text(json.dumps({"theme": "rolodex-ansi"}))
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        dialog = await key_on_card(pilot, world.ids["ana"], "head:contact", "a")
+        picks = dialog.query_one("#labels-existing", PickList)
+        tick(dialog, "#labels-existing", picks.items[0].data)
+        marks = {}
+        for y, item in enumerate(picks.items):
+            box = next(seg for seg in picks.render_line(y) if seg.text == "X")
+            marks[item.data in picks.ticked] = box.style
+        ticked, unticked = marks[True], marks[False]
+        assert unticked.color == unticked.bgcolor, "an unticked X must not be seen"
+        assert ticked.color != ticked.bgcolor and ticked.bold
+
+
 async def test_ctrl_t_switches_to_associate_new_and_focuses_its_form(world, make_app):
     acme = world.ids["acme"]
     app = make_app()
