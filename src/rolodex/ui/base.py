@@ -144,14 +144,16 @@ def release_rendered_lines(screen: Screen[Any]) -> None:
 
 
 class LaidOutOnce:
-    """A screen laid out once when it is shown (mixin).
+    """A dialog laid out once when it is shown (mixin).
 
     A screen shown at a size it was not laid out at is laid out by Textual, which then
     sends it a Resize to that same size; the screen's handler laid it out again, and
     every screen under it too: for a dialog over a record screen two more layouts and
     two more full frames before it was still. That echo is skipped; every other Resize
     goes through (a screen under a dialog gets the terminal's with the size the dialog
-    already gave it, and still needs it for its breakpoints)."""
+    already gave it, and still needs it for its breakpoints). Not for full screens:
+    there the echo's layout is the one that settles new scrollbars, which would
+    otherwise wait a frame for the next."""
 
     _echo_of: Size | None = None  # the size of the layout whose echo is to come
 
@@ -167,7 +169,7 @@ class LaidOutOnce:
         self._echo_of = None
 
 
-class RolodexScreen(LaidOutOnce, LiveView, Screen):
+class RolodexScreen(LiveView, Screen):
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:
         report_failure(self, event)
