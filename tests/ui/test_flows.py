@@ -420,6 +420,43 @@ async def test_a_record_both_found_and_recommended_is_ticked_once(world, make_ap
         assert dialog.ticked == {} and ana not in results.ticked  # ...gone from both
 
 
+async def test_a_slow_set_up_read_leaves_the_dialog_usable_and_fills_in_later(
+    world, make_app, monkeypatch
+):
+    """The dialog does not wait for its labels and recommendations: with a slow read (a
+    busy PostgreSQL) it opens and searches without them, and they come when read."""
+    import threading
+
+    from rolodex.ui.modals import associate
+
+    release = threading.Event()
+    real = associate.recommend.recommend
+
+    def slow(*args, **kwargs):  # type: ignore[no-untyped-def]
+        release.wait(5)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(associate.recommend, "recommend", slow)
+    cy, ana = world.ids["cy"], world.ids["ana"]
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_record(pilot, cy)
+        card_cursor(screen, "head:contact")
+        await pilot.press("a")
+        await pilot.pause(0.2)
+        dialog = app.screen
+        assert isinstance(dialog, AssociateDialog) and dialog.setup is None
+        await pilot.press(*"Ana")  # searching works meanwhile
+        await pilot.pause(0.3)
+        results = dialog.query_one("#results", PickList)
+        assert [i.key for i in results.items] == [f"hit:{ana}"]
+        release.set()
+        await settle(pilot)
+        assert dialog.setup is not None
+        assert f"rec:{ana}" in [i.key for i in results.items]
+        assert dialog.query_one("#labels-existing", PickList).items  # the labels came too
+
+
 async def test_a_dialog_follows_the_terminal_when_it_is_resized(world, make_app):
     """A screen skips the Resize to the size it already has (Textual's second layout of
     every pushed screen); a real resize still lays out the dialog and the screen under it."""

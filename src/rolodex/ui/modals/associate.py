@@ -13,7 +13,6 @@ records it linked.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, replace
 from functools import partial
 
@@ -45,8 +44,6 @@ from rolodex.ui.widgets.tabstrip import TabStrip
 RESULTS = 30
 ALREADY_SHOWN = 5  # records already associated that match, listed apart
 NO_CHANGE = "keep"
-SETUP_WAIT = 0.15  # seconds the first frame waits for the set-up at most
-SETUP_POLL = 0.002
 
 
 @dataclass(frozen=True)
@@ -185,10 +182,10 @@ class AssociateDialog(Dialog[int]):
                     self.tabs_built.append("new")
                     yield from self._new_tab()
             yield Static("", id="error", classes="error-line")
-            with Horizontal(classes="dialog-buttons"):
+            with Horizontal(classes="dialog-buttons", id="buttons"):
                 yield Button(_("Associate"), id="associate", variant="primary", compact=True)
-                yield Button(_("Create"), id="create", variant="primary", compact=True)
-                yield Button(_("Create and add another"), id="create-another", compact=True)
+                if self.start == "new":
+                    yield from self._new_tab_buttons()
                 yield Button(_("Cancel"), id="cancel", compact=True)
         yield KeyFooter()
 
@@ -204,11 +201,16 @@ class AssociateDialog(Dialog[int]):
         yield PropertyForm(self.target, id="new-form")
         yield from self._options("new")
 
+    def _new_tab_buttons(self) -> ComposeResult:
+        yield Button(_("Create"), id="create", variant="primary", compact=True)
+        yield Button(_("Create and add another"), id="create-another", compact=True)
+
     async def _build_new_tab(self) -> None:
         if "new" in self.tabs_built:
             return
         self.tabs_built.append("new")
         await self.query_one("#new-pane").mount_compose(self._new_tab())
+        await self.query_one("#buttons").mount(*self._new_tab_buttons(), before="#cancel")
         self._show_primary("new", self.setup is not None)
         if self.setup is not None:
             self._fill_labels("new", self.setup.labels)
@@ -228,19 +230,11 @@ class AssociateDialog(Dialog[int]):
             classes="primary-pick",
         )
 
-    async def on_mount(self) -> None:
+    def on_mount(self) -> None:
         for tab in self.tabs_built:
             self._show_primary(tab, False)
         self._show_tab()
         self._update_ticked()
-        # The set-up is read while the dialog is built (~10-20 ms at 1M records). A
-        # moment's wait puts it in the first frame: one layout, where its arrival a few
-        # frames later meant a second one and a second full frame. Keys pressed
-        # meanwhile wait in the queue; a slow read is shown when it comes.
-        waited = 0.0
-        while not self.setup_read.is_finished and waited < SETUP_WAIT:
-            await asyncio.sleep(SETUP_POLL)
-            waited += SETUP_POLL
         if self.setup_read.is_finished:
             self.show_setup(self.setup_read.result)
         else:
@@ -293,8 +287,8 @@ class AssociateDialog(Dialog[int]):
         self.query_one("#existing-pane").display = not new
         self.query_one("#new-pane").display = new
         self.query_one("#associate").display = not new
-        self.query_one("#create").display = new
-        self.query_one("#create-another").display = new
+        for button in self.query("#create, #create-another"):  # built with the new tab
+            button.display = new
         if new:
             fields = list(self.query_one(PropertyForm).query("Input, TextArea"))
             if fields:
