@@ -1899,9 +1899,13 @@ def _run_tui(target: str | None, theme: str | None, demo: bool) -> int:
     is stopping (a dropped SSH session, a closed tmux), Textual's input thread can stay
     behind reading the dead terminal forever, and the process would never exit."""
     run_app = _hook("rolodex.ui.app", "run_app")
-    leaving = _hook("rolodex.synth.demo", "remove_scratch_copies") if demo else (lambda: None)
+
+    def before_leaving() -> None:  # a forced end after a signal (rolodex.ui.signals)
+        if demo:
+            _hook("rolodex.synth.demo", "remove_scratch_copies")()
+
     try:
-        code = int(run_app(target, theme, leaving))
+        code = int(run_app(target, theme, before_leaving=before_leaving))
     finally:
         # The app's loop put back the default (die at once, the scratch copy left behind);
         # the process is ending anyway, so a late hang-up waits for the cleanup.

@@ -24,7 +24,7 @@ def _fake(monkeypatch, name: str, **functions) -> list:
     module = types.ModuleType(name)
     for fname, result in functions.items():
 
-        def func(*args, _fname=fname, _result=result):
+        def func(*args, _fname=fname, _result=result, **_keywords):
             calls.append((_fname, args))
             return _result(*args) if callable(_result) else _result
 

@@ -635,6 +635,7 @@ def crash_log_path() -> Path:
 def run_app(
     db_target: str | None,
     theme: str | None = None,
+    *,
     before_leaving: Callable[[], None] = lambda: None,
 ) -> int:
     """Open the database and run the TUI; returns the exit code: 0, or 2 after one
