@@ -178,6 +178,18 @@ def test_already_associated_deleted_and_self_are_excluded(db, ctx):
     assert twin.id in [r.id for r in recommend.recommend(ana.id, "contact")]
 
 
+def test_what_is_associated_is_excluded_batch_by_batch(db, ctx, monkeypatch):
+    """Candidates are checked against the record's associations in batches (a record
+    with thousands of candidates); the exclusion holds across batch edges."""
+    monkeypatch.setattr(recommend, "LINKED_BATCH", 1)
+    ana = contact("Ana", "ana@acme.com")
+    acmes = [company(f"Acme {n}", "acme.com") for n in range(4)]
+    for linked in acmes[::2]:
+        associations.associate(ana.id, linked.id, ctx)
+    ids = {r.id for r in recommend.recommend(ana.id, "company")}
+    assert ids == {acmes[1].id, acmes[3].id}
+
+
 def test_free_mail_gives_no_domain_recommendation(db):
     ana = contact("Ana", "ana@gmail.com")
     company("Gmail", "gmail.com")

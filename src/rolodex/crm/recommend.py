@@ -11,6 +11,7 @@ from rolodex.store.models import Association, Record
 
 NEIGHBOUR_SCAN = 200
 SECOND_HOP_SCAN = 50
+LINKED_BATCH = 2000  # candidates per query (two parameters each, under any engine's cap)
 
 
 @dataclass(frozen=True)
@@ -34,15 +35,10 @@ def recommend(record_id: int, target_type: str, limit: int = 8) -> list[Recommen
     """Records of ``target_type`` worth associating with the record, best first."""
     record = records.get(record_id)
     target = objects.by_key(target_type)
-    already = {a.other_id for a in associations.page(record_id, target_type, limit=10**6)} | {
-        record_id
-    }
     scores: dict[int, float] = {}
     reasons: dict[int, list[str]] = {}
 
     def add(rid: int, points: float, reason: str) -> None:
-        if rid in already:
-            return
         scores[rid] = scores.get(rid, 0.0) + points
         if reason not in reasons.setdefault(rid, []):
             reasons[rid].append(reason)
@@ -96,6 +92,13 @@ def recommend(record_id: int, target_type: str, limit: int = 8) -> list[Recommen
     for word in sorted(_words(record.name), key=len, reverse=True)[:3]:
         for hit in search(word, [target_type], limit=10):
             add(hit.id, 1.0, "similar name")
+    # What is associated already is asked of the candidates only: reading the record's
+    # own associations took 0.5 s for the company with 50,000 contacts.
+    candidates = list(scores)
+    for start in range(0, len(candidates), LINKED_BATCH):
+        for rid in associations.linked_among(record_id, candidates[start : start + LINKED_BATCH]):
+            scores.pop(rid, None)
+    scores.pop(record_id, None)
     live = (
         {
             rid: (name, deleted, merged)
