@@ -45,8 +45,10 @@ def _ending(end: Callable[[int], None], before_leaving: Callable[[], None], code
 
 
 def _leave_now(before_leaving: Callable[[], None], code: int) -> None:
-    before_leaving()
-    os._exit(code)
+    try:
+        before_leaving()
+    finally:  # leave whatever the cleanup does
+        os._exit(code)
 
 
 def resume_only_after_a_stop() -> None:
