@@ -143,32 +143,6 @@ def release_rendered_lines(screen: Screen[Any]) -> None:
         widget.refresh()
 
 
-class LaidOutOnce:
-    """A dialog laid out once when it is shown (mixin).
-
-    A screen shown at a size it was not laid out at is laid out by Textual, which then
-    sends it a Resize to that same size; the screen's handler laid it out again, and
-    every screen under it too: for a dialog over a record screen two more layouts and
-    two more full frames before it was still. That echo is skipped; every other Resize
-    goes through (a screen under a dialog gets the terminal's with the size the dialog
-    already gave it, and still needs it for its breakpoints). Not for full screens:
-    there the echo's layout is the one that settles new scrollbars, which would
-    otherwise wait a frame for the next."""
-
-    _echo_of: Size | None = None  # the size of the layout whose echo is to come
-
-    # By name, not @on: Textual collects decorated handlers of its own classes only;
-    # these run before Screen's own (which lays out on resume).
-    def on_screen_resume(self) -> None:
-        if isinstance(self, Screen) and self.outer_size != self.app.size:
-            self._echo_of = self.app.size
-
-    def on_resize(self, event: events.Resize) -> None:
-        if self._echo_of is not None and event.size == self._echo_of:
-            event.prevent_default()
-        self._echo_of = None
-
-
 class RolodexScreen(LiveView, Screen):
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:
@@ -189,7 +163,7 @@ class RolodexScreen(LiveView, Screen):
 ResultT = TypeVar("ResultT")
 
 
-class Dialog(LaidOutOnce, LiveView, ModalScreen[ResultT], Generic[ResultT]):
+class Dialog(LiveView, ModalScreen[ResultT], Generic[ResultT]):
     """A dialog: Escape closes it with None (or ``CANCEL_RESULT``)."""
 
     DEFAULT_CLASSES = "dialog"
@@ -203,6 +177,23 @@ class Dialog(LaidOutOnce, LiveView, ModalScreen[ResultT], Generic[ResultT]):
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:
         report_failure(self, event)
+
+    # Laid out once when shown. Textual lays out a screen shown at a new size, then
+    # sends it a Resize to that same size, and the screen's handler laid it out again
+    # with every screen under it: for a dialog over a record, two more layouts and full
+    # frames. That echo is skipped; every other Resize goes through (the screen under a
+    # dialog still needs the terminal's for its breakpoints). Full screens keep it: there
+    # its layout is the one that settles new scrollbars.
+    _echo_of: Size | None = None  # the size of the layout whose echo is to come
+
+    def on_screen_resume(self) -> None:  # runs before Screen's own, which lays out
+        if self.outer_size != self.app.size:
+            self._echo_of = self.app.size
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._echo_of is not None and event.size == self._echo_of:
+            event.prevent_default()
+        self._echo_of = None
 
     def on_screen_suspend(self) -> None:
         release_rendered_lines(self)

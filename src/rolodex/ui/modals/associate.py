@@ -98,7 +98,7 @@ def result_items(
     then the recommendations (None: not read yet)."""
     items = [Item(f"hit:{h.id}", (_hit_prompt(h, h.detail),), data=h.id) for h in hits]
     if already:
-        names = ", ".join(single_line(h.name) or h.ref for h in already[:ALREADY_SHOWN])
+        names = ", ".join(single_line(h.name) or h.ref for h in already)
         items.append(
             _note(
                 "already", _("Already associated (not listed above): {names}").format(names=names)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Awaitable, Sequence
 
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -520,7 +520,7 @@ class IndexScreen(RolodexScreen):
         width = self.table.scrollable_content_region.width or self.app.size.width
         return max(width - 2, 20)  # the table's margin and a scrollbar's room
 
-    def on_resize(self, event: events.Resize) -> None:
+    def on_resize(self) -> None:
         if self.cache.pages:
             self.table.set_shape(self._columns(self.cache.rows()[:PAGE]), self.table.row_count)
 

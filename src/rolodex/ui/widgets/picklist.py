@@ -81,10 +81,6 @@ class PickList(LineList):
                 seen.append(item.data)
         return seen
 
-    def set_ticked(self, values: Iterable[Hashable]) -> None:
-        self.ticked = set(values)
-        self.refresh()
-
     def tick(self, value: Hashable, ticked: bool = True) -> None:
         """Tick (or untick) ``value`` from code; posts no message."""
         if ticked:

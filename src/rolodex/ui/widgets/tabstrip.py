@@ -70,7 +70,8 @@ class TabStrip(Widget, can_focus=False):
     def render(self) -> Content:
         names: list[Content] = []
         rule: list[Content] = []
-        for (key, name), (_key, start, end) in zip(self.tabs, self.spans(), strict=True):
+        spans = self.spans()
+        for (key, name), (_key, start, end) in zip(self.tabs, spans, strict=True):
             active = key == self.active
             style = self.get_visual_style("tab-strip--active" if active else "tab-strip--name")
             names.append(Content(" " * GAP) + shown(name).stylize(style) + Content(" " * GAP))
@@ -78,7 +79,7 @@ class TabStrip(Widget, can_focus=False):
                 "tab-strip--rule-active" if active else "tab-strip--rule"
             )
             rule.append(Content("━" * (end - start)).stylize(rule_style))
-        used = self.spans()[-1][2] if self.tabs else 0
+        used = spans[-1][2] if spans else 0
         rest = max(0, self.size.width - used)
         rule.append(Content("━" * rest).stylize(self.get_visual_style("tab-strip--rule")))
         return Content("\n").join([Content("").join(names), Content("").join(rule)])
